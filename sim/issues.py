@@ -1,0 +1,211 @@
+"""The deal space: the issues on the table, their levels and scales, and a package (`Deal`).
+
+Every issue has a *natural* value (what a user writes in a scenario: a level name, a troop count,
+years) and a *normalised* value in [0, 1] on which preferences are defined. Ordered issues map
+their levels to evenly spaced points; count issues map through a linear or logarithmic scale.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+Scale = Literal["ordinal", "linear", "log"]
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One negotiable dimension of a package.
+
+    Attributes:
+        name: Identifier used in scenario files and result tables.
+        scale: ``ordinal`` for named ordered levels, ``linear`` or ``log`` for counts.
+        levels: Level names, weakest first (ordinal issues only).
+        lo: Smallest natural value (count issues).
+        hi: Largest natural value (count issues); normalisation maps [lo, hi] to [0, 1].
+        unit: Unit of the natural value, for tables and figures.
+        log_unit: For ``log`` scale: the natural value is normalised as
+            ``log1p(x / log_unit) / log1p(hi / log_unit)``.
+        grain: Values drawn for negotiation are rounded to multiples of this (0: no rounding).
+        doc: One line on what the issue means.
+    """
+
+    name: str
+    scale: Scale
+    levels: tuple[str, ...] = ()
+    lo: float = 0.0
+    hi: float = 1.0
+    unit: str = ""
+    log_unit: float = 1.0
+    grain: float = 0.0
+    doc: str = ""
+
+    @property
+    def is_ordinal(self) -> bool:
+        """Whether the issue takes named levels."""
+        return self.scale == "ordinal"
+
+    def level_index(self, level: str) -> int:
+        """Index of a named level (0 = weakest). Raises KeyError for an unknown level."""
+        try:
+            return self.levels.index(level)
+        except ValueError:
+            raise KeyError(f"{self.name} has no level {level!r}; levels: {', '.join(self.levels)}") from None
+
+    def to_number(self, value: str | float) -> float:
+        """Natural value as a number: the level index for ordinal issues, the count otherwise."""
+        if self.is_ordinal:
+            return float(self.level_index(value) if isinstance(value, str) else value)
+        return float(value)
+
+    def to_natural(self, number: float) -> str | float:
+        """Inverse of :meth:`to_number`: a level name for ordinal issues."""
+        if self.is_ordinal:
+            return self.levels[int(round(number))]
+        return float(number)
+
+    def normalise(self, number: np.ndarray | float) -> np.ndarray | float:
+        """Map numeric natural values (level indices or counts) to [0, 1]."""
+        if self.is_ordinal:
+            return np.asarray(number, dtype=float) / (len(self.levels) - 1)
+        x = np.clip(np.asarray(number, dtype=float), self.lo, self.hi)
+        if self.scale == "log":
+            return np.log1p((x - self.lo) / self.log_unit) / math.log1p((self.hi - self.lo) / self.log_unit)
+        return (x - self.lo) / (self.hi - self.lo)
+
+    def denormalise(self, n: np.ndarray | float) -> np.ndarray | float:
+        """Inverse of :meth:`normalise`, rounded to the issue's grain (level indices for ordinal issues)."""
+        n = np.clip(np.asarray(n, dtype=float), 0.0, 1.0)
+        if self.is_ordinal:
+            return np.rint(n * (len(self.levels) - 1))
+        span = self.hi - self.lo
+        if self.scale == "log":
+            x = self.lo + self.log_unit * np.expm1(n * math.log1p(span / self.log_unit))
+        else:
+            x = self.lo + n * span
+        if self.grain > 0:
+            x = np.rint(x / self.grain) * self.grain
+        return np.clip(x, self.lo, self.hi)
+
+
+GUARANTEE_LEVELS = ("none", "assurances", "bilateral_aid", "article5_like", "nato_membership")
+US_ROLE_LEVELS = ("none", "intel_logistics", "monitoring_lead", "air_support", "ground_troops")
+TERRITORY_LEVELS = ("donetsk_withdrawal", "dmz", "freeze")
+NEUTRALITY_LEVELS = ("nato_open", "nato_renounced", "neutral")
+
+ISSUES: tuple[Issue, ...] = (
+    Issue(
+        "guarantee_strength",
+        "ordinal",
+        GUARANTEE_LEVELS,
+        doc="From none, through Budapest-style political assurances and bilateral aid, to a legally "
+        "binding Article-5-like commitment and NATO membership.",
+    ),
+    Issue(
+        "foreign_troops",
+        "log",
+        lo=0,
+        hi=300_000,
+        log_unit=1_000,
+        grain=500,
+        unit="troops",
+        doc="Foreign (coalition) troops stationed in Ukraine; log scale, so 5k vs 20k matters more than 200k vs 215k.",
+    ),
+    Issue("duration_years", "linear", lo=0, hi=100, grain=1, unit="years", doc="Years the guarantee is in force."),
+    Issue(
+        "us_role",
+        "ordinal",
+        US_ROLE_LEVELS,
+        doc="The US contribution; each level includes those below it (air support includes the monitoring lead).",
+    ),
+    Issue(
+        "ukraine_army",
+        "linear",
+        lo=0,
+        hi=1_000_000,
+        grain=10_000,
+        unit="troops",
+        doc="Ukraine's peacetime army size.",
+    ),
+    Issue(
+        "territory",
+        "ordinal",
+        TERRITORY_LEVELS,
+        doc="Donetsk: Ukraine withdraws / mutual withdrawal into a demilitarised zone / freeze on the current line.",
+    ),
+    Issue(
+        "neutrality",
+        "ordinal",
+        NEUTRALITY_LEVELS,
+        doc="NATO door left open / NATO membership renounced / full neutrality (Istanbul 2022 formula).",
+    ),
+    Issue("sanctions_relief", "linear", lo=0, hi=1, grain=0.05, unit="share", doc="Share of sanctions on Russia lifted (0-1)."),
+)
+
+ISSUE_NAMES: tuple[str, ...] = tuple(i.name for i in ISSUES)
+ISSUE_INDEX: Mapping[str, int] = {i.name: k for k, i in enumerate(ISSUES)}
+BY_NAME: Mapping[str, Issue] = {i.name: i for i in ISSUES}
+
+
+def normalise_matrix(numbers: np.ndarray) -> np.ndarray:
+    """Normalise an array of packages (rows) given as numeric natural values, column by column."""
+    out = np.empty_like(numbers, dtype=float)
+    for k, issue in enumerate(ISSUES):
+        out[..., k] = issue.normalise(numbers[..., k])
+    return out
+
+
+def compatible(numbers: np.ndarray) -> np.ndarray:
+    """Mask of packages whose terms are mutually consistent.
+
+    NATO membership as the guarantee contradicts renouncing NATO or neutrality.
+    """
+    strength = numbers[..., ISSUE_INDEX["guarantee_strength"]]
+    neutrality = numbers[..., ISSUE_INDEX["neutrality"]]
+    nato = strength == GUARANTEE_LEVELS.index("nato_membership")
+    return ~(nato & (neutrality != NEUTRALITY_LEVELS.index("nato_open")))
+
+
+@dataclass(frozen=True)
+class Deal:
+    """A complete package: one natural value per issue. Immutable and hashable.
+
+    Attributes:
+        values: Numeric natural values in the order of :data:`ISSUES` (level indices for ordinal issues).
+    """
+
+    values: tuple[float, ...]
+
+    @classmethod
+    def from_mapping(cls, terms: Mapping[str, str | float]) -> Deal:
+        """Build a deal from ``{issue name: natural value}``; every issue must be present."""
+        missing = [n for n in ISSUE_NAMES if n not in terms]
+        if missing:
+            raise KeyError(f"deal lacks issues: {', '.join(missing)}")
+        return cls(tuple(BY_NAME[n].to_number(terms[n]) for n in ISSUE_NAMES))
+
+    def __getitem__(self, name: str) -> str | float:
+        issue = BY_NAME[name]
+        return issue.to_natural(self.values[ISSUE_INDEX[name]])
+
+    def as_dict(self) -> dict[str, str | float]:
+        """The deal as ``{issue name: natural value}`` (level names for ordinal issues)."""
+        return {n: self[n] for n in ISSUE_NAMES}
+
+    def number(self, name: str) -> float:
+        """Numeric natural value of one issue (level index for ordinal issues)."""
+        return self.values[ISSUE_INDEX[name]]
+
+    def normalised(self) -> np.ndarray:
+        """The deal's normalised values in [0, 1], one per issue."""
+        return normalise_matrix(np.asarray(self.values, dtype=float)[None, :])[0]
+
+
+def deals_from_matrix(numbers: np.ndarray, rows: Sequence[int] | None = None) -> list[Deal]:
+    """Deals from rows of a numeric package matrix."""
+    idx = range(len(numbers)) if rows is None else rows
+    return [Deal(tuple(float(v) for v in numbers[i])) for i in idx]
