@@ -144,9 +144,10 @@ class CoalitionAgent(mesa.Agent):
             MemberState(model, lead=i < 2, willingness=float(willingness[i]), pledge=float(pledges[i]), threat=float(threat[i]))
             for i in range(m)
         ]
-        self._w = willingness
-        self._pledge = pledges
-        self._threat = threat
+        # The aggregate views are read from the member agents, which own the state.
+        self._w = np.array([s.willingness for s in self.members])
+        self._pledge = np.array([s.pledge for s in self.members])
+        self._threat = np.array([s.threat_sensitivity for s in self.members])
         self._backstop = np.array([spec.backstop_factor[r] for r in US_ROLES])
 
     def effective_willingness(self, numbers: np.ndarray) -> np.ndarray:

@@ -116,13 +116,16 @@ def logistic(x: float) -> float:
 def hazard(incentive_now: float, incentive_wait: float | None, p: Deterrence) -> float:
     """Yearly probability that Russia resumes the war.
 
-    ``h = h_max * L(s (V_now - theta)) * (1 - w * L(s (V_wait - V_now)))``, with ``L`` the logistic
-    function and ``V_wait`` the discounted incentive of attacking once the guarantee has expired
-    (``None`` once it has, or if it never will within the horizon).
+    ``h = h_max * L(s (V_now - theta)) * (1 - w * (1 - exp(-s * max(0, V_wait - V_now))))``, with ``L`` the
+    logistic function and ``V_wait`` the discounted incentive of attacking once the guarantee has expired
+    (``None`` once it has, or if it never will within the horizon). Russia holds back only in so far as
+    waiting for expiry pays more than attacking now.
     """
     h = p.hazard_max * logistic(p.hazard_steepness * (incentive_now - p.hazard_threshold))
     if incentive_wait is not None and p.wait_weight > 0:
-        h *= 1.0 - p.wait_weight * logistic(p.hazard_steepness * (incentive_wait - incentive_now))
+        gain = incentive_wait - incentive_now
+        if gain > 0:
+            h *= 1.0 - p.wait_weight * (1.0 - math.exp(-p.hazard_steepness * gain))
     return h
 
 

@@ -29,7 +29,7 @@ class Issue:
         hi: Largest natural value (count issues); normalisation maps [lo, hi] to [0, 1].
         unit: Unit of the natural value, for tables and figures.
         log_unit: For ``log`` scale: the natural value is normalised as
-            ``log1p(x / log_unit) / log1p(hi / log_unit)``.
+            ``log1p((x - lo) / log_unit) / log1p((hi - lo) / log_unit)``.
         grain: Values drawn for negotiation are rounded to multiples of this (0: no rounding).
         doc: One line on what the issue means.
     """

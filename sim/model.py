@@ -53,9 +53,9 @@ class GuaranteeModel(mesa.Model):
         self._years: list[YearRecord] = []
         self._outcome_peace: dict = {}
         if scenario.mode == "evaluate":
+            # "What if exactly this were signed?": the package is imposed as given, even one that a party's
+            # red line or the coalition's capacity would have ruled out in talks.
             self._table = self._fixed_table()
-            if self._table.feasible_idx.size == 0 and False:
-                pass
             self.deal = Deal(tuple(self._table.numbers[0]))
             self.end = "imposed"
             self.phase = "peace"

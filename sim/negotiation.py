@@ -1,8 +1,9 @@
 """The rules of the talks: what is on the table, the mediator's proposals, and the parties' responses.
 
 At the start of talks a pool of candidate packages is drawn from the negotiable space (plus each
-party's ideal projected onto it). Packages that cross a hard red line, or that the coalition cannot
-deliver or will not approve, are infeasible. Each round the mediator examines a sample of feasible
+party's ideal projected onto it). Packages that cross a hard red line, that the coalition cannot
+deliver or will not approve, or whose terms contradict each other (NATO membership without the NATO
+door open) are infeasible. Each round the mediator examines a sample of feasible
 packages and tables the one that maximises the smallest surplus over the parties' current
 aspirations (an egalitarian mediator); each party accepts if its perceived utility reaches its
 aspiration. A deal needs all of Ukraine, Russia and the United States to accept.
@@ -29,7 +30,8 @@ class Table:
         numbers: Candidate packages (rows) as numeric natural values.
         normalised: The same, normalised to [0, 1].
         utilities: Parties × packages utility matrix, rows in the order of ``PARTY_KEYS``.
-        feasible: Packages no party's hard red line forbids and the coalition commits to.
+        feasible: Packages no party's hard red line forbids, the coalition commits to, and whose terms
+            are compatible.
         feasible_idx: Indices of the feasible packages.
     """
 
@@ -66,7 +68,7 @@ def candidate_pool(package: Package, size: int, rng: np.random.Generator, ideals
     Ranges are sampled uniformly on the issue's normalised scale (so log-scaled troop numbers are
     sampled log-uniformly) and rounded to the issue's grain; options uniformly. Each ideal (a
     normalised point) is projected onto the space and added, so every party's best package is on
-    the table. Duplicates are removed; the order is deterministic.
+    the table. Duplicates are kept (they are harmless, and deduplicating costs more than it saves).
     """
     pool = np.empty((size + len(ideals), len(ISSUES)))
     for k, issue in enumerate(ISSUES):
@@ -87,7 +89,7 @@ def candidate_pool(package: Package, size: int, rng: np.random.Generator, ideals
             proj = [issue.to_number(term)] * len(ideals)
         pool[:size, k] = col
         pool[size:, k] = proj
-    return np.unique(pool, axis=0)
+    return pool
 
 
 def build_table(numbers: np.ndarray, parties: Sequence, coalition) -> Table:  # noqa: ANN001 - agents
@@ -105,7 +107,8 @@ def propose(table: Table, aspirations: np.ndarray, rng: np.random.Generator, sam
     the one whose smallest surplus over the parties' aspirations is largest."""
     idx = table.feasible_idx
     sample = idx if sample_size >= idx.size else idx[rng.integers(0, idx.size, size=sample_size)]
-    if previous is not None:
-        sample = np.append(sample, previous)
-    surplus = table.utilities[:, sample] - aspirations[:, None]
-    return int(sample[int(np.argmax(surplus.min(axis=0)))])
+    best = int(sample[int(np.argmax((table.utilities[:, sample] - aspirations[:, None]).min(axis=0)))])
+    if previous is not None and previous != best:
+        if (table.utilities[:, previous] - aspirations).min() > (table.utilities[:, best] - aspirations).min():
+            return previous
+    return best

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sim.issues import BY_NAME, ISSUE_NAMES, ISSUES
-from sim.yamlio import Resolved, deep_merge, load_yaml_text, resolve, validate
+from sim.yamlio import Origin, Resolved, deep_merge, load_yaml_text, resolve, validate
 
 
 class Strict(BaseModel):
@@ -200,14 +200,6 @@ class Party(Strict):
     concession: Concession
     perception_noise: float = Field(ge=0, le=1)
     """Standard deviation of the noise on the party's evaluation of an offer each round."""
-
-
-class Parties(Strict):
-    """The parties whose signature or commitment a deal needs, besides the coalition."""
-
-    ukraine: Party
-    russia: Party
-    united_states: Party
 
 
 class Coalition(Strict):
@@ -408,6 +400,16 @@ class Scenario(Strict):
     war: War
     deterrence: Deterrence
 
+    @field_validator("sources")
+    @classmethod
+    def _sources_resolve(cls, sources: list[str]) -> list[str]:
+        from sim.sources import load_registry
+
+        problems = load_registry().check(sources)
+        if problems:
+            raise ValueError("; ".join(problems) + " (citations are keys of sim/data/sources.yaml: `key` or `key/claim`)")
+        return sources
+
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
         if self.mode == "evaluate" and not self.package.is_fixed():
@@ -439,22 +441,44 @@ def load_resolved(path: str | Path) -> Resolved:
     return resolve(path, defaults=defaults())
 
 
-def apply_overrides(resolved: Resolved, overrides: Mapping[str, Any]) -> Resolved:
-    """Apply ``{"dotted.key.path": value}`` overrides (e.g. from ``--set``) to a resolved scenario."""
+def apply_overrides(resolved: Resolved, overrides: Mapping[str, Any], origin: Origin | None = None) -> Resolved:
+    """Apply ``{"dotted.key.path": value}`` changes (``--set``, sweep points) to a resolved scenario.
+
+    Args:
+        resolved: The resolved scenario.
+        overrides: Changes by dotted key path; a value replaces what was there (mappings merge).
+        origin: Where the changes come from, for error messages (default ``<override>``).
+    """
+    origin = origin or Origin("<override>", None)
     data = resolved.data
     origins = dict(resolved.origins)
     for dotted, value in overrides.items():
-        keys = dotted.split(".")
-        patch: dict[str, Any] = {keys[-1]: value}
-        for k in reversed(keys[:-1]):
-            patch = {k: patch}
-        data = deep_merge(data, patch)
+        keys: tuple[str | int, ...] = tuple(dotted.split("."))
+        data, keys = _set_path(data, keys, value)
         for depth in range(1, len(keys) + 1):
-            origins.setdefault(tuple(keys[:depth]), origins.get((), None) or next(iter(origins.values())))
-        from sim.yamlio import Origin  # local: only needed here
-
-        origins[tuple(keys)] = Origin("<override>", None)
+            origins.setdefault(keys[:depth], origin)
+        origins[keys] = origin
     return Resolved(data=data, origins=origins, chain=resolved.chain)
+
+
+def _set_path(data: Any, keys: tuple[str | int, ...], value: Any) -> tuple[Any, tuple[str | int, ...]]:
+    """A copy of ``data`` with ``value`` at ``keys``: a mapping value merges, list items are addressed by index.
+
+    Returns the new data and the key path with list indices as integers.
+    """
+    if not keys:
+        if isinstance(data, Mapping) and isinstance(value, Mapping):
+            return deep_merge(data, value), ()
+        return value, ()
+    head, rest = keys[0], keys[1:]
+    if isinstance(data, list) and isinstance(head, str) and head.isdigit() and int(head) < len(data):
+        i = int(head)
+        item, tail = _set_path(data[i], rest, value)
+        return [*data[:i], item, *data[i + 1 :]], (i, *tail)
+    base = dict(data) if isinstance(data, Mapping) else {}
+    item, tail = _set_path(base.get(head, {}) if rest else base.get(head), rest, value)
+    base[head] = item
+    return base, (head, *tail)
 
 
 def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
@@ -480,14 +504,13 @@ def scenario_from_mapping(data: Mapping[str, Any], *, name: str = "<mapping>") -
     """Validate a scenario given as a (partial) mapping merged over the defaults (for notebooks and tests)."""
     text = yaml.safe_dump(deep_merge(defaults(), dict(data)), sort_keys=False)
     loaded = load_yaml_text(text, name)
-    origins = {k: _origin(name, line) for k, line in loaded.lines.items()}
+    origins = {k: Origin(name, line) for k, line in loaded.lines.items()}
     return validate(Resolved(data=loaded.data, origins=origins, chain=()), Scenario)  # type: ignore[return-value]
 
 
-def _origin(file: str, line: int | None):  # noqa: ANN202 - tiny adapter
-    from sim.yamlio import Origin
-
-    return Origin(file, line)
+def deep_merge_into_defaults(changes: Mapping[str, Any]) -> Scenario:
+    """The defaults with nested changes merged in, validated (a shorthand of :func:`scenario_from_mapping`)."""
+    return scenario_from_mapping(changes)
 
 
 def json_schema() -> dict[str, Any]:

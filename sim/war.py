@@ -11,7 +11,8 @@ Reservation values (the utility of going on with the war) follow them:
     r_RU(t) = r_RU(0) + k_RU (b_t - b_0) - c_RU * t / 12
     r_UA(t) = r_UA(0) - k_UA (b_t - b_0) + k_s (s_t - s_0) - c_UA * t / 12
 
-and Russia's belief that it is winning is ``logistic(4 b_t)``.
+both clipped to [0, 1]; Russia's belief that it is winning is ``logistic(4 b_t)`` (the slope 4 and the
+support pivot 0.5 are fixed scale choices, not parameters).
 """
 
 from __future__ import annotations

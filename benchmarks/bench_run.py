@@ -1,0 +1,54 @@
+"""Benchmark: time per run of a scenario (negotiation + deterrence horizon). Run by hand, not in the test suite.
+
+    python benchmarks/bench_run.py                      # the baseline, 2,000 runs
+    python benchmarks/bench_run.py scenarios/tripwire_5k.yaml --runs 5000
+
+Prints the median, mean and 95th percentile of the wall time of one run (model construction
+included), and the throughput of a single process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import time
+from pathlib import Path
+
+import mesa
+import numpy as np
+
+from sim.run import run_once, run_seed
+from sim.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("scenario", nargs="?", default=str(ROOT / "scenarios" / "baseline.yaml"))
+    parser.add_argument("--runs", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    scenario = load_scenario(args.scenario)
+    for j in range(20):  # warm-up
+        run_once(scenario, run_seed(args.seed, 10**9 + j))
+    times = []
+    agreements = 0
+    start = time.perf_counter()
+    for j in range(args.runs):
+        t0 = time.perf_counter()
+        o = run_once(scenario, run_seed(args.seed, j))
+        times.append(time.perf_counter() - t0)
+        agreements += o.agreement
+    total = time.perf_counter() - start
+    ms = np.array(times) * 1e3
+    print(f"scenario      {scenario.name} ({args.runs} runs, seed {args.seed}, {agreements} agreements)")
+    print(f"machine       {platform.processor() or platform.machine()}, Python {platform.python_version()}, "
+          f"Mesa {mesa.__version__}, numpy {np.__version__}")
+    print(f"per run       median {statistics.median(ms):.2f} ms, mean {ms.mean():.2f} ms, p95 {np.percentile(ms, 95):.2f} ms")
+    print(f"throughput    {args.runs / total:.0f} runs/s in one process")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,171 @@
+"""Executing a sweep: chunks of runs, a pure worker function, and interchangeable backends.
+
+The seed of run (point i, replicate j) is ``run_seed(master, i, j)``, so results are identical bit for
+bit whatever the backend, the number of workers or the chunking. Backends yield chunk results as
+they finish; at most a few chunks per worker are in flight, so memory stays flat.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from sim.issues import BY_NAME, ISSUE_NAMES
+from sim.run import run_once, run_seed
+from sim.scenario import Scenario
+
+Backend = str  # "serial" | "processes" | "dask"
+BACKENDS = ("serial", "processes", "dask")
+
+
+def _row_schema() -> pa.Schema:
+    fields = [
+        ("point", pa.int32()),
+        ("replicate", pa.int32()),
+        ("seed", pa.int64()),
+        ("agreement", pa.bool_()),
+        ("end", pa.string()),
+        ("rounds", pa.int32()),
+        ("russia_accepted", pa.bool_()),
+        ("coalition_troops_offered", pa.float64()),
+        ("peace_years", pa.float64()),
+        ("breakdown", pa.bool_()),
+        ("breakdown_year", pa.int32()),
+        ("cause", pa.string()),
+        ("horizon", pa.int32()),
+        ("duration", pa.float64()),
+    ]
+    fields += [(f"deal.{n}", pa.string() if BY_NAME[n].is_ordinal else pa.float64()) for n in ISSUE_NAMES]
+    fields += [(f"utility.{p}", pa.float64()) for p in ("ukraine", "russia", "united_states")]
+    fields += [(f"honoured.{g}", pa.bool_()) for g in ("united_states", "coalition")]
+    return pa.schema(fields)
+
+
+#: The columns of a sweep's results: one row per run.
+ROW_SCHEMA = _row_schema()
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A contiguous range of the sweep's runs, numbered ``k = point * replications + replicate``."""
+
+    id: int
+    start: int
+    stop: int
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    """Everything a worker needs to run one chunk (picklable)."""
+
+    chunk: Chunk
+    replications: int
+    master_seed: int
+    scenarios: dict[int, Scenario]
+
+
+def plan_chunks(points: int, replications: int, chunk_size: int) -> list[Chunk]:
+    """Split ``points * replications`` runs into chunks of ``chunk_size`` runs."""
+    total = points * replications
+    return [Chunk(i, s, min(s + chunk_size, total)) for i, s in enumerate(range(0, total, chunk_size))]
+
+
+def run_chunk(task: ChunkTask) -> tuple[int, pa.Table]:
+    """Run one chunk; return its id and its rows as an Arrow table (the worker function)."""
+    rows = []
+    for k in range(task.chunk.start, task.chunk.stop):
+        point, replicate = divmod(k, task.replications)
+        seed = run_seed(task.master_seed, point, replicate)
+        row = run_once(task.scenarios[point], seed).flat()
+        row["point"] = point
+        row["replicate"] = replicate
+        rows.append(row)
+    return task.chunk.id, pa.Table.from_pylist(rows, schema=ROW_SCHEMA)
+
+
+def execute(
+    tasks: Iterable[ChunkTask], backend: Backend = "serial", workers: int | None = None, scheduler: str | None = None
+) -> Iterator[tuple[int, pa.Table]]:
+    """Run chunk tasks on a backend, yielding ``(chunk id, rows)`` as chunks finish (in any order).
+
+    Args:
+        tasks: The chunks to run.
+        backend: ``serial`` (this process), ``processes`` (a local process pool) or ``dask``
+            (``dask.distributed``: a LocalCluster, or the running cluster at ``scheduler``).
+        workers: Worker processes (default: all cores).
+        scheduler: Address of a running dask scheduler, e.g. ``tcp://host:8786``.
+    """
+    if backend == "serial":
+        for task in tasks:
+            yield run_chunk(task)
+    elif backend == "processes":
+        yield from _processes(tasks, workers or os.cpu_count() or 1)
+    elif backend == "dask":
+        yield from _dask(tasks, workers or os.cpu_count() or 1, scheduler)
+    else:
+        raise ValueError(f"unknown backend {backend!r}; choose from {', '.join(BACKENDS)}")
+
+
+def _bounded(submit, wait_one, tasks: Iterable[ChunkTask], in_flight: int) -> Iterator[tuple[int, pa.Table]]:  # noqa: ANN001
+    """Keep at most ``in_flight`` tasks submitted; yield results as they complete."""
+    pending = set()
+    it = iter(tasks)
+    for task in it:
+        pending.add(submit(task))
+        if len(pending) >= in_flight:
+            done, pending = wait_one(pending)
+            yield from done
+    while pending:
+        done, pending = wait_one(pending)
+        yield from done
+
+
+def _processes(tasks: Iterable[ChunkTask], workers: int) -> Iterator[tuple[int, pa.Table]]:
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+
+        def wait_one(pending):  # noqa: ANN001, ANN202
+            done, rest = wait(pending, return_when=FIRST_COMPLETED)
+            return [f.result() for f in done], rest
+
+        try:
+            yield from _bounded(lambda t: pool.submit(run_chunk, t), wait_one, tasks, 3 * workers)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+
+def _dask(tasks: Iterable[ChunkTask], workers: int, scheduler: str | None) -> Iterator[tuple[int, pa.Table]]:
+    try:
+        from dask.distributed import Client, LocalCluster, wait
+    except ImportError as err:  # pragma: no cover - depends on the optional extra
+        from sim.errors import InputError
+
+        raise InputError(
+            "the dask backend needs dask.distributed",
+            key_path="--backend",
+            expected="the optional extra installed",
+            found="no dask.distributed",
+            hint="pip install '.[distributed]'",
+        ) from err
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+    else:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        client = Client(cluster)
+    try:
+
+        def wait_one(pending):  # noqa: ANN001, ANN202
+            done, rest = wait(list(pending), return_when="FIRST_COMPLETED")
+            return [f.result() for f in done], set(rest)
+
+        yield from _bounded(lambda t: client.submit(run_chunk, t, pure=False), wait_one, tasks, 3 * workers)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

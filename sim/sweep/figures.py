@@ -1,0 +1,84 @@
+"""Heat maps of a sweep's headline figures over its first two factors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+HEATMAPS = (
+    ("p_agreement", "P(agreement)"),
+    ("p_holds_15", "P(peace holds 15 years | agreement)"),
+    ("p_durable_15", "P(durable peace) = P(agreement and 15 years of peace)"),
+)
+
+
+def _axis(values: list, bins: int = 6) -> tuple[np.ndarray, list[str]]:
+    """Category index per point and the tick labels: listed values as they are, continuous ones in bins."""
+    distinct = list(dict.fromkeys(values))
+    numeric = all(isinstance(v, int | float) for v in distinct)
+    if len(distinct) <= 12:
+        order = sorted(distinct) if numeric else distinct
+        return np.array([order.index(v) for v in values]), [f"{v:g}" if numeric else str(v) for v in order]
+    x = np.asarray(values, dtype=float)
+    edges = np.unique(np.quantile(x, np.linspace(0, 1, bins + 1)))
+    idx = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, len(edges) - 2)
+    return idx, [f"{edges[i]:.3g}-{edges[i + 1]:.3g}" for i in range(len(edges) - 1)]
+
+
+def heatmap_grid(design: pa.Table, aggregate: pa.Table, column: str) -> tuple[np.ndarray, list[str], list[str], list[str]]:
+    """Mean of ``column`` per cell of the first two factors (averaged over any other factors).
+
+    Returns:
+        The matrix (rows: second factor, columns: first factor), the column labels, the row labels, and
+        the two factor names.
+    """
+    names = [n for n in design.column_names if n != "point"]
+    xs, xlabels = _axis(design.column(names[0]).to_pylist())
+    if len(names) > 1:
+        ys, ylabels = _axis(design.column(names[1]).to_pylist())
+    else:
+        ys, ylabels = np.zeros(len(xs), dtype=int), [""]
+    values = aggregate.column(column).to_numpy(zero_copy_only=False).astype(float)
+    total = np.zeros((len(ylabels), len(xlabels)))
+    count = np.zeros_like(total)
+    ok = ~np.isnan(values)
+    np.add.at(total, (ys[ok], xs[ok]), values[ok])
+    np.add.at(count, (ys[ok], xs[ok]), 1)
+    with np.errstate(invalid="ignore"):
+        grid = total / count
+    return grid, xlabels, ylabels, names[:2] if len(names) > 1 else [names[0], ""]
+
+
+def draw_heatmaps(design: pa.Table, aggregate: pa.Table, folder: Path, title: str) -> list[Path]:
+    """Write one PNG heat map per headline figure; return their paths."""
+    import matplotlib
+
+    if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline"):
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for column, label in HEATMAPS:
+        grid, xl, yl, (xname, yname) = heatmap_grid(design, aggregate, column)
+        fig, ax = plt.subplots(figsize=(1.2 * len(xl) + 3, 0.7 * len(yl) + 2.2))
+        im = ax.imshow(grid, origin="lower", cmap="Greys", vmin=0.0, vmax=1.0, aspect="auto")
+        for (r, c), v in np.ndenumerate(grid):
+            if not np.isnan(v):
+                ax.text(c, r, f"{v:.2f}", ha="center", va="center", color="white" if v > 0.55 else "black", fontsize=9)
+        ax.set_xticks(range(len(xl)), xl, rotation=30, ha="right")
+        ax.set_yticks(range(len(yl)), yl)
+        ax.set_xlabel(xname)
+        ax.set_ylabel(yname)
+        ax.set_title(f"{title}\n{label}", fontsize=10)
+        fig.colorbar(im, ax=ax, label="probability")
+        fig.tight_layout()
+        path = folder / f"heatmap_{column}.png"
+        from sim.sweep.store import write_atomic
+
+        write_atomic(path, lambda p, fig=fig: fig.savefig(p, dpi=120, format="png"))
+        plt.close(fig)
+        paths.append(path)
+    return paths
