@@ -24,8 +24,23 @@ if TYPE_CHECKING:
 US_ROLES = BY_NAME["us_role"].levels
 
 
+_PREFERENCES_CACHE: dict[int, tuple[PartySpec, Preferences]] = {}
+
+
 def preferences_from_spec(spec: PartySpec) -> Preferences:
-    """Turn a party's validated scenario section into a :class:`Preferences`."""
+    """Turn a party's validated scenario section into a :class:`Preferences` (cached per spec object:
+    both are immutable, and every run of a scenario shares them)."""
+    hit = _PREFERENCES_CACHE.get(id(spec))
+    if hit is not None and hit[0] is spec:
+        return hit[1]
+    if len(_PREFERENCES_CACHE) > 10_000:
+        _PREFERENCES_CACHE.clear()
+    prefs = _preferences_from_spec(spec)
+    _PREFERENCES_CACHE[id(spec)] = (spec, prefs)
+    return prefs
+
+
+def _preferences_from_spec(spec: PartySpec) -> Preferences:
     prefs = spec.preferences
     names = type(prefs).model_fields
     lines = []
@@ -141,7 +156,9 @@ class CoalitionAgent(mesa.Agent):
         pledges[:2] = spec.lead_pledge
         threat = rng.uniform(0.0, spec.threat_sensitivity, size=m)
         self.members = [
-            MemberState(model, lead=i < 2, willingness=float(willingness[i]), pledge=float(pledges[i]), threat=float(threat[i]))
+            MemberState(
+                model, lead=i < 2, willingness=float(willingness[i]), pledge=float(pledges[i]), threat=float(threat[i])
+            )
             for i in range(m)
         ]
         # The aggregate views are read from the member agents, which own the state.

@@ -14,9 +14,35 @@ import yaml
 
 from sim.errors import InputError
 
+EPILOG_MAIN = """example:
+  sim run scenarios/baseline.yaml --runs 200 --seed 1
+  sim compare scenarios/duration_15.yaml scenarios/duration_50.yaml"""
+
 EPILOG_RUN = """example:
   sim run scenarios/baseline.yaml --runs 200 --seed 1
-  sim run scenarios/cold_war_scale.yaml --set mode=evaluate"""
+  sim run scenarios/cold_war_scale.yaml --set mode=evaluate --out results/cold_war --format csv
+
+load the results back in Python:
+  from sim.results import load_results
+  res = load_results("results/cold_war")      # res.runs, res.trajectories, res.summary, res.manifest
+
+exit codes: 0 done, 2 bad input, 1 internal error, 130 interrupted (finished runs are kept)"""
+
+RUN_DESCRIPTION = """Run a scenario's replications and write a run directory:
+  runs.parquet          one row per run: outcome, agreed terms, utilities, peace, then the resolved inputs
+  trajectories.parquet  round-by-round talks and year-by-year peace of the first traced runs
+  summary.json          headline figures with 95 % intervals
+  manifest.json         provenance: versions, git commit, scenario hash and text, seeds, command, times
+  figures/              trajectories.png, terms.png, survival.png
+The text summary is printed, then the folder. Ctrl-C writes the finished runs and exits with 130."""
+
+EPILOG_COMPARE = """example:
+  sim compare scenarios/duration_15.yaml scenarios/duration_50.yaml --runs 500
+  sim compare a.yaml b.yaml c.yaml --seed 7 --out results/abc --force"""
+
+COMPARE_DESCRIPTION = """Run each scenario with the same number of runs and master seed, each into its own run
+directory inside the comparison folder, then print the headline figures side by side and write
+comparison.csv, comparison.json and figures/survival_compare.png (survival of peace, overlaid)."""
 
 
 def _parse_set(items: Sequence[str]) -> dict[str, object]:
@@ -38,19 +64,89 @@ def _parse_set(items: Sequence[str]) -> dict[str, object]:
     return out
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    from sim.run import iter_runs
-    from sim.scenario import load_scenario
-    from sim.summary import render, summarise
+def _check_runs(runs: int | None) -> None:
+    if runs is not None and runs < 1:
+        raise InputError("bad --runs", key_path="--runs", expected="an integer >= 1", found=str(runs))
 
-    scenario = load_scenario(args.scenario, _parse_set(args.set))
+
+def _progress(args: argparse.Namespace) -> bool:
+    """A progress bar only for a person watching: not with --quiet, not when stderr is a file or pipe."""
+    return not args.quiet and sys.stderr.isatty()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from sim.scenario import load_scenario
+
+    overrides = _parse_set(args.set)
+    scenario = load_scenario(args.scenario, overrides)
+    _check_runs(args.runs)
+    if args.traced_runs < 0:
+        raise InputError(
+            "bad --traced-runs", key_path="--traced-runs", expected="an integer >= 0", found=str(args.traced_runs)
+        )
+    if not args.checkpoint > 0:
+        raise InputError(
+            "bad --checkpoint", key_path="--checkpoint", expected="seconds > 0", found=str(args.checkpoint)
+        )
+    from sim.results import RunDirectory, default_run_dir  # heavier imports only once the input is good
+
     runs = args.runs if args.runs is not None else scenario.runs
     seed = args.seed if args.seed is not None else scenario.seed
-    if runs < 1:
-        raise InputError("bad --runs", key_path="--runs", expected="an integer >= 1", found=str(runs))
-    outcomes = list(iter_runs(scenario, runs, seed))
-    title = f"{scenario.name}: {runs} runs, seed {seed}, mode {scenario.mode}"
-    print(render(summarise(outcomes), title))
+    out = Path(args.out) if args.out else default_run_dir(args.results, scenario.name)
+    directory = RunDirectory.create(out, fmt=args.format, force=args.force)
+    from sim.runner import execute  # the model, numpy, scipy, mesa
+    from sim.summary import render
+
+    done = execute(
+        scenario,
+        directory,
+        runs=runs,
+        seed=seed,
+        source=args.scenario,
+        overrides=overrides,
+        progress=_progress(args),
+        traced_runs=args.traced_runs,
+        figures=not args.no_figures,
+        checkpoint_seconds=args.checkpoint,
+        command=args.command_line,
+    )
+    if args.quiet:
+        print(done.directory.path)
+        return 0
+    print(render(done.summary, f"{scenario.name}: {runs} runs, seed {seed}, mode {scenario.mode}"))
+    print(f"\nresults: {done.directory.path}")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from sim.scenario import load_scenario
+
+    scenarios = [load_scenario(path) for path in args.scenarios]  # every file is checked before anything runs
+    _check_runs(args.runs)
+    from sim.compare import Entry, labels_for, render_comparison, run_comparison
+    from sim.results import default_run_dir
+
+    entries = [
+        Entry(label, s, Path(path))
+        for label, s, path in zip(labels_for(scenarios), scenarios, args.scenarios, strict=True)
+    ]
+    out = Path(args.out) if args.out else default_run_dir(args.results, "compare")
+    done = run_comparison(
+        entries,
+        out,
+        runs=args.runs,
+        seed=args.seed,
+        fmt=args.format,
+        force=args.force,
+        progress=_progress(args),
+        command=args.command_line,
+    )
+    if args.quiet:
+        print(done.folder)
+        return 0
+    horizons = {x.directory.path.name: float(x.runs["horizon"].max()) for x in done.executions if len(x.runs)}
+    print(render_comparison(done.table, horizons))
+    print(f"\ncomparison: {done.folder}")
     return 0
 
 
@@ -104,38 +200,217 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+EPILOG_SWEEP = """example:
+  sim sweep scenarios/sweeps/strength_x_troops.yaml
+  sim sweep scenarios/sweeps/duration.yaml --workers 2 --out results/sweeps/duration
+  sim sweep scenarios/sweeps/duration.yaml --out results/sweeps/duration --resume   # after a crash or Ctrl-C
+  sim sweep scenarios/sweeps/sensitivity.yaml --backend dask --scheduler tcp://head-node:8786
+
+exit codes: 0 done, 2 bad input, 1 internal error, 130 interrupted (finished chunks are kept: --resume)"""
+
+SWEEP_DESCRIPTION = """Run a sweep file: every design point of its factors, with its replications, in chunks on a
+backend. Writes a sweep folder: sweep.yaml, design.parquet, parts/ (one Parquet file per finished chunk,
+written atomically), manifest.json, and when complete aggregate.parquet / aggregate.csv (headline figures
+per point with 95 % intervals) and figures/ (heat maps over the first two factors).
+The seed of run (point i, replicate j) derives from the master seed and (i, j) alone, so results are
+identical whatever the backend, the number of workers or the chunking."""
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from sim.sweep.runner import run_sweep
+    from sim.sweep.spec import load_sweep
+
+    load_sweep(args.sweep)  # bad input fails fast, before workers start
+    if args.workers is not None and args.workers < 1:
+        raise InputError("bad --workers", key_path="--workers", expected="an integer >= 1", found=str(args.workers))
+    store = run_sweep(
+        args.sweep,
+        args.out,
+        backend=args.backend,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        resume=args.resume,
+        force=args.force,
+        progress=_progress(args),
+    )
+    if not args.quiet:
+        import pyarrow.parquet as pq
+
+        agg = pq.read_table(store.root / "aggregate.parquet").to_pandas()
+        design = store.design().to_pandas()
+        table = design.merge(agg, on="point")
+        cols = [c for c in design.columns if c != "point"] + ["runs", "p_agreement", "p_holds_15", "p_durable_15"]
+        best = table.loc[table["p_durable_15"].idxmax()]
+        print(table[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        factors = ", ".join(f"{c} = {best[c]}" for c in design.columns if c != "point")
+        low, high = best["p_durable_15_low"], best["p_durable_15_high"]
+        print(f"\ndurable peace peaks at {factors}: {best['p_durable_15']:.3f} [{low:.3f}, {high:.3f}]")
+    print(store.root)
+    return 0
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from sim.sweep.sensitivity import analyze_sweep
+
+    table, figures = analyze_sweep(args.sweep_dir)
+    df = table.to_pandas()
+    for outcome, sub in df.groupby("outcome", sort=False):
+        print(f"\n{outcome}")
+        print(
+            sub.drop(columns="outcome")
+            .sort_values("ST", ascending=False)
+            .to_string(index=False, float_format=lambda v: f"{v:.3f}")
+        )
+    print(f"\n{args.sweep_dir}/sensitivity.csv")
+    for f in figures:
+        print(f)
+    return 0
+
+
+def _run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--runs", type=int, help="number of replications (default: the scenario's runs)")
+    p.add_argument("--seed", type=int, help="master seed (default: the scenario's seed)")
+    p.add_argument("--out", metavar="DIR", help="output folder (default: RESULTS/<name>-<UTC timestamp>)")
+    p.add_argument(
+        "--results", default="results", metavar="RESULTS", help="parent of default output folders (default: results)"
+    )
+    p.add_argument(
+        "--format",
+        choices=["parquet", "csv"],
+        default="parquet",
+        help="table format (default: parquet; csv for spreadsheets)",
+    )
+    p.add_argument("--force", action="store_true", help="overwrite an existing output folder")
+    p.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress bar and no summary: print only the output folder"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``sim`` command."""
     p = argparse.ArgumentParser(
         prog="sim",
         description="Negotiation and deterrence simulator for security guarantees for Ukraine.",
-        epilog="example:\n  sim run scenarios/baseline.yaml --runs 200 --seed 1",
+        epilog=EPILOG_MAIN,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = p.add_subparsers(dest="command", required=True)
     raw = argparse.RawDescriptionHelpFormatter
 
-    r = sub.add_parser("run", help="run a scenario file and print a summary", epilog=EPILOG_RUN, formatter_class=raw)
+    r = sub.add_parser(
+        "run",
+        help="run a scenario file into a run directory (tables, summary, manifest, figures)",
+        description=RUN_DESCRIPTION,
+        epilog=EPILOG_RUN,
+        formatter_class=raw,
+    )
     r.add_argument("scenario", help="scenario YAML file")
-    r.add_argument("--runs", type=int, help="number of replications (default: the scenario's runs)")
-    r.add_argument("--seed", type=int, help="master seed (default: the scenario's seed)")
-    r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a key, e.g. --set deterrence.horizon_years=30")
+    _run_options(r)
+    r.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a key, e.g. --set deterrence.horizon_years=30",
+    )
+    r.add_argument(
+        "--traced-runs",
+        type=int,
+        default=50,
+        metavar="N",
+        help="trace the first N runs for trajectories and figures (default 50)",
+    )
+    r.add_argument("--no-figures", action="store_true", help="do not draw the figures")
+    r.add_argument(
+        "--checkpoint",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="write the finished runs every SECONDS while running (default 30)",
+    )
     r.set_defaults(func=cmd_run)
 
-    v = sub.add_parser("validate", help="check scenario files", epilog="example:\n  sim validate scenarios/*.yaml", formatter_class=raw)
+    c = sub.add_parser(
+        "compare",
+        help="run several scenarios and compare their headline figures and survival of peace",
+        description=COMPARE_DESCRIPTION,
+        epilog=EPILOG_COMPARE,
+        formatter_class=raw,
+    )
+    c.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario YAML files (two or more)")
+    _run_options(c)
+    c.set_defaults(func=cmd_compare)
+
+    v = sub.add_parser(
+        "validate", help="check scenario files", epilog="example:\n  sim validate scenarios/*.yaml", formatter_class=raw
+    )
     v.add_argument("files", nargs="+", help="scenario YAML files")
     v.set_defaults(func=cmd_validate)
 
-    s = sub.add_parser("schema", help="print the JSON Schema of scenario files", epilog="example:\n  sim schema --out scenario.schema.json", formatter_class=raw)
+    s = sub.add_parser(
+        "schema",
+        help="print the JSON Schema of scenario files",
+        epilog="example:\n  sim schema --out scenario.schema.json",
+        formatter_class=raw,
+    )
     s.add_argument("--out", help="write to this file instead of printing")
     s.set_defaults(func=cmd_schema)
 
-    sh = sub.add_parser("show", help="print a scenario fully resolved (after extends and defaults)", epilog="example:\n  sim show scenarios/duration_30.yaml", formatter_class=raw)
+    sh = sub.add_parser(
+        "show",
+        help="print a scenario fully resolved (after extends and defaults)",
+        epilog="example:\n  sim show scenarios/duration_30.yaml",
+        formatter_class=raw,
+    )
     sh.add_argument("scenario")
     sh.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     sh.set_defaults(func=cmd_show)
 
-    ls = sub.add_parser("list", help="list the scenarios in a folder with one-line descriptions", epilog="example:\n  sim list scenarios", formatter_class=raw)
+    sw = sub.add_parser(
+        "sweep",
+        help="run a parameter sweep (grid, lhs or sobol design) on a backend, resumably",
+        description=SWEEP_DESCRIPTION,
+        epilog=EPILOG_SWEEP,
+        formatter_class=raw,
+    )
+    sw.add_argument("sweep", help="sweep YAML file")
+    sw.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+    sw.add_argument(
+        "--backend",
+        choices=["serial", "processes", "dask"],
+        default="processes",
+        help="where chunks run (default: processes; dask needs the [distributed] extra)",
+    )
+    sw.add_argument("--scheduler", metavar="ADDRESS", help="a running dask scheduler, e.g. tcp://host:8786")
+    sw.add_argument("--out", metavar="DIR", help="sweep folder (default: results/sweeps/<name>-<UTC timestamp>)")
+    sw.add_argument("--resume", action="store_true", help="finish the interrupted sweep in --out")
+    sw.add_argument("--force", action="store_true", help="replace an existing sweep folder")
+    sw.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no table: print only the folder")
+    sw.set_defaults(func=cmd_sweep)
+
+    an = sub.add_parser(
+        "analyze",
+        help="analyse a finished sweep (sensitivity: Sobol indices)",
+        epilog="example:\n  sim analyze sensitivity results/sweeps/sensitivity-20261123T120000Z",
+        formatter_class=raw,
+    )
+    an_sub = an.add_subparsers(dest="analysis", required=True)
+    sens = an_sub.add_parser(
+        "sensitivity",
+        help="Sobol first-order and total indices of the headline outcomes (SALib); needs a sobol sweep",
+        epilog="example:\n  sim sweep scenarios/sweeps/sensitivity.yaml --out results/sens\n"
+        "  sim analyze sensitivity results/sens",
+        formatter_class=raw,
+    )
+    sens.add_argument("sweep_dir", help="the folder of a finished sobol sweep")
+    sens.set_defaults(func=cmd_analyze)
+
+    ls = sub.add_parser(
+        "list",
+        help="list the scenarios in a folder with one-line descriptions",
+        epilog="example:\n  sim list scenarios",
+        formatter_class=raw,
+    )
     ls.add_argument("folder", nargs="?", default="scenarios")
     ls.set_defaults(func=cmd_list)
     return p
@@ -144,13 +419,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: exit code 0 success, 2 bad input, 1 internal error, 130 interrupted."""
     args = build_parser().parse_args(argv)
+    args.command_line = ["sim", *(sys.argv[1:] if argv is None else argv)]
     try:
         return int(args.func(args))
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+    except KeyboardInterrupt as err:
+        print(str(err) or "interrupted", file=sys.stderr)  # sim.runner.Interrupted says what was kept
         return 130
     except Exception as err:  # noqa: BLE001 - last resort: short message, full traceback to a file
         with tempfile.NamedTemporaryFile("w", prefix="sim-crash-", suffix=".txt", delete=False) as fh:

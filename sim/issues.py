@@ -143,7 +143,15 @@ ISSUES: tuple[Issue, ...] = (
         NEUTRALITY_LEVELS,
         doc="NATO door left open / NATO membership renounced / full neutrality (Istanbul 2022 formula).",
     ),
-    Issue("sanctions_relief", "linear", lo=0, hi=1, grain=0.05, unit="share", doc="Share of sanctions on Russia lifted (0-1)."),
+    Issue(
+        "sanctions_relief",
+        "linear",
+        lo=0,
+        hi=1,
+        grain=0.05,
+        unit="share",
+        doc="Share of sanctions on Russia lifted (0-1).",
+    ),
 )
 
 ISSUE_NAMES: tuple[str, ...] = tuple(i.name for i in ISSUES)

@@ -10,7 +10,15 @@ import mesa
 import numpy as np
 
 from sim.actors import CoalitionAgent, GuarantorAgent, PartyAgent, RussiaAgent
-from sim.deterrence import GuarantorState, classify_breakdown, coalition_credibility, deterrence, hazard, motive, us_credibility
+from sim.deterrence import (
+    GuarantorState,
+    classify_breakdown,
+    coalition_credibility,
+    deterrence,
+    hazard,
+    motive,
+    us_credibility,
+)
 from sim.issues import ISSUE_NAMES, Deal, normalise_matrix
 from sim.negotiation import PARTY_KEYS, Table, build_table, candidate_pool, package_values, propose
 from sim.outcomes import RoundRecord, RunOutcome, YearRecord
@@ -89,7 +97,7 @@ class GuaranteeModel(mesa.Model):
             self._talks_round()
         elif self.phase == "peace":
             self._peace_year()
-        else:
+        if self.phase == "done":
             self.running = False
 
     def run(self) -> RunOutcome:
@@ -110,7 +118,9 @@ class GuaranteeModel(mesa.Model):
         self.ukraine.reservation = self.war.ukraine_reservation(self.ukraine.reservation0)
         self.russia.reservation = self.war.russia_reservation(self.russia.reservation0)
         self.ukraine.concede(t, neg.max_rounds)
-        self.russia.concede(t, neg.max_rounds, self.russia.play_for_time_beta(self.war.russia_belief, war_spec.belief_weight))
+        self.russia.concede(
+            t, neg.max_rounds, self.russia.play_for_time_beta(self.war.russia_belief, war_spec.belief_weight)
+        )
         self.united_states.concede(t, neg.max_rounds)
         aspirations = np.array([p.aspiration for p in self.parties])
         offer = propose(self._table, aspirations, self.rng, neg.proposals_per_round, self._previous)
@@ -147,9 +157,11 @@ class GuaranteeModel(mesa.Model):
         deal = self.deal
         assert deal is not None  # noqa: S101 - phase invariant
         if self._year == 0:
-            self._russia_u = float(self.russia.preferences.utility(
-                np.asarray(deal.values)[None, :], normalise_matrix(np.asarray(deal.values)[None, :])
-            )[0])
+            self._russia_u = float(
+                self.russia.preferences.utility(
+                    np.asarray(deal.values)[None, :], normalise_matrix(np.asarray(deal.values)[None, :])
+                )[0]
+            )
             self._duration = deal.number("duration_years")
         self._year += 1
         year = self._year

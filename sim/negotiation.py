@@ -62,6 +62,52 @@ def package_values(package: Package) -> list[np.ndarray]:
     return out
 
 
+@dataclass(frozen=True)
+class _Column:
+    """How one issue's column of the pool is drawn: fixed, a range (normalised bounds) or options."""
+
+    kind: str
+    fixed: float = 0.0
+    lo: float = 0.0
+    hi: float = 0.0
+    raw_lo: float = 0.0
+    raw_hi: float = 0.0
+    options: np.ndarray | None = None
+    options_n: np.ndarray | None = None
+
+
+_SPACE_CACHE: dict[int, tuple[Package, tuple[_Column, ...]]] = {}
+
+
+def _space(package: Package) -> tuple[_Column, ...]:
+    """The negotiable space of a package, per issue (cached per package object, which is immutable)."""
+    hit = _SPACE_CACHE.get(id(package))
+    if hit is not None and hit[0] is package:
+        return hit[1]
+    cols = []
+    for issue in ISSUES:
+        term = getattr(package, issue.name)
+        if isinstance(term, Range):
+            cols.append(
+                _Column(
+                    "range",
+                    lo=float(issue.normalise(term.min)),
+                    hi=float(issue.normalise(term.max)),
+                    raw_lo=term.min,
+                    raw_hi=term.max,
+                )
+            )
+        elif isinstance(term, Options):
+            opts = np.array([issue.to_number(v) for v in term.options], dtype=float)
+            cols.append(_Column("options", options=opts, options_n=np.asarray(issue.normalise(opts))))
+        else:
+            cols.append(_Column("fixed", fixed=issue.to_number(term)))
+    if len(_SPACE_CACHE) > 10_000:
+        _SPACE_CACHE.clear()
+    _SPACE_CACHE[id(package)] = (package, tuple(cols))
+    return tuple(cols)
+
+
 def candidate_pool(package: Package, size: int, rng: np.random.Generator, ideals: Sequence[np.ndarray]) -> np.ndarray:
     """Draw candidate packages (numeric natural values) from the negotiable space.
 
@@ -71,24 +117,19 @@ def candidate_pool(package: Package, size: int, rng: np.random.Generator, ideals
     the table. Duplicates are kept (they are harmless, and deduplicating costs more than it saves).
     """
     pool = np.empty((size + len(ideals), len(ISSUES)))
-    for k, issue in enumerate(ISSUES):
-        term = getattr(package, issue.name)
-        if isinstance(term, Range):
-            lo, hi = issue.normalise(term.min), issue.normalise(term.max)
-            col = issue.denormalise(rng.uniform(lo, hi, size=size))
-            proj = [issue.denormalise(np.clip(ideal[k], lo, hi)) for ideal in ideals]
-            col = np.clip(col, term.min, term.max)
-            proj = np.clip(proj, term.min, term.max)
-        elif isinstance(term, Options):
-            opts = np.array([issue.to_number(v) for v in term.options], dtype=float)
-            col = opts[rng.integers(0, len(opts), size=size)]
-            nopts = np.asarray(issue.normalise(opts))
-            proj = [opts[int(np.argmin(np.abs(nopts - ideal[k])))] for ideal in ideals]
+    ideal_matrix = np.asarray(ideals, dtype=float).reshape(len(ideals), len(ISSUES))
+    for k, (issue, col) in enumerate(zip(ISSUES, _space(package), strict=True)):
+        if col.kind == "range":
+            draws = np.concatenate(
+                [rng.uniform(col.lo, col.hi, size=size), np.clip(ideal_matrix[:, k], col.lo, col.hi)]
+            )
+            pool[:, k] = np.clip(issue.denormalise(draws), col.raw_lo, col.raw_hi)
+        elif col.kind == "options":
+            assert col.options is not None and col.options_n is not None  # noqa: S101 - by construction
+            pool[:size, k] = col.options[rng.integers(0, len(col.options), size=size)]
+            pool[size:, k] = col.options[np.abs(col.options_n[None, :] - ideal_matrix[:, k, None]).argmin(axis=1)]
         else:
-            col = np.full(size, issue.to_number(term))
-            proj = [issue.to_number(term)] * len(ideals)
-        pool[:size, k] = col
-        pool[size:, k] = proj
+            pool[:, k] = col.fixed
     return pool
 
 
@@ -102,13 +143,15 @@ def build_table(numbers: np.ndarray, parties: Sequence, coalition) -> Table:  # 
     return Table(numbers, normalised, utilities, feasible, np.flatnonzero(feasible))
 
 
-def propose(table: Table, aspirations: np.ndarray, rng: np.random.Generator, sample_size: int, previous: int | None) -> int:
+def propose(
+    table: Table, aspirations: np.ndarray, rng: np.random.Generator, sample_size: int, previous: int | None
+) -> int:
     """The mediator's proposal: among a random sample of feasible packages (and the previous proposal),
     the one whose smallest surplus over the parties' aspirations is largest."""
     idx = table.feasible_idx
     sample = idx if sample_size >= idx.size else idx[rng.integers(0, idx.size, size=sample_size)]
     best = int(sample[int(np.argmax((table.utilities[:, sample] - aspirations[:, None]).min(axis=0)))])
-    if previous is not None and previous != best:
-        if (table.utilities[:, previous] - aspirations).min() > (table.utilities[:, best] - aspirations).min():
-            return previous
+    keep = previous is not None and previous != best
+    if keep and (table.utilities[:, previous] - aspirations).min() > (table.utilities[:, best] - aspirations).min():
+        return int(previous)  # type: ignore[arg-type]
     return best

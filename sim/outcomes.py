@@ -116,7 +116,11 @@ class RunOutcome:
 
     def flat(self) -> dict[str, Any]:
         """One flat row (for tables): deal terms as ``deal.<issue>``, utilities as ``utility.<party>``."""
-        row = {k: v for k, v in asdict(self).items() if k not in ("deal", "utilities", "honoured", "rounds_trace", "years_trace")}
+        row = {
+            k: v
+            for k, v in asdict(self).items()
+            if k not in ("deal", "utilities", "honoured", "rounds_trace", "years_trace")
+        }
         for issue, value in (self.deal or {}).items():
             row[f"deal.{issue}"] = value
         for party, u in self.utilities.items():

@@ -26,7 +26,9 @@ def run_once(scenario: Scenario, seed: int, *, trace: bool = False) -> RunOutcom
     return GuaranteeModel(scenario, seed, trace=trace).run()
 
 
-def iter_runs(scenario: Scenario, runs: int | None = None, seed: int | None = None, *, trace: bool = False) -> Iterator[RunOutcome]:
+def iter_runs(
+    scenario: Scenario, runs: int | None = None, seed: int | None = None, *, trace: bool = False
+) -> Iterator[RunOutcome]:
     """Replications ``0 .. runs-1`` of a scenario, lazily (nothing is kept in memory).
 
     Args:
@@ -41,6 +43,8 @@ def iter_runs(scenario: Scenario, runs: int | None = None, seed: int | None = No
         yield run_once(scenario, run_seed(master, j), trace=trace)
 
 
-def run_scenario(scenario: Scenario, runs: int | None = None, seed: int | None = None, *, trace: bool = False) -> list[RunOutcome]:
+def run_scenario(
+    scenario: Scenario, runs: int | None = None, seed: int | None = None, *, trace: bool = False
+) -> list[RunOutcome]:
     """All replications of a scenario as a list (see :func:`iter_runs` for a streaming version)."""
     return list(iter_runs(scenario, runs, seed, trace=trace))

@@ -81,7 +81,11 @@ class Package(Strict):
     def _terms_fit_issues(self) -> Package:
         for name in ISSUE_NAMES:
             check_term(name, getattr(self, name))
-        if self.guarantee_strength == "nato_membership" and isinstance(self.neutrality, str) and self.neutrality != "nato_open":
+        if (
+            self.guarantee_strength == "nato_membership"
+            and isinstance(self.neutrality, str)
+            and self.neutrality != "nato_open"
+        ):
             raise ValueError(
                 f"guarantee_strength nato_membership contradicts neutrality {self.neutrality!r}; "
                 "use neutrality: nato_open, or a weaker guarantee"
@@ -371,7 +375,9 @@ class Deterrence(Strict):
             levels = BY_NAME[issue].levels
             got = getattr(self, field)
             if set(got) != set(levels):
-                raise ValueError(f"{field} needs exactly the {issue} levels {', '.join(levels)}; found {', '.join(got)}")
+                raise ValueError(
+                    f"{field} needs exactly the {issue} levels {', '.join(levels)}; found {', '.join(got)}"
+                )
             if any(not 0 <= v <= 3 for v in got.values()):
                 raise ValueError(f"{field} values must be in [0, 3]")
         if any(v > 1 for v in self.credibility.values()):
@@ -407,7 +413,9 @@ class Scenario(Strict):
 
         problems = load_registry().check(sources)
         if problems:
-            raise ValueError("; ".join(problems) + " (citations are keys of sim/data/sources.yaml: `key` or `key/claim`)")
+            raise ValueError(
+                "; ".join(problems) + " (citations are keys of sim/data/sources.yaml: `key` or `key/claim`)"
+            )
         return sources
 
     @model_validator(mode="after")

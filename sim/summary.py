@@ -129,7 +129,9 @@ class Summary:
         """Plain data (JSON-ready)."""
 
         def est(e: Estimate) -> dict[str, float | None]:
-            return {k: (None if math.isnan(v) else v) for k, v in (("value", e.value), ("low", e.low), ("high", e.high))}
+            return {
+                k: (None if math.isnan(v) else v) for k, v in (("value", e.value), ("low", e.low), ("high", e.high))
+            }
 
         return {
             "runs": self.runs,

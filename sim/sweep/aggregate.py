@@ -20,14 +20,26 @@ def aggregate(results: pa.Table, points: int) -> pa.Table:
     accepts = results.column("russia_accepted").to_numpy(zero_copy_only=False).astype(bool)
     years = results.column("peace_years").to_numpy(zero_copy_only=False).astype(float)
     broke = results.column("breakdown").to_numpy(zero_copy_only=False).astype(bool)
-    cols: dict[str, list] = {k: [] for k in (
-        "point", "runs",
-        "p_agreement", "p_agreement_low", "p_agreement_high",
-        "p_russia_accepts", "p_russia_accepts_low", "p_russia_accepts_high",
-        "p_holds_15", "p_holds_15_low", "p_holds_15_high",
-        "p_durable_15", "p_durable_15_low", "p_durable_15_high",
-        "mean_peace_years",
-    )}
+    cols: dict[str, list] = {
+        k: []
+        for k in (
+            "point",
+            "runs",
+            "p_agreement",
+            "p_agreement_low",
+            "p_agreement_high",
+            "p_russia_accepts",
+            "p_russia_accepts_low",
+            "p_russia_accepts_high",
+            "p_holds_15",
+            "p_holds_15_low",
+            "p_holds_15_high",
+            "p_durable_15",
+            "p_durable_15_low",
+            "p_durable_15_high",
+            "mean_peace_years",
+        )
+    }
     order = np.argsort(point, kind="stable")
     bounds = np.searchsorted(point[order], np.arange(points + 1))
     for i in range(points):

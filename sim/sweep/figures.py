@@ -27,7 +27,9 @@ def _axis(values: list, bins: int = 6) -> tuple[np.ndarray, list[str]]:
     return idx, [f"{edges[i]:.3g}-{edges[i + 1]:.3g}" for i in range(len(edges) - 1)]
 
 
-def heatmap_grid(design: pa.Table, aggregate: pa.Table, column: str) -> tuple[np.ndarray, list[str], list[str], list[str]]:
+def heatmap_grid(
+    design: pa.Table, aggregate: pa.Table, column: str
+) -> tuple[np.ndarray, list[str], list[str], list[str]]:
     """Mean of ``column`` per cell of the first two factors (averaged over any other factors).
 
     Returns:
@@ -76,7 +78,7 @@ def draw_heatmaps(design: pa.Table, aggregate: pa.Table, folder: Path, title: st
         fig.colorbar(im, ax=ax, label="probability")
         fig.tight_layout()
         path = folder / f"heatmap_{column}.png"
-        from sim.sweep.store import write_atomic
+        from sim.atomic import write_atomic
 
         write_atomic(path, lambda p, fig=fig: fig.savefig(p, dpi=120, format="png"))
         plt.close(fig)

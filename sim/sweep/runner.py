@@ -11,13 +11,14 @@ from typing import Any
 
 import pyarrow as pa
 
+from sim.atomic import write_atomic
 from sim.errors import InputError
 from sim.scenario import Scenario, apply_overrides, load_resolved
 from sim.sweep.aggregate import AGGREGATE_COLUMNS, aggregate
 from sim.sweep.design import Design, make_design
 from sim.sweep.execute import ChunkTask, execute, plan_chunks
 from sim.sweep.spec import LoadedSweep, load_sweep
-from sim.sweep.store import SweepStore, write_atomic, write_parquet_atomic
+from sim.sweep.store import SweepStore, write_parquet_atomic
 from sim.yamlio import Origin, validate
 
 
@@ -37,22 +38,9 @@ def point_scenarios(loaded: LoadedSweep, design: Design) -> dict[int, Scenario]:
 
 
 def _environment() -> dict[str, Any]:
-    import platform
+    from sim.runinfo import environment, git_state, package_version
 
-    import mesa
-    import numpy
-
-    from sim.version import git_commit, package_version
-
-    return {
-        "package_version": package_version(),
-        "git_commit": git_commit(),
-        "python": platform.python_version(),
-        "mesa": mesa.__version__,
-        "numpy": numpy.__version__,
-        "pyarrow": pa.__version__,
-        "command": sys.argv,
-    }
+    return {"package_version": package_version(), "git": git_state(), **environment(), "command": sys.argv}
 
 
 def _now() -> str:
@@ -96,11 +84,15 @@ def run_sweep(
     design = make_design(spec)
     scenarios = point_scenarios(loaded, design)
     if resume and out is None:
-        raise InputError("--resume needs --out", key_path="--out", expected="the folder of the sweep to resume", found="nothing")
+        raise InputError(
+            "--resume needs --out", key_path="--out", expected="the folder of the sweep to resume", found="nothing"
+        )
     store = SweepStore(out if out is not None else default_out(spec.name))
     if resume:
         if not store.exists():
-            raise InputError("nothing to resume", file=store.root, expected="a sweep folder with manifest.json", found="no manifest")
+            raise InputError(
+                "nothing to resume", file=store.root, expected="a sweep folder with manifest.json", found="no manifest"
+            )
         manifest = store.manifest()
         if manifest.get("sweep_sha256") != loaded.digest:
             raise InputError(

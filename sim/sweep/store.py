@@ -17,38 +17,16 @@ chunks without a part; the results are the union of the parts, sorted by (point,
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.atomic import write_atomic, write_json
 from sim.sweep.execute import ROW_SCHEMA
 
 PART_GLOB = "part-*.parquet"
-
-
-def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
-    """Write a file atomically: ``write`` fills a temporary file in the same folder, which is then renamed."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON atomically."""
-    write_atomic(path, lambda p: p.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8"))
 
 
 def write_parquet_atomic(path: Path, table: pa.Table) -> None:
@@ -81,7 +59,7 @@ class SweepStore:
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         """Replace the manifest atomically."""
-        write_json_atomic(self.manifest_path, manifest)
+        write_json(self.manifest_path, manifest)
 
     def done_chunks(self) -> set[int]:
         """Ids of the chunks whose part is on disk."""

@@ -1,0 +1,174 @@
+"""Benchmark: `sim sweep` (serial, processes) against `mesa.batch_run`, on the same model and the same sweep.
+
+    python benchmarks/bench_sweep.py                    # 2,000 runs of the baseline each, 2 processes
+    python benchmarks/bench_sweep.py --runs 10000       # the 10,000-run target
+    python benchmarks/bench_sweep.py --runs 100000 --only processes   # the memory target
+
+Each contender runs in a fresh subprocess; peak memory is the largest sum of the resident set sizes of
+that subprocess and all its descendants (workers included), sampled every 20 ms from /proc.
+Not part of the test suite: run it by hand and quote its table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+
+
+def _tree_rss(pid: int) -> int:
+    """Sum of VmRSS (bytes) of a process and its descendants."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/status") as fh:
+                kb = next((int(line.split()[1]) for line in fh if line.startswith("VmRSS:")), 0)
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+        rss[int(entry)] = kb * 1024
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        total += rss.get(p, 0)
+        stack.extend(children.get(p, []))
+    return total
+
+
+def measure(args: list[str]) -> dict:
+    """Run a contender in a subprocess; return its JSON report plus the peak memory of its process tree."""
+    proc = subprocess.Popen([sys.executable, __file__, *args], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    peak = 0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, _tree_rss(proc.pid))
+            time.sleep(0.02)
+
+    t = threading.Thread(target=sample, daemon=True)
+    t.start()
+    out, _ = proc.communicate()
+    stop.set()
+    t.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"contender {args} failed with exit code {proc.returncode}")
+    report = json.loads(out.strip().splitlines()[-1])
+    report["peak_mb"] = peak / 2**20
+    return report
+
+
+def _batch_model_class():  # noqa: ANN202
+    """The model with a DataCollector collected each step, as batch_run requires (module level: picklable)."""
+    import mesa
+
+    from sim.model import GuaranteeModel
+
+    class BatchModel(GuaranteeModel):
+        def __init__(self, scenario, seed):  # noqa: ANN001
+            super().__init__(scenario, seed)
+            self.datacollector = mesa.DataCollector(
+                model_reporters={
+                    "agreement": lambda m: m.deal is not None,
+                    "phase": lambda m: m.phase,
+                    "year": lambda m: m._year,
+                }
+            )
+            self.datacollector.collect(self)
+
+        def step(self) -> None:
+            super().step()
+            self.datacollector.collect(self)
+
+    BatchModel.__qualname__ = "BatchModel"
+    return BatchModel
+
+
+BatchModel = _batch_model_class()
+
+
+def contender_batch_run(runs: int, workers: int) -> dict:
+    """mesa.batch_run: the model with a DataCollector (collected each step, as batch_run requires)."""
+    import mesa
+
+    from sim.run import run_seed
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(BASELINE)
+    seeds = [run_seed(1, 0, j) for j in range(runs)]
+    t0 = time.perf_counter()
+    rows = mesa.batch_run(
+        BatchModel,
+        {"scenario": [scenario], "seed": seeds},
+        number_processes=workers,
+        iterations=1,
+        max_steps=10_000,
+        display_progress=False,
+    )
+    elapsed = time.perf_counter() - t0
+    return {"contender": f"mesa.batch_run ({workers} processes)", "runs": len(rows), "seconds": elapsed}
+
+
+def contender_sweep(runs: int, backend: str, workers: int) -> dict:
+    """sim sweep: the baseline, one design point, `runs` replications."""
+    from sim.sweep.runner import run_sweep
+
+    with tempfile.TemporaryDirectory() as tmp:
+        sweep = Path(tmp) / "bench.yaml"
+        sweep.write_text(
+            f"name: bench\ndescription: benchmark\nbase: {BASELINE}\ndesign: grid\n"
+            "factors:\n  negotiation.max_rounds: {values: [24]}\n"
+            f"replications: {runs}\nseed: 1\nchunk_size: 250\n",
+            encoding="utf-8",
+        )
+        t0 = time.perf_counter()
+        store = run_sweep(sweep, Path(tmp) / "out", backend=backend, workers=workers, progress=False)
+        elapsed = time.perf_counter() - t0
+        n = store.manifest()["runs_completed"]
+    label = f"sim sweep --backend {backend}" + (f" ({workers} processes)" if backend != "serial" else "")
+    return {"contender": label, "runs": n, "seconds": elapsed}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=2000)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--only", choices=["batch_run", "serial", "processes"], action="append")
+    parser.add_argument("--contender", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.contender:
+        if args.contender == "batch_run":
+            report = contender_batch_run(args.runs, args.workers)
+        else:
+            report = contender_sweep(args.runs, args.contender, args.workers)
+        print(json.dumps(report))
+        return
+    chosen = args.only or ["batch_run", "serial", "processes"]
+    reports = [measure(["--contender", c, "--runs", str(args.runs), "--workers", str(args.workers)]) for c in chosen]
+    print(f"{args.runs} runs of {BASELINE.name}, {os.cpu_count()} cores\n")
+    print("| contender | runs | seconds | runs/s | peak memory (MB) |")
+    print("|---|---:|---:|---:|---:|")
+    base = next((r for r in reports if r["contender"].startswith("mesa")), None)
+    for r in reports:
+        rate = r["runs"] / r["seconds"]
+        speed = f" ({rate / (base['runs'] / base['seconds']):.1f}× batch_run)" if base and r is not base else ""
+        print(f"| {r['contender']} | {r['runs']} | {r['seconds']:.1f} | {rate:.0f}{speed} | {r['peak_mb']:.0f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,259 @@
+"""The ``sim`` command end to end, through a subprocess as users run it: run directories, CSV, refusing
+to overwrite, bad input, help, compare, Ctrl-C."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.results import load_results, runs_table
+from sim.run import iter_runs
+from sim.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+PNG = b"\x89PNG\r\n\x1a\n"
+COMMANDS = ("run", "compare", "validate", "schema", "show", "list")
+
+
+def env() -> dict[str, str]:
+    """The environment of the subprocess: the checkout first on the path, so it works uninstalled."""
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    return {**os.environ, "PYTHONPATH": path}
+
+
+def sim(*args: str | Path, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *map(str, args)],
+        cwd=cwd,
+        env=env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def scenario_file(folder: Path, text: str = "name: t\ndeterrence: {horizon_years: 30}\n", name: str = "t.yaml") -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def assert_png(path: Path) -> None:
+    data = path.read_bytes()
+    assert data[:8] == PNG, f"{path} is not a PNG"
+    assert len(data) > 1024, f"{path} is suspiciously small"
+
+
+def assert_clean_failure(done: subprocess.CompletedProcess[str]) -> None:
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.startswith("error: ")
+
+
+# ------------------------------------------------------------------------------------------ sim run
+
+
+def test_run_writes_a_run_directory_that_loads_back_exactly(tmp_path):
+    path = scenario_file(tmp_path)
+    done = sim("run", path.name, "--runs", 30, "--seed", 3, "--traced-runs", 10, "--out", "out", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "P(agreement)" in done.stdout and done.stdout.rstrip().endswith("results: out")
+    assert done.stderr == "", "no progress bar when stderr is not a terminal"
+    out = tmp_path / "out"
+    for name in ("runs.parquet", "trajectories.parquet", "summary.json", "manifest.json"):
+        assert (out / name).is_file(), name
+    for name in ("trajectories.png", "terms.png", "survival.png"):
+        assert_png(out / "figures" / name)
+
+    res = load_results(out)
+    expected = runs_table(iter_runs(load_scenario(path), 30, 3), scenario=load_scenario(path))
+    pd.testing.assert_frame_equal(res.runs, expected, check_exact=True)
+    assert set(res.trajectories["run"]) <= set(range(10)) and len(res.trajectories) > 0
+    assert res.summary["runs"] == 30 and set(res.summary["p_agreement"]) == {"value", "low", "high"}
+
+    m = res.manifest
+    assert m["status"] == "complete" and m["runs_completed"] == 30 and m["traced_runs"] == 10
+    assert m["command"] == [
+        "sim",
+        "run",
+        "t.yaml",
+        "--runs",
+        "30",
+        "--seed",
+        "3",
+        "--traced-runs",
+        "10",
+        "--out",
+        "out",
+    ]
+    assert m["scenario"]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert "horizon_years: 30" in m["scenario"]["resolved"]
+    assert m["seeds"]["master"] == 3 and m["started"] and m["finished"]
+    assert {"python", "mesa", "numpy"} <= set(m["environment"])
+
+
+def test_csv_quiet_and_an_existing_run_directory_is_refused_without_force(tmp_path):
+    path = scenario_file(tmp_path)
+    done = sim(
+        "run", path, "--runs", 8, "--seed", 4, "--format", "csv", "--no-figures", "-q", "--out", "out", cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "out" and done.stderr == "", "quiet: only the folder"
+    out = tmp_path / "out"
+    assert (out / "runs.csv").is_file() and (out / "trajectories.csv").is_file()
+    assert not (out / "runs.parquet").exists() and not (out / "figures").exists()
+    res = load_results(out)
+    expected = runs_table(iter_runs(load_scenario(path), 8, 4), scenario=load_scenario(path))
+    pd.testing.assert_frame_equal(res.runs, expected, check_exact=True)
+    before = (out / "runs.csv").read_bytes()
+
+    again = sim("run", path, "--runs", 6, "--no-figures", "--out", "out", cwd=tmp_path)
+    assert_clean_failure(again)
+    assert "refusing to overwrite" in again.stderr and "--force" in again.stderr
+    assert (out / "runs.csv").read_bytes() == before
+
+    forced = sim("run", path, "--runs", 6, "--no-figures", "--out", "out", "--force", "-q", cwd=tmp_path)
+    assert forced.returncode == 0, forced.stderr
+    assert not (out / "runs.csv").exists(), "the old results are gone"
+    assert len(load_results(out).runs) == 6
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("name: t\nnegotiation:\n  max_rounds: -3\n", "bad.yaml:3"),
+        ("name: t\nwar:\n  drift: 0.1\n volatility: 0.2\n", "bad.yaml:4"),
+        ("name: t\nwar:\n  drift: 0.1\n  driftt: 0.2\n", "bad.yaml:4"),
+    ],
+    ids=["out-of-range", "yaml-syntax", "unknown-key"],
+)
+def test_a_bad_scenario_file_is_a_clear_message_with_file_and_line(tmp_path, text, where):
+    path = scenario_file(tmp_path, text, "bad.yaml")
+    done = sim("run", path.name, "--runs", 3, "--out", "out", cwd=tmp_path)
+    assert_clean_failure(done)
+    assert where in done.stderr
+    assert not (tmp_path / "out").exists(), "nothing is written for bad input"
+
+
+def test_bad_options_are_clear_messages(tmp_path):
+    path = scenario_file(tmp_path)
+    for args in (("--runs", 0), ("--set", "nonsense"), ("--set", "deterrence.horizon_years=-1")):
+        done = sim("run", path, *args, cwd=tmp_path)
+        assert_clean_failure(done)
+    missing = sim("run", "missing.yaml", cwd=tmp_path)
+    assert_clean_failure(missing)
+    assert "missing.yaml" in missing.stderr
+
+
+def test_validate_reports_good_and_bad_files(tmp_path):
+    good, bad = scenario_file(tmp_path), scenario_file(tmp_path, "name: t\nruns: -1\n", "bad.yaml")
+    assert sim("validate", good, cwd=tmp_path).returncode == 0
+    done = sim("validate", good, bad, cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "error: " in done.stderr and "bad.yaml:2" in done.stderr
+
+
+@pytest.mark.parametrize("command", [None, *COMMANDS])
+def test_every_command_has_help_with_an_example(tmp_path, command):
+    done = sim(*([command] if command else []), "--help", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "example" in done.stdout
+
+
+# ------------------------------------------------------------------------------------------ sim compare
+
+
+def test_compare_prints_a_side_by_side_table_and_writes_its_files(tmp_path):
+    short = scenario_file(tmp_path, "name: short\npackage: {duration_years: 15}\n", "short.yaml")
+    long_ = scenario_file(tmp_path, "name: long\npackage: {duration_years: 50}\n", "long.yaml")
+    done = sim("compare", short.name, long_.name, "--runs", 20, "--seed", 2, "--out", "cmp", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    header = done.stdout.splitlines()[0]
+    assert "short" in header and "long" in header and "P(agreement)" in done.stdout
+    out = tmp_path / "cmp"
+    table = pd.read_csv(out / "comparison.csv")
+    assert set(table["scenario"]) == {"short", "long"}
+    assert {"p_agreement", "p_holds_15_given_agreement", "median_peace_years"} <= set(table["figure"])
+    assert {"value", "low", "high"} <= set(table.columns)
+    data = json.loads((out / "comparison.json").read_text())
+    assert [s["label"] for s in data["scenarios"]] == ["short", "long"]
+    assert_png(out / "figures" / "survival_compare.png")
+    assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
+    for label in ("short", "long"):
+        assert len(load_results(out / label).runs) == 20
+
+
+def test_compare_checks_every_file_before_running_any(tmp_path):
+    good = scenario_file(tmp_path)
+    bad = scenario_file(tmp_path, "name: t\nnegotiation: {max_rounds: 0}\n", "bad.yaml")
+    done = sim("compare", good, bad, "--runs", 3, "--out", "cmp", cwd=tmp_path)
+    assert_clean_failure(done)
+    assert "bad.yaml:2" in done.stderr and not (tmp_path / "cmp").exists()
+
+
+# ------------------------------------------------------------------------------------------ Ctrl-C
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX")
+def test_ctrl_c_keeps_the_finished_runs_and_exits_130(tmp_path):
+    path = scenario_file(tmp_path)
+    args = ["run", path.name, "--runs", "100000", "--out", "big", "--checkpoint", "0.2", "--traced-runs", "3"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim", *args],
+        cwd=tmp_path,
+        env=env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    manifest = tmp_path / "big" / "manifest.json"
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:  # wait until finished runs are on disk
+            if manifest.is_file() and json.loads(manifest.read_text())["runs_completed"] > 0:
+                break
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.05)
+        else:
+            pytest.fail("no progress within 60 s")
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "interrupted" in err
+    res = load_results(tmp_path / "big")
+    assert res.manifest["status"] == "interrupted"
+    assert 0 < len(res.runs) < 100_000 and len(res.runs) == res.manifest["runs_completed"]
+    assert res.runs["run"].tolist() == list(range(len(res.runs)))
+    assert f"{len(res.runs)} of 100000 runs" in err
+
+
+# ------------------------------------------------------------------------------------------ internal errors
+
+
+def test_an_internal_error_is_a_short_message_and_a_traceback_file(tmp_path, monkeypatch, capsys):
+    import sim.runner
+    from sim.cli import main
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("something deep broke")
+
+    monkeypatch.setattr(sim.runner, "execute", broken)
+    code = main(["run", str(scenario_file(tmp_path)), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "internal error: RuntimeError: something deep broke" in err and "Traceback" not in err
+    trace = Path(err.split("full traceback: ")[1].strip())
+    assert "Traceback" in trace.read_text()
+    trace.unlink()

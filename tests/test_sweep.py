@@ -1,0 +1,239 @@
+"""Sweeps (issue 4): sweep files, designs, deterministic seeding across backends and chunking,
+resumption after a crash, aggregates, and Sobol indices."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from sim.errors import InputError
+from sim.run import run_once, run_seed
+from sim.summary import summarise
+from sim.sweep.design import make_design
+from sim.sweep.runner import point_scenarios, run_sweep
+from sim.sweep.sensitivity import sobol_indices
+from sim.sweep.spec import load_sweep
+
+ROOT = Path(__file__).resolve().parents[1]
+BASE = ROOT / "scenarios" / "baseline.yaml"
+SHIPPED = sorted((ROOT / "scenarios" / "sweeps").glob("*.yaml"))
+
+
+def sweep_file(tmp_path: Path, body: str, name: str = "sweep.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(f"name: t\ndescription: a test sweep\nbase: {BASE}\n" + body, encoding="utf-8")
+    return path
+
+
+SMALL = """design: grid
+factors:
+  package.foreign_troops: {values: [0, 20000]}
+  package.duration_years: {values: [15, 50]}
+set:
+  negotiation.max_rounds: 8
+replications: 12
+seed: 5
+chunk_size: 7
+"""
+
+
+def env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_shipped_sweeps_validate_and_build_their_designs(path):
+    loaded = load_sweep(path)
+    design = make_design(loaded.spec)
+    scenarios = point_scenarios(loaded, design)
+    assert len(scenarios) == len(design) > 1
+
+
+def test_the_required_sweeps_are_shipped():
+    assert {"strength_x_troops.yaml", "duration.yaml", "sensitivity.yaml"} <= {p.name for p in SHIPPED}
+
+
+def test_designs_have_the_expected_points(tmp_path):
+    grid = make_design(load_sweep(sweep_file(tmp_path, SMALL)).spec)
+    assert [tuple(p.values()) for p in grid.points] == [(0, 15), (0, 50), (20000, 15), (20000, 50)]
+    lhs = make_design(
+        load_sweep(
+            sweep_file(
+                tmp_path,
+                "design: lhs\nfactors:\n  war.drift: {min: -0.1, max: 0.1}\n"
+                "  deterrence.hazard_max: {min: 0.1, max: 0.5}\nsamples: 10\n"
+                "replications: 1\nseed: 1\n",
+            )
+        ).spec
+    )
+    strata = np.floor(lhs.unit * 10).astype(int)
+    assert all(sorted(strata[:, k]) == list(range(10)) for k in range(2)), "one point per stratum per factor"
+    sobol = make_design(
+        load_sweep(
+            sweep_file(
+                tmp_path,
+                "design: sobol\nfactors:\n  war.drift: {min: -0.1, max: 0.1}\n"
+                "  package.territory: {values: [dmz, freeze]}\nsamples: 8\n"
+                "replications: 1\nseed: 1\n",
+            )
+        ).spec
+    )
+    assert len(sobol) == 8 * (2 + 2)
+    assert {p["package.territory"] for p in sobol.points} == {"dmz", "freeze"}
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("design: grid\nfactors:\n  war.drift: {min: 0, max: 1}\nreplications: 1\nseed: 1\n", "needs listed values"),
+        (
+            "design: sobol\nfactors:\n  war.drift: {min: 0, max: 1}\nsamples: 10\nreplications: 1\nseed: 1\n",
+            "power of two",
+        ),
+        ("design: lhs\nfactors:\n  war.drift: {min: 0, max: 1}\nreplications: 1\nseed: 1\n", "needs `samples`"),
+        (
+            "design: grid\nfactors:\n  war.drift: {values: [0]}\nreplications: 1\nseed: 1\nchunksize: 3\n",
+            "did you mean 'chunk_size'",
+        ),
+    ],
+)
+def test_bad_sweep_files_are_errors_with_the_line(tmp_path, body, message):
+    with pytest.raises(InputError, match=message):
+        load_sweep(sweep_file(tmp_path, body))
+
+
+def test_a_factor_that_is_not_a_scenario_key_is_an_error_naming_the_point(tmp_path):
+    path = sweep_file(tmp_path, "design: grid\nfactors:\n  war.drfit: {values: [0.0]}\nreplications: 1\nseed: 1\n")
+    loaded = load_sweep(path)
+    with pytest.raises(InputError, match=r"design point 0.*war.drfit|war.drfit[\s\S]*did you mean 'drift'"):
+        point_scenarios(loaded, make_design(loaded.spec))
+
+
+@pytest.fixture(scope="module")
+def serial_results(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("serial")
+    store = run_sweep(sweep_file(tmp, SMALL), tmp / "out", backend="serial", progress=False)
+    return store
+
+
+def test_a_run_depends_only_on_the_master_seed_and_its_point_and_replicate(serial_results, tmp_path):
+    loaded = load_sweep(sweep_file(tmp_path, SMALL))
+    scenarios = point_scenarios(loaded, make_design(loaded.spec))
+    table = serial_results.results().to_pylist()
+    for row in table[::5]:
+        again = run_once(scenarios[row["point"]], run_seed(5, row["point"], row["replicate"]))
+        assert row["seed"] == again.seed and row["agreement"] == again.agreement
+        assert row["peace_years"] == again.peace_years or (row["peace_years"] is None and again.peace_years is None)
+
+
+def test_results_are_identical_whatever_the_backend_workers_or_chunking(serial_results, tmp_path):
+    rechunked = sweep_file(tmp_path, SMALL.replace("chunk_size: 7", "chunk_size: 3"), "rechunked.yaml")
+    procs = run_sweep(rechunked, tmp_path / "procs", backend="processes", workers=2, progress=False)
+    assert procs.results().equals(serial_results.results())
+
+
+def test_the_dask_backend_on_a_local_cluster_gives_the_serial_results(serial_results, tmp_path):
+    pytest.importorskip("dask.distributed")
+    store = run_sweep(sweep_file(tmp_path, SMALL), tmp_path / "dask", backend="dask", workers=2, progress=False)
+    assert store.results().equals(serial_results.results())
+
+
+def test_a_sweep_folder_holds_design_results_aggregate_manifest_and_heatmaps(serial_results):
+    root = serial_results.root
+    manifest = json.loads((root / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["runs_completed"] == 48
+    assert pq.read_table(root / "design.parquet").num_rows == 4
+    assert serial_results.results().num_rows == 48
+    for name in ("p_agreement", "p_holds_15", "p_durable_15"):
+        png = root / "figures" / f"heatmap_{name}.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 1000
+
+
+def test_the_aggregate_of_a_point_equals_the_summary_of_its_runs(serial_results, tmp_path):
+    loaded = load_sweep(sweep_file(tmp_path, SMALL))
+    scenarios = point_scenarios(loaded, make_design(loaded.spec))
+    agg = pq.read_table(serial_results.root / "aggregate.parquet").to_pylist()
+    for point in (0, 3):
+        s = summarise([run_once(scenarios[point], run_seed(5, point, j)) for j in range(12)])
+        assert agg[point]["p_agreement"] == pytest.approx(s.agreement.value)
+        assert agg[point]["p_durable_15"] == pytest.approx(s.durable_15.value)
+
+
+def test_an_existing_sweep_folder_is_not_overwritten_without_force(serial_results, tmp_path):
+    with pytest.raises(InputError, match="exists"):
+        run_sweep(sweep_file(tmp_path, SMALL), serial_results.root, backend="serial", progress=False)
+
+
+def _wait_for_parts(folder: Path, n: int, proc: subprocess.Popen, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if len(list((folder / "parts").glob("part-*.parquet"))) >= n:
+            return
+        assert proc.poll() is None, "the sweep ended before it could be interrupted"
+        time.sleep(0.05)
+    raise AssertionError("no progress")
+
+
+LONG = SMALL.replace("replications: 12", "replications: 60").replace("chunk_size: 7", "chunk_size: 4")
+
+
+def test_resume_after_kill_9_finishes_without_redoing_or_duplicating_runs(tmp_path):
+    path = sweep_file(tmp_path, LONG)
+    out = tmp_path / "killed"
+    cmd = [sys.executable, "-m", "sim", "sweep", str(path), "--backend", "serial", "--out", str(out), "--quiet"]
+    proc = subprocess.Popen(cmd, env=env(), cwd=tmp_path)
+    _wait_for_parts(out, 5, proc)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    before = {p.name: p.stat().st_mtime_ns for p in (out / "parts").glob("part-*.parquet")}
+    assert 0 < len(before) < 60
+    done = subprocess.run([*cmd, "--resume"], env=env(), cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    after = {p.name: p.stat().st_mtime_ns for p in (out / "parts").glob("part-*.parquet")}
+    assert all(after[name] == mtime for name, mtime in before.items()), "finished chunks were redone"
+    fresh = run_sweep(path, tmp_path / "fresh", backend="serial", progress=False)
+    from sim.sweep.store import SweepStore
+
+    resumed = SweepStore(out)
+    assert resumed.results().equals(fresh.results())
+    assert resumed.manifest()["status"] == "complete"
+
+
+def test_ctrl_c_keeps_finished_chunks_and_marks_the_sweep_interrupted(tmp_path):
+    path = sweep_file(tmp_path, LONG)
+    out = tmp_path / "interrupted"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim", "sweep", str(path), "--backend", "serial", "--out", str(out), "--quiet"],
+        env=env(),
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _wait_for_parts(out, 3, proc)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "interrupted" and manifest["runs_completed"] >= 3 * 4
+
+
+def test_sobol_indices_recover_a_known_answer():
+    """y = x1 + 0.5 * x2 with x3 inert: S1 = ST = (0.8, 0.2, 0) for uniform inputs (variances 1 : 0.25)."""
+    from SALib.sample import sobol
+
+    problem = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[0, 1]] * 3}
+    x = sobol.sample(problem, 1024, calc_second_order=False, seed=1)
+    y = x[:, 0] + 0.5 * x[:, 1]
+    table = sobol_indices(problem, {"y": y}).to_pydict()
+    np.testing.assert_allclose(table["S1"], [0.8, 0.2, 0.0], atol=0.05)
+    np.testing.assert_allclose(table["ST"], [0.8, 0.2, 0.0], atol=0.05)
