@@ -54,9 +54,7 @@ def test_utilities_are_bounded_between_zero_and_one(rows):
         assert np.all(u >= 0.0) and np.all(u <= 1.0)
 
 
-states = st.builds(
-    GuarantorState, active=st.booleans(), us_engaged=st.booleans(), cohesion=st.floats(0.0, 1.0)
-)
+states = st.builds(GuarantorState, active=st.booleans(), us_engaged=st.booleans(), cohesion=st.floats(0.0, 1.0))
 
 
 @settings(max_examples=300, deadline=None)
@@ -67,9 +65,7 @@ states = st.builds(
     troops=st.tuples(st.floats(0, 300_000), st.floats(0, 300_000)).map(sorted),
 )
 def test_more_troops_never_lower_credibility_or_deterrence(state, strength, role, troops):
-    fewer, more = (
-        Deal.from_mapping({**FIXED_PACKAGE, "foreign_troops": t}) for t in troops
-    )
+    fewer, more = (Deal.from_mapping({**FIXED_PACKAGE, "foreign_troops": t}) for t in troops)
     fewer = Deal(tuple(strength if i == 0 else role if i == 3 else v for i, v in enumerate(fewer.values)))
     more = Deal(tuple(strength if i == 0 else role if i == 3 else v for i, v in enumerate(more.values)))
     assert coalition_credibility(more, state, DETERRENCE) >= coalition_credibility(fewer, state, DETERRENCE)
@@ -80,7 +76,9 @@ def test_more_troops_never_lower_credibility_or_deterrence(state, strength, role
 @settings(max_examples=200, deadline=None)
 @given(state=states, strength=st.integers(0, 4), troops=st.floats(0, 300_000))
 def test_credibilities_are_probabilities(state, strength, troops):
-    deal = Deal.from_mapping({**FIXED_PACKAGE, "foreign_troops": troops, "guarantee_strength": ISSUES[0].levels[strength]})
+    deal = Deal.from_mapping(
+        {**FIXED_PACKAGE, "foreign_troops": troops, "guarantee_strength": ISSUES[0].levels[strength]}
+    )
     for kappa in (coalition_credibility(deal, state, DETERRENCE), us_credibility(deal, state, DETERRENCE)):
         assert 0.0 <= kappa <= 1.0
 

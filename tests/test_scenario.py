@@ -32,8 +32,17 @@ def test_every_shipped_scenario_validates_and_cites_its_sources(path):
 def test_the_required_scenarios_are_shipped():
     names = {p.stem for p in SHIPPED}
     assert {
-        "baseline", "duration_15", "duration_30", "duration_50", "budapest_like", "istanbul_formula",
-        "tripwire_5k", "coalition_20k", "cold_war_scale", "no_us_backstop", "donetsk_dmz",
+        "baseline",
+        "duration_15",
+        "duration_30",
+        "duration_50",
+        "budapest_like",
+        "istanbul_formula",
+        "tripwire_5k",
+        "coalition_20k",
+        "cold_war_scale",
+        "no_us_backstop",
+        "donetsk_dmz",
     } <= names
 
 
