@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -22,7 +20,7 @@ import pandas as pd
 
 from sim.figures import compare_survival_figure, peace_survival_from_runs, save_figure
 from sim.results import Format, RunDirectory, write_atomic, write_json
-from sim.runinfo import environment, git_state, package_version, utc_now
+from sim.runinfo import software, utc_now
 from sim.runner import Execution, Interrupted, execute
 from sim.scenario import Scenario
 
@@ -204,11 +202,7 @@ def run_comparison(
             {"label": e.label, "name": e.scenario.name, "file": None if e.source is None else str(e.source)}
             for e in entries
         ],
-        "package": {"name": "ukraine-guarantees-sim", "version": package_version()},
-        "git": git_state(),
-        "environment": environment(),
-        "command": list(sys.argv if command is None else command),
-        "cwd": os.getcwd(),
+        **software(command),
         "started": started,
         "finished": None,
     }

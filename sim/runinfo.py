@@ -6,11 +6,12 @@ Everything here is best effort: what cannot be found is ``None``, never an error
 from __future__ import annotations
 
 import hashlib
+import os
 import platform
 import subprocess
 import sys
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -132,4 +133,15 @@ def scenario_provenance(
         "overrides": dict(overrides or {}),
         "resolved_sha256": text_sha256(resolved),
         "resolved": resolved,
+    }
+
+
+def software(command: Sequence[str] | None = None) -> dict[str, Any]:
+    """The manifest fields that say what produced a result: package, git state, environment, command, cwd."""
+    return {
+        "package": {"name": DISTRIBUTION, "version": package_version()},
+        "git": git_state(),
+        "environment": environment(),
+        "command": list(sys.argv if command is None else command),
+        "cwd": os.getcwd(),
     }

@@ -16,7 +16,6 @@ so a run directory holds exactly the outcomes of :func:`sim.run.iter_runs`); the
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
 import sys
 import threading
@@ -31,7 +30,7 @@ import pandas as pd
 from sim.outcomes import RunOutcome
 from sim.results import RunDirectory, runs_table, trajectories_table
 from sim.run import run_once, run_seed
-from sim.runinfo import environment, git_state, package_version, scenario_provenance, utc_now
+from sim.runinfo import scenario_provenance, software, utc_now
 from sim.scenario import Scenario
 from sim.summary import Summary, peace_survival, summarise
 
@@ -186,11 +185,7 @@ def execute(
         },
         "format": directory.fmt,
         "scenario": scenario_provenance(scenario, source, overrides),
-        "package": {"name": "ukraine-guarantees-sim", "version": package_version()},
-        "git": git_state(),
-        "environment": environment(),
-        "command": list(sys.argv if command is None else command),
-        "cwd": os.getcwd(),
+        **software(command),
         "started": started,
         "finished": None,
         "elapsed_seconds": None,

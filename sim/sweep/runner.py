@@ -38,9 +38,9 @@ def point_scenarios(loaded: LoadedSweep, design: Design) -> dict[int, Scenario]:
 
 
 def _environment() -> dict[str, Any]:
-    from sim.runinfo import environment, git_state, package_version
+    from sim.runinfo import software
 
-    return {"package_version": package_version(), "git": git_state(), **environment(), "command": sys.argv}
+    return software()
 
 
 def _now() -> str:

@@ -1,0 +1,881 @@
+"""Analysis API for notebooks and scripts: tidy tables over run outcomes and sweeps.
+
+Pure, typed functions over what the simulator produces: lists of :class:`~sim.outcomes.RunOutcome`,
+runs tables (pandas, :func:`sim.results.runs_table`), sweep results (Arrow, :class:`~sim.sweep.store.SweepStore`).
+They return pandas DataFrames (or small dataclasses) with 95 % intervals wherever a figure is an
+estimate. The figures that go with them are in :mod:`sim.plots`.
+
+Groups:
+
+* scenarios and runs: :func:`project_root`, :func:`with_overrides`, :func:`run_variants`,
+  :func:`outcomes_frame`, :func:`negotiation_rounds`, :func:`peace_years_frame`, :func:`typical_deal`;
+* survival and hazard of peace: :func:`survival_table`, :func:`yearly_hazard`, :func:`pooled_hazard`,
+  :func:`hazard_ratio`, :func:`expiry_cliff`, :func:`compare_durations`, :func:`incentive_path`;
+* sweeps: :func:`derive_sweep`, :func:`sweep_frame`, :func:`dilemma_grid`, :func:`durable_zone`,
+  :func:`peaks`, :func:`sensitivity_indices`, :func:`doubt_ranking`.
+
+Conventions (as in :mod:`sim.summary` and docs/MODEL.md, section 7.9): proportions carry 95 % Wilson
+intervals; survival is Kaplan-Meier over the runs that reached an agreement, with log-log Greenwood
+bands; the yearly hazard is the discrete-time life-table hazard (breakdowns in year *y* over the
+agreements still at peace at the start of year *y*), also with Wilson intervals.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from sim.issues import BY_NAME, ISSUE_NAMES, Deal
+from sim.outcomes import RunOutcome
+from sim.scenario import Options, Range, Scenario, apply_overrides
+from sim.summary import Z95, kaplan_meier, wilson
+from sim.yamlio import Origin, Resolved, validate
+
+__all__ = [
+    "MEASURES",
+    "HazardEstimate",
+    "RatioEstimate",
+    "RunsLike",
+    "compare_durations",
+    "derive_sweep",
+    "dilemma_grid",
+    "doubt_ranking",
+    "durable_zone",
+    "expiry_cliff",
+    "factor_levels",
+    "hazard_ratio",
+    "incentive_path",
+    "negotiation_rounds",
+    "outcomes_frame",
+    "peace_years_frame",
+    "peaks",
+    "pooled_hazard",
+    "project_root",
+    "run_variants",
+    "sensitivity_indices",
+    "survival_table",
+    "sweep_frame",
+    "typical_deal",
+    "with_overrides",
+    "yearly_hazard",
+]
+
+RunsLike = Sequence[RunOutcome] | pd.DataFrame | pa.Table
+"""Runs in any of the simulator's forms: outcome records, a runs table (pandas) or sweep results (Arrow).
+Tables need the columns ``agreement``, ``peace_years`` and ``breakdown`` (and ``duration`` for expiry)."""
+
+MEASURES: dict[str, str] = {
+    "p_agreement": "P(agreement)",
+    "p_holds_15": "P(peace holds 15 years | agreement)",
+    "p_durable_15": "P(durable peace) = P(agreement) × P(holds 15 years | agreement)",
+    "p_russia_accepts": "P(Russia accepts an offer)",
+}
+"""Per-point sweep figures that carry a 95 % interval (``<name>_low``, ``<name>_high`` in the aggregate)."""
+
+
+# ------------------------------------------------------------------------------------ scenarios and runs
+
+
+def project_root() -> Path:
+    """The project folder (holding ``scenarios/`` and ``pyproject.toml``), for notebooks run from anywhere.
+
+    Looks next to the ``sim`` package first (an editable install or a checkout on ``PYTHONPATH``), then
+    in the working directory and its parents.
+
+    Raises:
+        FileNotFoundError: If no such folder is found (e.g. a non-editable install outside a checkout).
+    """
+    here = Path(__file__).resolve().parent.parent
+    candidates = [here, *([Path.cwd(), *Path.cwd().parents])]
+    for folder in candidates:
+        if (folder / "scenarios").is_dir() and (folder / "pyproject.toml").is_file():
+            return folder
+    raise FileNotFoundError(
+        "project folder not found: no scenarios/ and pyproject.toml next to the sim package or above the working "
+        "directory; run from a checkout with `pip install -e .`"
+    )
+
+
+def with_overrides(scenario: Scenario, overrides: Mapping[str, Any]) -> Scenario:
+    """A copy of a scenario with ``{"dotted.key": value}`` changes, validated again.
+
+    The same rules as ``load_scenario(..., overrides=...)`` and ``sim run --set``: a mapping value merges,
+    list items are addressed by index (``actors.russia.red_lines.0.penalty``).
+
+    Raises:
+        sim.errors.InputError: If the changed scenario is invalid (with key path, expected and found).
+    """
+    data = json.loads(scenario.model_dump_json())
+    resolved = Resolved(data=data, origins={}, chain=())
+    changed = apply_overrides(resolved, overrides, Origin("<with_overrides>", None))
+    return validate(changed, Scenario)  # type: ignore[return-value]
+
+
+def run_variants(
+    scenario: Scenario,
+    variants: Mapping[str, Mapping[str, Any]],
+    runs: int,
+    seed: int,
+    *,
+    trace: bool = False,
+) -> dict[str, list[RunOutcome]]:
+    """Run variants of one scenario with the same seeds (common random numbers), keyed by label.
+
+    Args:
+        scenario: The base scenario.
+        variants: Label → ``{"dotted.key": value}`` changes (an empty mapping runs the base itself).
+        runs: Replications per variant.
+        seed: Master seed, shared by every variant, so differences are not seed noise.
+        trace: Record round and year traces.
+    """
+    from sim.run import run_scenario
+
+    return {
+        label: run_scenario(with_overrides(scenario, changes), runs, seed, trace=trace)
+        for label, changes in variants.items()
+    }
+
+
+def outcomes_frame(outcomes: Sequence[RunOutcome], scenario: Scenario | None = None) -> pd.DataFrame:
+    """The runs table of a list of outcomes: one typed row per run (see :func:`sim.results.runs_table`)."""
+    from sim.results import runs_table
+
+    return runs_table(outcomes, scenario=scenario)
+
+
+def _runs(data: RunsLike) -> pd.DataFrame:
+    """Any runs form as a DataFrame with at least agreement, peace_years, breakdown (and duration if known)."""
+    if isinstance(data, pd.DataFrame):
+        frame = data
+    elif isinstance(data, pa.Table):
+        frame = data.to_pandas()
+    else:
+        frame = pd.DataFrame(
+            [
+                {
+                    "agreement": o.agreement,
+                    "peace_years": o.peace_years,
+                    "breakdown": o.breakdown,
+                    "duration": o.duration,
+                    "horizon": o.horizon,
+                }
+                for o in data
+            ],
+            columns=["agreement", "peace_years", "breakdown", "duration", "horizon"],
+        )
+    missing = [c for c in ("agreement", "peace_years", "breakdown") if c not in frame.columns]
+    if missing:
+        raise ValueError(f"runs lack the columns {', '.join(missing)}")
+    return frame
+
+
+def _peace(data: RunsLike) -> tuple[np.ndarray, np.ndarray, int]:
+    """Years of peace and breakdown flags of the runs that reached an agreement, and the number of runs."""
+    frame = _runs(data)
+    agreed = frame[frame["agreement"].astype(bool).to_numpy()]
+    years = agreed["peace_years"].to_numpy(dtype=float)
+    broke = agreed["breakdown"].astype(bool).to_numpy()
+    return years, broke, len(frame)
+
+
+def negotiation_rounds(outcome: RunOutcome) -> pd.DataFrame:
+    """One traced negotiation, round by round: the offer on the table and how each party saw it.
+
+    Columns: ``round``; ``offer.<issue>`` (the tabled terms); per party ``utility.<party>`` (its true
+    utility of the offer), ``aspiration.<party>``, ``reservation.<party>``, ``accepted.<party>``; the
+    battlefield ``balance`` (positive: Russia gaining), Western ``support`` and ``russia_belief`` that
+    it is winning.
+
+    Raises:
+        ValueError: If the run was not traced (run with ``trace=True``) or imposed (no talks).
+    """
+    if not outcome.rounds_trace:
+        raise ValueError("the run has no round trace: run it with trace=True (and mode negotiate)")
+    rows = []
+    for r in outcome.rounds_trace:
+        row: dict[str, Any] = {"round": r.round}
+        row |= {f"offer.{k}": v for k, v in (r.offer or {}).items()}
+        for key, values in (
+            ("utility", r.utility),
+            ("aspiration", r.aspiration),
+            ("reservation", r.reservation),
+            ("accepted", r.accepted),
+        ):
+            row |= {f"{key}.{party}": v for party, v in values.items()}
+        row |= {"balance": r.balance, "support": r.support, "russia_belief": r.russia_belief}
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def peace_years_frame(outcome: RunOutcome) -> pd.DataFrame:
+    """One traced peace, year by year (one row per year: the fields of :class:`sim.outcomes.YearRecord`).
+
+    Raises:
+        ValueError: If the run has no year trace (not traced, or no agreement).
+    """
+    if not outcome.years_trace:
+        raise ValueError("the run has no year trace: run it with trace=True (and it needs an agreement)")
+    from dataclasses import asdict
+
+    return pd.DataFrame([asdict(y) for y in outcome.years_trace])
+
+
+def typical_deal(data: Sequence[RunOutcome] | pd.DataFrame) -> dict[str, str | float]:
+    """The typical agreed package: per issue, the most frequent level (ordinal issues) or the median (counts).
+
+    Raises:
+        ValueError: If no run reached an agreement.
+    """
+    if isinstance(data, pd.DataFrame):
+        deals = data[data["agreement"].astype(bool)]
+        columns = {n: deals[f"deal.{n}"].tolist() for n in ISSUE_NAMES}
+        count = len(deals)
+    else:
+        agreed = [o.deal for o in data if o.agreement and o.deal is not None]
+        columns = {n: [d[n] for d in agreed] for n in ISSUE_NAMES}
+        count = len(agreed)
+    if count == 0:
+        raise ValueError("no agreement in these runs: there is no typical deal")
+    out: dict[str, str | float] = {}
+    for name, values in columns.items():
+        issue = BY_NAME[name]
+        if issue.is_ordinal:
+            counts = pd.Series([str(v) for v in values]).value_counts()
+            best = counts[counts == counts.max()].index
+            out[name] = min(best, key=issue.levels.index)  # ties: the weaker level
+        else:
+            out[name] = float(np.median(np.asarray(values, dtype=float)))
+    return out
+
+
+# ------------------------------------------------------------------------------------ survival and hazard
+
+
+@dataclass(frozen=True)
+class HazardEstimate:
+    """A yearly hazard pooled over a span of years: breakdowns per year at risk, with a 95 % Wilson interval.
+
+    Attributes:
+        first: First year of the span (1 = the first year after the deal).
+        last: Last year of the span.
+        events: Breakdowns in the span.
+        exposure: Years at risk in the span (each agreement still at peace counts once per year).
+        value: events / exposure (NaN without exposure).
+        low: Lower bound.
+        high: Upper bound.
+    """
+
+    first: int
+    last: int
+    events: int
+    exposure: int
+    value: float
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class RatioEstimate:
+    """The ratio of two pooled hazards (after / before) with a 95 % interval (Katz log method).
+
+    The interval is NaN when either span has no breakdown.
+    """
+
+    value: float
+    low: float
+    high: float
+    before: HazardEstimate
+    after: HazardEstimate
+
+
+def survival_table(data: RunsLike, times: Sequence[float] | None = None) -> pd.DataFrame:
+    """Kaplan-Meier survival of peace after agreement, as a table.
+
+    Args:
+        data: Runs (only those with an agreement count).
+        times: If given, S(t) at these years (the probability that peace lasts beyond t); otherwise
+            one row per distinct event or censoring time.
+
+    Returns:
+        ``time, at_risk, events, survival, low, high`` (one row per time), or ``time, survival, low,
+        high`` at the requested ``times``. Empty when no run reached an agreement.
+    """
+    years, broke, _ = _peace(data)
+    surv = kaplan_meier(years, broke)
+    if times is not None:
+        rows = []
+        for t in times:
+            est = surv.at(float(t))
+            rows.append({"time": float(t), "survival": est.value, "low": est.low, "high": est.high})
+        return pd.DataFrame(rows, columns=["time", "survival", "low", "high"])
+    return pd.DataFrame(
+        {
+            "time": surv.time,
+            "at_risk": surv.at_risk.astype(int),
+            "events": surv.events.astype(int),
+            "survival": surv.survival,
+            "low": surv.low,
+            "high": surv.high,
+        }
+    )
+
+
+def _life_table(years: np.ndarray, broke: np.ndarray, max_year: int) -> tuple[np.ndarray, np.ndarray]:
+    ys = np.arange(1, max_year + 1)
+    at_risk = np.array([(years >= y).sum() for y in ys], dtype=int)
+    events = np.array([(broke & (years == y)).sum() for y in ys], dtype=int)
+    return at_risk, events
+
+
+def yearly_hazard(data: RunsLike, max_year: int | None = None, width: int = 1) -> pd.DataFrame:
+    """The life-table hazard of breakdown after agreement, year by year (or pooled over periods of years).
+
+    For year *y*: ``at_risk`` is the number of agreements still at peace at the start of year *y*
+    (peace held through year *y - 1*, and not censored before *y*), ``events`` the breakdowns in year
+    *y*, and ``hazard = events / at_risk``, with a 95 % Wilson interval (NaN where nobody is at risk).
+    With ``width > 1`` each row pools the years ``year..last``: ``at_risk`` is then the years at risk
+    and ``hazard`` the breakdowns per year at risk.
+
+    Args:
+        data: Runs (only those with an agreement count).
+        max_year: Last year (default: the longest observed peace, i.e. the horizon).
+        width: Years per row.
+    """
+    if width < 1:
+        raise ValueError(f"width must be at least 1; got {width}")
+    years, broke, _ = _peace(data)
+    if max_year is None:
+        max_year = int(np.nanmax(years)) if years.size else 0
+    at_risk, events = _life_table(years, broke, max_year)
+    rows = []
+    for first in range(1, max_year + 1, width):
+        last = min(first + width - 1, max_year)
+        n, e = int(at_risk[first - 1 : last].sum()), int(events[first - 1 : last].sum())
+        est = wilson(e, n)
+        rows.append(
+            {
+                "year": first,
+                "last": last,
+                "at_risk": n,
+                "events": e,
+                "hazard": est.value,
+                "low": est.low,
+                "high": est.high,
+            }
+        )
+    columns = ["year", "last", "at_risk", "events", "hazard", "low", "high"]
+    return pd.DataFrame(rows, columns=columns).astype({"year": int, "last": int, "at_risk": int, "events": int})
+
+
+def pooled_hazard(data: RunsLike, first: int, last: int) -> HazardEstimate:
+    """The yearly hazard pooled over years ``first..last``: breakdowns per year at risk (Wilson interval).
+
+    Raises:
+        ValueError: If ``first`` < 1 or ``last`` < ``first``.
+    """
+    if first < 1 or last < first:
+        raise ValueError(f"need 1 <= first <= last; got {first}..{last}")
+    years, broke, _ = _peace(data)
+    at_risk, events = _life_table(years, broke, last)
+    e, n = int(events[first - 1 :].sum()), int(at_risk[first - 1 :].sum())
+    est = wilson(e, n)
+    return HazardEstimate(first, last, e, n, est.value, est.low, est.high)
+
+
+def _ratio(before: HazardEstimate, after: HazardEstimate, z: float = Z95) -> RatioEstimate:
+    a, n1, c, n2 = before.events, before.exposure, after.events, after.exposure
+    if n1 == 0 or n2 == 0:
+        return RatioEstimate(math.nan, math.nan, math.nan, before, after)
+    if a == 0:
+        value = math.nan if c == 0 else math.inf
+        return RatioEstimate(value, math.nan, math.nan, before, after)
+    value = (c / n2) / (a / n1)
+    if c == 0:
+        return RatioEstimate(value, math.nan, math.nan, before, after)
+    se = math.sqrt(1 / a - 1 / n1 + 1 / c - 1 / n2)
+    return RatioEstimate(value, value * math.exp(-z * se), value * math.exp(z * se), before, after)
+
+
+def hazard_ratio(data: RunsLike, before: tuple[int, int], after: tuple[int, int]) -> RatioEstimate:
+    """The pooled hazard of the years ``after`` over that of the years ``before`` (both inclusive spans).
+
+    Example: ``hazard_ratio(runs, (11, 15), (16, 20))`` is pattern 3 of docs/MODEL.md: well above one
+    for a 15-year guarantee (the expiry cliff), about one for a 50-year guarantee.
+    """
+    return _ratio(pooled_hazard(data, *before), pooled_hazard(data, *after))
+
+
+def _duration(data: RunsLike) -> float:
+    frame = _runs(data)
+    if "duration" not in frame.columns:
+        raise ValueError("runs lack the column duration: pass duration= explicitly")
+    d = frame.loc[frame["agreement"].astype(bool).to_numpy(), "duration"].to_numpy(dtype=float)
+    d = d[np.isfinite(d)]
+    if d.size == 0:
+        raise ValueError("no agreement in these runs: no guarantee duration")
+    return float(np.median(d))
+
+
+def expiry_cliff(data: RunsLike, duration: float | None = None, window: int = 5) -> RatioEstimate:
+    """The jump of the hazard at the guarantee's expiry: the ``window`` years after it over the ``window``
+    years up to it.
+
+    Args:
+        data: Runs (only those with an agreement count).
+        duration: The guarantee's duration in years (default: the median agreed duration).
+        window: Years on each side.
+
+    The ratio is NaN when the guarantee outlasts the observed years (nobody at risk after expiry).
+    """
+    length = int(_duration(data) if duration is None else duration)
+    first = max(1, length - window + 1)
+    return hazard_ratio(data, (first, length), (length + 1, length + window))
+
+
+def compare_durations(
+    data_by_label: Mapping[str, RunsLike], *, at: Sequence[float] = (15, 30, 50), window: int = 5
+) -> pd.DataFrame:
+    """Headline survival figures of several sets of runs side by side (e.g. 15-, 30- and 50-year guarantees).
+
+    One row per label: ``runs``, ``agreements``, ``p_agreement`` (+ ``_low``/``_high``), the agreed
+    ``duration`` (median), ``S(t)`` for each ``t`` in ``at`` as ``survival_<t>`` (+ bands),
+    ``median_years`` (inf if peace holds in more than half the runs to the horizon), and the expiry
+    cliff: pooled hazards in the ``window`` years before and after expiry and their ratio (+ interval).
+    """
+    rows = []
+    for label, data in data_by_label.items():
+        years, broke, n = _peace(data)
+        agree = wilson(int(years.size), n)
+        row: dict[str, Any] = {
+            "label": label,
+            "runs": n,
+            "agreements": int(years.size),
+            "p_agreement": agree.value,
+            "p_agreement_low": agree.low,
+            "p_agreement_high": agree.high,
+        }
+        surv = kaplan_meier(years, broke)
+        try:
+            duration: float = _duration(data)
+        except ValueError:
+            duration = math.nan
+        row["duration"] = duration
+        for t in at:
+            est = surv.at(float(t)) if years.size else None
+            row[f"survival_{t:g}"] = est.value if est else math.nan
+            row[f"survival_{t:g}_low"] = est.low if est else math.nan
+            row[f"survival_{t:g}_high"] = est.high if est else math.nan
+        row["median_years"] = surv.median() if years.size else math.nan
+        if math.isfinite(duration):
+            cliff = expiry_cliff(data, duration, window)
+            row |= {
+                "hazard_before_expiry": cliff.before.value,
+                "hazard_before_expiry_low": cliff.before.low,
+                "hazard_before_expiry_high": cliff.before.high,
+                "hazard_after_expiry": cliff.after.value,
+                "hazard_after_expiry_low": cliff.after.low,
+                "hazard_after_expiry_high": cliff.after.high,
+                "expiry_ratio": cliff.value,
+                "expiry_ratio_low": cliff.low,
+                "expiry_ratio_high": cliff.high,
+            }
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _fixed_terms(scenario: Scenario) -> dict[str, Any]:
+    return {n: v for n in ISSUE_NAMES if not isinstance(v := getattr(scenario.package, n), Range | Options)}
+
+
+def incentive_path(
+    scenario: Scenario,
+    deal: Mapping[str, str | float] | None = None,
+    *,
+    years: int | None = None,
+    cohesion: float | None = None,
+    us_engaged: bool = True,
+) -> pd.DataFrame:
+    """Russia's yearly calculus for one signed deal, with the guarantors' state held fixed (no draws).
+
+    The model's equations (docs/MODEL.md 7.8.2-7.8.4, :mod:`sim.deterrence`) evaluated year by year:
+    ``motive`` M, ``deterrence`` D, the net incentive to attack now ``incentive_now = M - D``, the
+    discounted incentive of attacking in the first year after expiry ``incentive_wait`` (NaN once the
+    guarantee has expired, or if it outlasts the horizon), the ``wait_gain = max(0, wait - now)``, the
+    factor by which the option of waiting scales the hazard (``wait_factor``, 1 = no restraint), the
+    ``hazard`` and the ``hazard_myopic`` a Russia that ignores the option of waiting would have.
+
+    Args:
+        scenario: Supplies the parameters, Russia's preferences and the fixed terms of the package.
+        deal: Terms that complete or replace the scenario's fixed terms (every issue must end up fixed).
+        years: Years to evaluate (default: the scenario's horizon).
+        cohesion: Coalition cohesion held fixed (default: its long-run mean).
+        us_engaged: Whether the US administration stands by the commitment throughout.
+
+    Raises:
+        ValueError: If some issue is left open (a negotiated range or options and no value in ``deal``).
+    """
+    from sim.actors import preferences_from_spec
+    from sim.deterrence import GuarantorState, deterrence, hazard, motive
+    from sim.issues import normalise_matrix
+
+    terms = {**_fixed_terms(scenario), **(deal or {})}
+    open_issues = [n for n in ISSUE_NAMES if n not in terms]
+    if open_issues:
+        raise ValueError(f"the deal leaves issues open: {', '.join(open_issues)}; give them in deal=")
+    d = Deal.from_mapping(terms)
+    p = scenario.deterrence
+    numbers = np.asarray(d.values, dtype=float)[None, :]
+    u_ru = float(preferences_from_spec(scenario.actors.russia).utility(numbers, normalise_matrix(numbers))[0])
+    length = d.number("duration_years")
+    horizon = p.horizon_years if years is None else years
+    c = p.cohesion_mean if cohesion is None else cohesion
+    rows = []
+    for y in range(1, horizon + 1):
+        active = y <= length
+        state = GuarantorState(active=active, us_engaged=us_engaged, cohesion=c)
+        m = motive(y, u_ru, p)
+        deter = deterrence(d, state, p)
+        v_now = m - deter
+        v_wait = None
+        if active and length < p.horizon_years:
+            expiry = int(length) + 1
+            after = GuarantorState(active=False, us_engaged=us_engaged, cohesion=c)
+            v_wait = p.wait_discount ** (expiry - y) * (motive(expiry, u_ru, p) - deterrence(d, after, p))
+        h = hazard(v_now, v_wait, p)
+        myopic = hazard(v_now, None, p)
+        gain = max(0.0, v_wait - v_now) if v_wait is not None else 0.0
+        rows.append(
+            {
+                "year": y,
+                "active": active,
+                "motive": m,
+                "deterrence": deter,
+                "incentive_now": v_now,
+                "incentive_wait": math.nan if v_wait is None else v_wait,
+                "wait_gain": gain,
+                "wait_factor": h / myopic if myopic > 0 else 1.0,
+                "hazard": h,
+                "hazard_myopic": myopic,
+            }
+        )
+    frame = pd.DataFrame(rows)
+    frame.attrs["russia_utility"] = u_ru
+    frame.attrs["duration"] = length
+    return frame
+
+
+# ------------------------------------------------------------------------------------ sweeps
+
+
+def derive_sweep(
+    path: str | Path,
+    folder: str | Path,
+    *,
+    name: str | None = None,
+    replications: int | None = None,
+    samples: int | None = None,
+    seed: int | None = None,
+    factors: Mapping[str, Mapping[str, Any]] | None = None,
+    drop_factors: Sequence[str] = (),
+    set: Mapping[str, Any] | None = None,  # noqa: A002 - the sweep file's own key
+) -> Path:
+    """Write a variant of a sweep file into ``folder`` (e.g. fewer replications for a quick look) and return it.
+
+    The base scenario is rewritten as an absolute path, so the new file works from anywhere. Factors in
+    ``factors`` are added (or replaced), those in ``drop_factors`` removed; ``set`` entries are added.
+    The new file is validated (:func:`sim.sweep.spec.load_sweep`).
+    """
+    import yaml
+
+    from sim.sweep.spec import load_sweep
+    from sim.yamlio import resolve
+
+    source = Path(path)
+    data = dict(resolve(source).data)
+    data["base"] = str((source.parent / data["base"]).resolve())
+    for key, value in (("name", name), ("replications", replications), ("samples", samples), ("seed", seed)):
+        if value is not None:
+            data[key] = value
+    new_factors = {k: v for k, v in dict(data["factors"]).items() if k not in drop_factors}
+    new_factors |= {k: dict(v) for k, v in (factors or {}).items()}
+    data["factors"] = new_factors
+    if set:
+        data["set"] = {**dict(data.get("set") or {}), **dict(set)}
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / f"{data['name']}.yaml"
+    target.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    load_sweep(target)
+    return target
+
+
+def _store(source: Any) -> Any:
+    from sim.sweep.store import SweepStore
+
+    return source if isinstance(source, SweepStore) else SweepStore(source)
+
+
+def sweep_frame(source: Any) -> pd.DataFrame:
+    """A finished sweep's design joined with its per-point aggregate: one row per design point.
+
+    Args:
+        source: A :class:`~sim.sweep.store.SweepStore` or its folder.
+    """
+    import pyarrow.parquet as pq
+
+    store = _store(source)
+    agg = pq.read_table(store.root / "aggregate.parquet")
+    return store.design().join(agg, "point").sort_by("point").to_pandas()
+
+
+def factor_levels(factor: str, values: Sequence[Any]) -> list[Any]:
+    """The display order of a factor's values: an ordinal issue's levels weakest first, numbers ascending,
+    anything else in first-seen order."""
+    distinct = list(dict.fromkeys(values))
+    issue = BY_NAME.get(factor.rsplit(".", 1)[-1]) if factor.startswith("package.") else None
+    if issue is not None and issue.is_ordinal and all(isinstance(v, str) for v in distinct):
+        return sorted(distinct, key=lambda v: issue.levels.index(v) if v in issue.levels else len(issue.levels))
+    if all(isinstance(v, int | float | np.integer | np.floating) for v in distinct):
+        return sorted(distinct)
+    return distinct
+
+
+def _no_factor(missing: Sequence[str], design: pd.DataFrame) -> str:
+    factors = ", ".join(c for c in design.columns if c != "point")
+    return f"the design has no factor {', '.join(missing)}; its factors: {factors}"
+
+
+def dilemma_grid(
+    source: Any,
+    measures: str | Sequence[str] = ("p_agreement", "p_holds_15", "p_durable_15"),
+    *,
+    x: str = "package.foreign_troops",
+    y: str = "package.guarantee_strength",
+    by: str | Sequence[str] = (),
+) -> pd.DataFrame:
+    """A sweep's headline figures per cell of two factors (the dilemma map), as a tidy table.
+
+    Runs of design points that fall in the same cell (the sweep has factors besides ``x``, ``y`` and
+    ``by``) are pooled before estimating, so each cell's interval reflects all of its runs.
+
+    Args:
+        source: A :class:`~sim.sweep.store.SweepStore` or its folder (runs are pooled per cell), or a
+            ``(design, aggregate)`` pair of tables with one design point per cell.
+        measures: Which figures: keys of :data:`MEASURES`.
+        x: The factor along the columns of the map.
+        y: The factor along the rows.
+        by: Factors to facet by (e.g. ``package.us_role``): one map per value.
+
+    Returns:
+        Long format, one row per cell and measure: the ``by`` factors, ``y``, ``x``, ``measure``,
+        ``value``, ``low``, ``high`` (95 %: Wilson for proportions, Greenwood for ``p_holds_15``),
+        ``runs`` and ``agreements`` (the runs behind ``p_holds_15``). Factors with level names are ordered
+        categoricals, weakest level first. Roles are in ``attrs``: ``{"x", "y", "by"}``. ``p_holds_15`` is
+        NaN in cells without any agreement.
+    """
+    wanted = [measures] if isinstance(measures, str) else list(measures)
+    unknown = [m for m in wanted if m not in MEASURES]
+    if unknown:
+        raise ValueError(f"unknown measures {', '.join(unknown)}; choose from {', '.join(MEASURES)}")
+    facets = [by] if isinstance(by, str) else list(by)
+    keys = [*facets, y, x]
+    if isinstance(source, tuple):
+        design, agg = (t.to_pandas() if isinstance(t, pa.Table) else t for t in source)
+        missing = [k for k in keys if k not in design.columns]
+        if missing:
+            raise ValueError(_no_factor(missing, design))
+        if design.duplicated(keys).any():
+            raise ValueError("several design points per cell: pass the SweepStore so that their runs are pooled")
+        cells = design[["point", *keys]].merge(agg, on="point")
+    else:
+        from sim.sweep.aggregate import AGGREGATE_COLUMNS, aggregate
+
+        store = _store(source)
+        design = store.design().to_pandas()
+        missing = [k for k in keys if k not in design.columns]
+        if missing:
+            raise ValueError(_no_factor(missing, design))
+        cell_keys = design[keys].drop_duplicates().reset_index(drop=True)
+        cell_keys["cell"] = np.arange(len(cell_keys))
+        point_cell = design.merge(cell_keys, on=keys)[["point", "cell"]].sort_values("point")["cell"].to_numpy()
+        results = store.results(AGGREGATE_COLUMNS)
+        cell_of_run = point_cell[results.column("point").to_numpy()]
+        at = results.column_names.index("point")
+        pooled = aggregate(
+            results.set_column(at, "point", pa.array(cell_of_run, pa.int32())), len(cell_keys)
+        ).to_pandas()
+        cells = cell_keys.merge(pooled.rename(columns={"point": "cell"}), on="cell")
+    rows = []
+    for m in wanted:
+        part = cells[keys].copy()
+        part["measure"] = m
+        part["value"] = cells[m].to_numpy(dtype=float)
+        part["low"] = cells[f"{m}_low"].to_numpy(dtype=float)
+        part["high"] = cells[f"{m}_high"].to_numpy(dtype=float)
+        part["runs"] = cells["runs"].to_numpy(dtype=int)
+        part["agreements"] = np.rint(cells["p_agreement"].to_numpy(dtype=float) * part["runs"]).astype(int)
+        rows.append(part)
+    grid = pd.concat(rows, ignore_index=True)
+    for k in keys:
+        if grid[k].dtype == object or pd.api.types.is_string_dtype(grid[k]):
+            grid[k] = pd.Categorical(grid[k], categories=factor_levels(k, grid[k].tolist()), ordered=True)
+    grid["measure"] = pd.Categorical(grid["measure"], categories=wanted, ordered=True)
+    grid = grid.sort_values(["measure", *keys]).reset_index(drop=True)
+    grid.attrs = {"x": x, "y": y, "by": facets}
+    return grid
+
+
+def _roles(grid: pd.DataFrame) -> tuple[str, str, list[str]]:
+    try:
+        return grid.attrs["x"], grid.attrs["y"], list(grid.attrs.get("by", []))
+    except KeyError:
+        raise ValueError("not a dilemma grid: attrs lack x and y (make it with dilemma_grid)") from None
+
+
+def peaks(grid: pd.DataFrame, measure: str = "p_durable_15") -> pd.DataFrame:
+    """The best cell of a measure in each facet: one row per facet with its factors, value and interval.
+
+    Ties go to the first cell in order (weaker rows first, then fewer troops). Facets where the measure
+    is undefined everywhere are left out.
+    """
+    x, y, facets = _roles(grid)
+    sub = grid[grid["measure"] == measure].dropna(subset=["value"])
+    if sub.empty:
+        return sub.iloc[0:0].copy()
+    groups = sub.groupby(facets, observed=True, sort=True) if facets else [((), sub)]
+    out = [part.loc[part["value"].idxmax()] for _, part in groups]
+    result = pd.DataFrame(out).reset_index(drop=True)
+    result.attrs = dict(grid.attrs)
+    return result
+
+
+def durable_zone(
+    grid: pd.DataFrame,
+    *,
+    measure: str = "p_durable_15",
+    threshold: float | None = None,
+    within: float | Literal["interval"] | None = None,
+) -> pd.DataFrame:
+    """Where the durable peace lies: flag the cells of one measure that are in the zone, per facet.
+
+    Exactly one rule:
+
+    * ``threshold=t``: the cell's value is at least ``t``;
+    * ``within=d``: the value is within ``d`` of the facet's peak (``value >= peak - d``);
+    * ``within="interval"``: the cell's 95 % interval reaches the peak's lower bound
+      (``high >= peak low``), i.e. the cell is not clearly worse than the peak at this number of runs.
+
+    Returns:
+        The rows of ``measure`` with ``peak_value`` (the facet's best), ``is_peak`` and ``in_zone``
+        (False where the value is undefined).
+
+    Raises:
+        ValueError: Unless exactly one rule is given.
+    """
+    if (threshold is None) == (within is None):
+        raise ValueError("give exactly one of threshold= or within=")
+    x, y, facets = _roles(grid)
+    sub = grid[grid["measure"] == measure].copy()
+    top = peaks(grid, measure)
+    if facets:
+        sub = sub.merge(
+            top[[*facets, "value", "low", x, y]].rename(
+                columns={"value": "peak_value", "low": "peak_low", x: "_px", y: "_py"}
+            ),
+            on=facets,
+            how="left",
+        )
+    else:
+        first = top.iloc[0] if len(top) else None
+        sub["peak_value"] = first["value"] if first is not None else math.nan
+        sub["peak_low"] = first["low"] if first is not None else math.nan
+        sub["_px"] = first[x] if first is not None else None
+        sub["_py"] = first[y] if first is not None else None
+    value = sub["value"].to_numpy(dtype=float)
+    if threshold is not None:
+        zone = value >= threshold
+    elif within == "interval":
+        zone = sub["high"].to_numpy(dtype=float) >= sub["peak_low"].to_numpy(dtype=float)
+    else:
+        zone = value >= sub["peak_value"].to_numpy(dtype=float) - float(within)  # type: ignore[arg-type]
+    sub["in_zone"] = zone & ~np.isnan(value)
+    sub["is_peak"] = (sub[x].astype(object) == sub["_px"]) & (sub[y].astype(object) == sub["_py"])
+    out = sub.drop(columns=["_px", "_py", "peak_low"]).reset_index(drop=True)
+    if threshold is not None:
+        rule = f"{MEASURES.get(measure, measure)} at least {threshold:g}"
+    elif within == "interval":
+        rule = "95 % interval reaches the peak's lower bound"
+    else:
+        rule = f"within {float(within):g} of the peak"  # type: ignore[arg-type]
+    out.attrs = {**grid.attrs, "rule": rule}
+    return out
+
+
+def sensitivity_indices(source: Any) -> pd.DataFrame:
+    """Sobol indices of a finished sobol sweep (nothing is written; ``sim analyze sensitivity`` writes them).
+
+    Returns:
+        ``outcome, factor, S1, S1_conf, ST, ST_conf``: first-order and total indices with 95 % confidence
+        half-widths (SALib bootstrap), per headline outcome (P(agreement), P(Russia accepts), P(durable)).
+
+    Raises:
+        sim.errors.InputError: If the folder is not a finished sobol sweep.
+    """
+    import yaml
+
+    from sim.errors import InputError
+    from sim.sweep.design import sobol_problem
+    from sim.sweep.sensitivity import point_means, sobol_indices
+    from sim.sweep.spec import SweepSpec
+
+    store = _store(source)
+    manifest = store.manifest()
+    if manifest.get("design") != "sobol":
+        raise InputError(
+            "sensitivity indices need a sobol design",
+            file=store.manifest_path,
+            key_path="design",
+            expected="sobol",
+            found=str(manifest.get("design")),
+        )
+    spec = SweepSpec.model_validate(yaml.safe_load((store.root / "sweep.yaml").read_text(encoding="utf-8")))
+    means = point_means(
+        store.results(["point", "agreement", "russia_accepted", "peace_years", "breakdown"]), manifest["points"]
+    )
+    return sobol_indices(sobol_problem(spec), means, seed=spec.seed).to_pandas()
+
+
+def _first_sentence(text: str | None) -> str:
+    if not text:
+        return ""
+    text = " ".join(text.split())
+    end = text.find(". ")
+    return text if end < 0 else text[: end + 1]
+
+
+def doubt_ranking(indices: pd.DataFrame, outcome: str = "p_durable_15") -> pd.DataFrame:
+    """The uncertain assumptions ranked by how much of an outcome's variance they drive (total Sobol index).
+
+    Adds ``interactions = ST - S1`` (variance through interactions with other factors), the parameter's
+    ``provenance`` (``assumption``, ``cited`` or ``both``, from ``sim/data/provenance.yaml``) and the first
+    sentence of its ``rationale``. A reader should doubt first the top rows that are assumptions.
+    """
+    from sim.provenance import load_provenance, provenance_for
+
+    prov = load_provenance()
+    sub = indices[indices["outcome"] == outcome].sort_values("ST", ascending=False).reset_index(drop=True)
+    entries = [provenance_for(f, prov) for f in sub["factor"]]
+    out = sub[["factor", "ST", "ST_conf", "S1", "S1_conf"]].copy()
+    out["interactions"] = (sub["ST"] - sub["S1"]).clip(lower=0.0)
+    out["provenance"] = [e.kind if e else "unknown" for e in entries]
+    out["rationale"] = [_first_sentence(e.assumption or e.note) if e else "" for e in entries]
+    out.insert(0, "rank", np.arange(1, len(out) + 1))
+    return out
