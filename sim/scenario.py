@@ -14,10 +14,19 @@ import json
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from sim.issues import BY_NAME, ISSUE_NAMES, ISSUES
 from sim.yamlio import Origin, Resolved, deep_merge, load_yaml_text, resolve, validate
@@ -54,7 +63,22 @@ class Options(Strict):
     """The values on the table."""
 
 
-Term = Natural | Range | Options
+def _term_kind(value: Any) -> str:
+    """Which form a package term takes, so that a mistake is reported against that form only."""
+    if isinstance(value, Options) or (isinstance(value, dict) and "options" in value):
+        return "options"
+    if isinstance(value, dict | Range):
+        return "range"
+    return "level" if isinstance(value, str) else "number"
+
+
+Term = Annotated[
+    Annotated[str, Tag("level")]
+    | Annotated[float, Tag("number")]
+    | Annotated[Range, Tag("range")]
+    | Annotated[Options, Tag("options")],
+    Discriminator(_term_kind),
+]
 
 
 class Package(Strict):
@@ -77,10 +101,14 @@ class Package(Strict):
     sanctions_relief: Term
     """Share of sanctions lifted, 0-1, or {min, max}, or {options: [...]}."""
 
+    @field_validator("*")
+    @classmethod
+    def _term_fits_issue(cls, term: Term, info: ValidationInfo) -> Term:
+        check_term(str(info.field_name), term)
+        return term
+
     @model_validator(mode="after")
-    def _terms_fit_issues(self) -> Package:
-        for name in ISSUE_NAMES:
-            check_term(name, getattr(self, name))
+    def _terms_consistent(self) -> Package:
         if (
             self.guarantee_strength == "nato_membership"
             and isinstance(self.neutrality, str)

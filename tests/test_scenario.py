@@ -119,3 +119,13 @@ def test_the_json_schema_describes_every_section_and_lets_files_be_partial():
     json.dumps(schema)
     assert {"package", "actors", "negotiation", "war", "deterrence", "extends"} <= set(schema["properties"])
     assert all("required" not in d for d in schema.get("$defs", {}).values())
+
+
+def test_each_mistake_in_the_package_is_reported_once_against_the_form_used(tmp_path):
+    path = write(tmp_path, "name: x\npackage:\n  territory: donbas\n  foreign_troops: {min: 5000, max: lots}\n")
+    with pytest.raises(InputError) as err:
+        load_scenario(path)
+    text = str(err.value)
+    assert text.count(f"{path}:") == 2, text
+    assert f"{path}:3: package.territory" in text and "levels are donetsk_withdrawal, dmz, freeze" in text
+    assert f"{path}:4: package.foreign_troops.max" in text and "'lots'" in text
