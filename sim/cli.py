@@ -186,17 +186,31 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    import textwrap
+
     from sim.scenario import load_scenario
+    from sim.sweep.spec import load_sweep
 
     folder = Path(args.folder)
-    files = sorted(folder.rglob("*.yaml"))
-    for f in files:
+    if not folder.is_dir():
+        raise InputError("not a folder", file=folder, expected="a folder of scenario files", found=str(folder))
+    scenarios, sweeps, invalid = [], [], []
+    for f in sorted(folder.rglob("*.yaml")):
+        name = str(f.relative_to(folder))
         try:
-            s = load_scenario(f)
+            item = load_sweep(f).spec if "sweeps" in f.parts else load_scenario(f)
         except InputError:
+            invalid.append(name)
             continue
-        first = s.description.strip().split(". ")[0].rstrip(".")
-        print(f"{str(f.relative_to(folder)):<32} {first[:100]}")
+        first = item.description.strip().split(". ")[0].rstrip(".")
+        (sweeps if "sweeps" in f.parts else scenarios).append((name, textwrap.shorten(first, 90, placeholder=" …")))
+    for title, rows in (("scenarios", scenarios), ("sweeps (sim sweep FILE)", sweeps)):
+        if rows:
+            print(f"{title}:")
+            for name, text in rows:
+                print(f"  {name:<34} {text}")
+    if invalid:
+        print(f"invalid (see sim validate): {', '.join(invalid)}")
     return 0
 
 
