@@ -35,6 +35,7 @@ class GuaranteeModel(mesa.Model):
         trace: Whether to record round-by-round and year-by-year traces (slower).
 
     Attributes:
+        spec: The scenario this run follows (named ``spec``: Mesa 3.5 reserves ``Model.scenario``).
         phase: ``talks``, ``peace`` or ``done``.
         deal: The agreed package, once there is one.
     """
@@ -42,7 +43,7 @@ class GuaranteeModel(mesa.Model):
     def __init__(self, scenario: Scenario, seed: int, *, trace: bool = False) -> None:
         super().__init__(rng=seed)
         self.seed = seed
-        self.scenario = scenario
+        self.spec = scenario
         self.trace = trace
         a = scenario.actors
         self.ukraine = PartyAgent(self, "ukraine", a.ukraine)
@@ -85,7 +86,7 @@ class GuaranteeModel(mesa.Model):
         self._state = GuarantorState(active=True, us_engaged=True, cohesion=scenario.deterrence.cohesion_mean)
 
     def _fixed_table(self) -> Table:
-        values = package_values(self.scenario.package)
+        values = package_values(self.spec.package)
         numbers = np.array([[v[0] for v in values]])
         return build_table(numbers, self.parties, self.coalition)
 
@@ -110,8 +111,8 @@ class GuaranteeModel(mesa.Model):
     # --- talks ------------------------------------------------------------------------------------
 
     def _talks_round(self) -> None:
-        neg = self.scenario.negotiation
-        war_spec = self.scenario.war
+        neg = self.spec.negotiation
+        war_spec = self.spec.war
         self.round += 1
         t = self.round
         self.war.step(self.rng)
@@ -153,7 +154,7 @@ class GuaranteeModel(mesa.Model):
     # --- peace ------------------------------------------------------------------------------------
 
     def _peace_year(self) -> None:
-        p = self.scenario.deterrence
+        p = self.spec.deterrence
         deal = self.deal
         assert deal is not None  # noqa: S101 - phase invariant
         if self._year == 0:
@@ -208,7 +209,7 @@ class GuaranteeModel(mesa.Model):
 
     def outcome(self) -> RunOutcome:
         """The run's outcome record (call after :meth:`run`)."""
-        horizon = self.scenario.deterrence.horizon_years
+        horizon = self.spec.deterrence.horizon_years
         deal = self.deal
         utilities: dict[str, float] = {}
         offered = 0.0
