@@ -1,18 +1,20 @@
 """Analysis API for notebooks and scripts: tidy tables over run outcomes and sweeps.
 
-Pure, typed functions over what the simulator produces: lists of :class:`~sim.outcomes.RunOutcome`,
-runs tables (pandas, :func:`sim.results.runs_table`), sweep results (Arrow, :class:`~sim.sweep.store.SweepStore`).
+Typed functions over what the simulator produces: lists of :class:`~sim.outcomes.RunOutcome`, runs
+tables (pandas, :func:`sim.results.runs_table`), sweeps (Arrow, :class:`~sim.sweep.store.SweepStore`).
 They return pandas DataFrames (or small dataclasses) with 95 % intervals wherever a figure is an
-estimate. The figures that go with them are in :mod:`sim.plots`.
+estimate; apart from :func:`run_variants` and :func:`derive_sweep` (which run or write what they are
+asked to) they are pure. The figures that go with them are in :mod:`sim.plots`.
 
 Groups:
 
 * scenarios and runs: :func:`project_root`, :func:`with_overrides`, :func:`run_variants`,
   :func:`outcomes_frame`, :func:`negotiation_rounds`, :func:`peace_years_frame`, :func:`typical_deal`;
 * survival and hazard of peace: :func:`survival_table`, :func:`yearly_hazard`, :func:`pooled_hazard`,
-  :func:`hazard_ratio`, :func:`expiry_cliff`, :func:`compare_durations`, :func:`incentive_path`;
-* sweeps: :func:`derive_sweep`, :func:`sweep_frame`, :func:`dilemma_grid`, :func:`durable_zone`,
-  :func:`peaks`, :func:`sensitivity_indices`, :func:`doubt_ranking`.
+  :func:`hazard_ratio`, :func:`expiry_cliff`, :func:`compare_runs`, :func:`incentive_path`;
+* sweeps: :func:`derive_sweep`, :func:`sweep_factors`, :func:`sweep_frame`, :func:`dilemma_grid`,
+  :func:`durable_zone`, :func:`peaks`, :func:`end_shares`, :func:`sensitivity_indices`,
+  :func:`doubt_ranking`.
 
 Conventions (as in :mod:`sim.summary` and docs/MODEL.md, section 7.9): proportions carry 95 % Wilson
 intervals; survival is Kaplan-Meier over the runs that reached an agreement, with log-log Greenwood
@@ -44,11 +46,12 @@ __all__ = [
     "HazardEstimate",
     "RatioEstimate",
     "RunsLike",
-    "compare_durations",
+    "compare_runs",
     "derive_sweep",
     "dilemma_grid",
     "doubt_ranking",
     "durable_zone",
+    "end_shares",
     "expiry_cliff",
     "factor_levels",
     "hazard_ratio",
@@ -62,6 +65,7 @@ __all__ = [
     "run_variants",
     "sensitivity_indices",
     "survival_table",
+    "sweep_factors",
     "sweep_frame",
     "typical_deal",
     "with_overrides",
@@ -440,10 +444,11 @@ def expiry_cliff(data: RunsLike, duration: float | None = None, window: int = 5)
     return hazard_ratio(data, (first, length), (length + 1, length + window))
 
 
-def compare_durations(
+def compare_runs(
     data_by_label: Mapping[str, RunsLike], *, at: Sequence[float] = (15, 30, 50), window: int = 5
 ) -> pd.DataFrame:
-    """Headline survival figures of several sets of runs side by side (e.g. 15-, 30- and 50-year guarantees).
+    """Headline figures of several sets of runs side by side (e.g. 15-, 30- and 50-year guarantees, or a
+    scenario before and after a change).
 
     One row per label: ``runs``, ``agreements``, ``p_agreement`` (+ ``_low``/``_high``), the agreed
     ``duration`` (median), ``S(t)`` for each ``t`` in ``at`` as ``survival_<t>`` (+ bands),
@@ -617,6 +622,40 @@ def derive_sweep(
     return target
 
 
+def sweep_factors(path: str | Path) -> pd.DataFrame:
+    """The factors of a sweep file, with the base scenario's value and each parameter's provenance.
+
+    Returns:
+        One row per factor: ``factor``, the base scenario's value ``base_value``, the swept ``values`` (listed
+        values) or ``min`` and ``max`` (ranges), and ``provenance`` (``assumption``, ``cited``, ``both``:
+        ``sim/data/provenance.yaml``).
+    """
+    from sim.provenance import load_provenance, provenance_for
+    from sim.scenario import load_scenario
+    from sim.sweep.spec import load_sweep
+
+    loaded = load_sweep(path)
+    data = json.loads(load_scenario(loaded.base_path).model_dump_json())
+    prov = load_provenance()
+    rows = []
+    for factor, spec in loaded.spec.factors.items():
+        node: Any = data
+        for key in factor.split("."):
+            node = node[int(key)] if isinstance(node, list) else node.get(key) if isinstance(node, dict) else None
+        entry = provenance_for(factor, prov)
+        rows.append(
+            {
+                "factor": factor,
+                "base_value": node,
+                "values": None if spec.values is None else list(spec.values),
+                "min": spec.min,
+                "max": spec.max,
+                "provenance": entry.kind if entry else "unknown",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def _store(source: Any) -> Any:
     from sim.sweep.store import SweepStore
 
@@ -731,6 +770,52 @@ def dilemma_grid(
     grid = grid.sort_values(["measure", *keys]).reset_index(drop=True)
     grid.attrs = {"x": x, "y": y, "by": facets}
     return grid
+
+
+def end_shares(
+    source: Any,
+    *,
+    x: str = "package.foreign_troops",
+    y: str = "package.guarantee_strength",
+    by: str | Sequence[str] = (),
+) -> pd.DataFrame:
+    """How the talks ended in each cell of a sweep: the share of runs per end, pooled over other factors.
+
+    ``agreement``; ``deadline`` (no package accepted by all three parties in time); ``infeasible`` (no
+    package on the table the coalition would commit to and every party could accept: e.g. more troops
+    than the members would send); ``imposed`` (evaluate mode).
+
+    Args:
+        source: A :class:`~sim.sweep.store.SweepStore` or its folder.
+        x, y, by: The factors of the cells, as in :func:`dilemma_grid`.
+
+    Returns:
+        One row per cell: the factors, ``runs``, and one column of shares per end, plus
+        ``russia_accepted``, the share of runs in which Russia accepted some tabled package.
+    """
+    store = _store(source)
+    facets = [by] if isinstance(by, str) else list(by)
+    keys = [*facets, y, x]
+    design = store.design().to_pandas()
+    missing = [k for k in keys if k not in design.columns]
+    if missing:
+        raise ValueError(_no_factor(missing, design))
+    runs = store.results(["point", "end", "russia_accepted"]).to_pandas().merge(design[["point", *keys]], on="point")
+    shares = pd.crosstab([runs[k] for k in keys], runs["end"], normalize="index")
+    for end in ("agreement", "deadline", "infeasible", "imposed"):
+        if end not in shares.columns:
+            shares[end] = 0.0
+    shares = shares[["agreement", "deadline", "infeasible", "imposed"]]
+    shares.columns.name = None
+    out = shares.reset_index()
+    grouped = runs.groupby(keys, sort=False)
+    counts = grouped.size().rename("runs").reset_index()
+    accepted = grouped["russia_accepted"].mean().rename("russia_accepted").reset_index()
+    out = counts.merge(out, on=keys).merge(accepted, on=keys)
+    for k in keys:
+        if out[k].dtype == object or pd.api.types.is_string_dtype(out[k]):
+            out[k] = pd.Categorical(out[k], categories=factor_levels(k, out[k].tolist()), ordered=True)
+    return out.sort_values(keys).reset_index(drop=True)
 
 
 def _roles(grid: pd.DataFrame) -> tuple[str, str, list[str]]:

@@ -58,6 +58,18 @@ FACTOR_LABELS: dict[str, str] = {
 }
 """Readable names of the usual sweep factors (others: the key path, shortened)."""
 
+PARAMETER_LABELS: dict[str, str] = {
+    "actors.russia.reservation": "Russia's value of fighting on",
+    "actors.ukraine.reservation": "Ukraine's value of fighting on",
+    "actors.russia.red_lines.0.penalty": "Russia's penalty on foreign troops",
+    "deterrence.hazard_threshold": "hazard threshold (net incentive)",
+    "deterrence.force_half_troops": "troops for half military weight",
+    "deterrence.motive_dissatisfaction": "motive from bad terms (Russia)",
+    "deterrence.expiry_residual": "credibility left after expiry",
+    "deterrence.us_disengage_probability": "P(US disengages at an election)",
+}
+"""Readable names of the assumptions in the shipped sensitivity sweep (others: the key path)."""
+
 LEVEL_LABELS: dict[str, str] = {
     "none": "none",
     "assurances": "assurances\n(Budapest-style)",
@@ -282,10 +294,19 @@ def dilemma_map(
     if marks is not None:
         marks = _select(marks, list(chosen), list(chosen.values()))
     xlevels, ylevels = _levels(grid[x]), _levels(grid[y])
-    fig = _figure(1.3 * len(xlevels) + 3.4, 0.9 * len(ylevels) + 2.4, caption_lines=3)
+    fig = _figure(1.3 * len(xlevels) + 3.4, 0.9 * len(ylevels) + 2.2, caption_lines=2)
     ax = fig.subplots()
     image = _draw_map(
-        ax, cells, x, y, intervals=True, zone=marks, xlevels=xlevels, ylevels=ylevels, counts=measure in CONDITIONAL
+        ax,
+        cells,
+        x,
+        y,
+        intervals=True,
+        zone=marks,
+        xlevels=xlevels,
+        ylevels=ylevels,
+        fontsize=10,
+        counts=measure in CONDITIONAL,
     )
     ax.set_xlabel(factor_label(x))
     ax.set_ylabel(factor_label(y))
@@ -394,7 +415,7 @@ def hazard_figure(
             shown gets no line; its legend entry says so.
         title: Figure title.
     """
-    fig = _figure(10, 5.8, caption_lines=2)
+    fig = _figure(11.5, 5.8, caption_lines=2)
     ax = fig.subplots()
     top, end = 0.0, 0.0
     for table in hazards.values():
@@ -415,7 +436,7 @@ def hazard_figure(
         expiry = None if not expiries else expiries.get(label)
         note = ""
         if expiry is not None and expiry >= end:
-            note = f" (outlasts the {end:g} years shown)"
+            note = f" (in force through all {end:g} years shown)"
         ax.step(edges, values, where="post", ls=style, color=colour, lw=2, label=f"{label}{note}")
         mids = (first + last) / 2
         every = max(1, len(mids) // 12)
@@ -441,7 +462,7 @@ def hazard_figure(
     span = "year by year" if widths <= {1} else f"pooled over {'/'.join(str(w) for w in sorted(widths))}-year periods"
     ax.set_title(title or f"Yearly hazard of a renewed offensive, {span} (life table)", fontsize=11)
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", fontsize=8, title="guarantee", title_fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, title="guarantee", title_fontsize=8)
     _caption(
         fig,
         "Breakdowns per year at risk among the agreements still at peace; shaded: 95 % Wilson intervals. "
@@ -503,11 +524,14 @@ def incentive_figure(paths: Mapping[str, pd.DataFrame], title: str | None = None
     """Russia's incentive to wait for expiry, per guarantee duration (from :func:`sim.analysis.incentive_path`).
 
     Left: the net incentive to attack now (solid) and the discounted incentive of attacking just after
-    expiry (dashed); where the dashed line is above the solid one, waiting pays. Right: the yearly hazard
-    with the option of waiting (as in the model) against a myopic Russia's, same deal and state.
+    expiry (dashed, open markers); where the dashed line is above the solid one, waiting pays. Right: the
+    yearly hazard with the option of waiting (as in the model) against a myopic Russia that ignores it,
+    while the guarantee is in force (dotted; one line when the curves coincide to within 2 %, as they nearly
+    do for one deal).
     """
     fig = _figure(13, 5.4, caption_lines=2)
     left, right = fig.subplots(1, 2)
+    myopic: dict[str, pd.Series] = {}
     for k, (label, path) in enumerate(paths.items()):
         _, marker, colour = STYLES[k % len(STYLES)]
         yr = path["year"].to_numpy()
@@ -522,46 +546,56 @@ def incentive_figure(paths: Mapping[str, pd.DataFrame], title: str | None = None
             lw=1.8,
             label=f"{label}: attack now",
         )
-        left.plot(
-            yr,
-            path["incentive_wait"],
-            "--",
-            marker=marker,
-            markevery=every,
-            mfc="white",
-            color=colour,
-            lw=1.4,
-            label=f"{label}: wait for expiry (discounted)",
-        )
-        right.plot(
-            yr,
-            path["hazard"],
-            "-",
-            marker=marker,
-            markevery=every,
-            color=colour,
-            lw=1.8,
-            label=f"{label}: with the option to wait",
-        )
-        right.plot(yr, path["hazard_myopic"], ":", color=colour, lw=1.4, label=f"{label}: myopic Russia")
+        if path["incentive_wait"].notna().any():
+            left.plot(
+                yr,
+                path["incentive_wait"],
+                "--",
+                marker=marker,
+                markevery=every,
+                mfc="white",
+                color=colour,
+                lw=1.4,
+                label=f"{label}: wait for expiry (discounted)",
+            )
+        right.plot(yr, path["hazard"], "-", marker=marker, markevery=every, color=colour, lw=1.8, label=label)
+        active = path[path["active"].astype(bool)]
+        myopic[label] = pd.Series(active["hazard_myopic"].to_numpy(dtype=float), index=active["year"].to_numpy())
         length = path.attrs.get("duration")
         if length is not None and length < yr.max():
             for ax in (left, right):
                 ax.axvline(length + 0.5, color=colour, lw=0.9, ls="-.", alpha=0.8)
+    merged = pd.concat(list(myopic.values()), axis=1) if myopic else pd.DataFrame()
+    shared = merged.empty or all(
+        np.allclose(row.dropna(), row.dropna().iloc[0], rtol=0.02, atol=5e-4) for _, row in merged.iterrows()
+    )
+    if shared and not merged.empty:
+        curve = merged.bfill(axis=1).iloc[:, 0]
+        right.plot(curve.index, curve.to_numpy(), ":", color="0.5", lw=2.4, label="myopic Russia, guarantee in force")
+    else:
+        for k, (label, curve) in enumerate(myopic.items()):
+            right.plot(
+                curve.index,
+                curve.to_numpy(),
+                ":",
+                color=STYLES[k % len(STYLES)][2],
+                lw=2.0,
+                label=f"{label}: myopic Russia",
+            )
     left.axhline(0, color="black", lw=0.6)
     left.set_xlabel("years after the agreement")
     left.set_ylabel("net incentive (motive - deterrence), model units")
     left.set_title("Russia's incentive: attack now, or wait for expiry?", fontsize=10)
-    left.legend(fontsize=7, loc="upper right")
+    left.legend(fontsize=7, loc="center right")
     left.grid(alpha=0.3)
     right.set_xlabel("years after the agreement")
     right.set_ylabel("yearly hazard of a renewed offensive")
-    right.set_title("Yearly hazard, with and without the option of waiting", fontsize=10)
+    right.set_title("Yearly hazard, with the option of waiting and without (myopic)", fontsize=10)
     right.set_ylim(bottom=0)
-    right.legend(fontsize=7, loc="upper right")
+    right.legend(fontsize=7, loc="center right", title="guarantee", title_fontsize=7)
     right.grid(alpha=0.3)
     fig.suptitle(
-        title or "What a guarantee's expiry does to Russia's calculus (one deal, guarantors' state held at its mean)",
+        title or "What a guarantee's expiry does to Russia's calculus (one deal, guarantors' state held fixed)",
         fontsize=11,
     )
     _caption(
@@ -624,11 +658,8 @@ def sobol_figure(indices: pd.DataFrame, outcomes: Sequence[str] | None = None, t
         )
         ax.set_xlabel("share of the outcome's variance")
         ax.grid(axis="x", alpha=0.3)
-    axes[0].set_yticks(
-        pos,
-        [f.split(".", 1)[-1].replace("red_lines.0.penalty", "red line penalty (troops)") for f in order],
-        fontsize=8,
-    )
+    axes[0].set_yticks(pos, [PARAMETER_LABELS.get(f, f) for f in order], fontsize=8)
+    axes[0].set_ylabel("uncertain assumption (range: the sweep file)")
     axes[-1].legend(loc="lower right", fontsize=8)
     fig.suptitle(title or "What drives the results? Sobol sensitivity to the uncertain assumptions", fontsize=11)
     _caption(

@@ -124,9 +124,14 @@ def _bounded(submit, wait_one, tasks: Iterable[ChunkTask], in_flight: int) -> It
 
 
 def _processes(tasks: Iterable[ChunkTask], workers: int) -> Iterator[tuple[int, pa.Table]]:
+    import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # forkserver where available: forking a process that has threads (progress bars, dask) can deadlock.
+    # The context is this pool's own; the global start method is never changed.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else None)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
 
         def wait_one(pending):  # noqa: ANN001, ANN202
             done, rest = wait(pending, return_when=FIRST_COMPLETED)

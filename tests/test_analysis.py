@@ -1,0 +1,507 @@
+"""The analysis API (sim.analysis) and its figures (sim.plots), on known answers.
+
+Hand-made runs whose life table, pooled hazards and Kaplan-Meier curve can be computed by hand; a toy
+dilemma grid whose peak and durable zone are obvious; the model's worked example (docs/MODEL.md 7.8.6)
+for Russia's yearly calculus; and tiny sweeps for the pooling of cells and the Sobol ranking.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+import yaml
+from matplotlib.figure import Figure
+
+from sim import analysis as A
+from sim import plots as P
+from sim.errors import InputError
+from sim.outcomes import RunOutcome
+from sim.run import run_scenario
+from sim.scenario import load_scenario
+from sim.summary import Z95, kaplan_meier, wilson
+from sim.sweep.runner import run_sweep
+
+ROOT = Path(__file__).resolve().parents[1]
+BASE = ROOT / "scenarios" / "baseline.yaml"
+
+
+# ------------------------------------------------------------------------------------ hand-made runs
+
+
+def outcome(agreement: bool, breakdown_year: int | None = None, *, horizon: int = 5, duration: float = 3) -> RunOutcome:
+    """A run record with only what the survival functions read."""
+    return RunOutcome(
+        seed=0,
+        agreement=agreement,
+        end="agreement" if agreement else "deadline",
+        rounds=1,
+        russia_accepted=agreement,
+        deal=None,
+        utilities={},
+        coalition_troops_offered=0.0,
+        peace_years=None if not agreement else float(breakdown_year or horizon),
+        breakdown=breakdown_year is not None,
+        breakdown_year=breakdown_year,
+        cause="deterrence_gap" if breakdown_year else None,
+        honoured={"united_states": None, "coalition": None},
+        horizon=horizon,
+        duration=duration if agreement else None,
+    )
+
+
+#: Ten agreements followed for 5 years: breakdowns in years 1, 1, 2, 3, 3, 3; four hold (censored at 5).
+#: Two runs without agreement, which every survival figure ignores.
+HAND = [outcome(True, y) for y in (1, 1, 2, 3, 3, 3)] + [outcome(True) for _ in range(4)] + [outcome(False)] * 2
+
+#: The life table by hand: (year, at risk at its start, breakdowns in it).
+LIFE_TABLE = [(1, 10, 2), (2, 8, 1), (3, 7, 3), (4, 4, 0), (5, 4, 0)]
+
+
+def hand_forms() -> list:
+    """The same runs as outcome records, a runs table (pandas) and a sweep-like Arrow table."""
+    frame = pd.DataFrame(
+        [{k: getattr(o, k) for k in ("agreement", "peace_years", "breakdown", "duration")} for o in HAND]
+    )
+    return [HAND, frame, pa.Table.from_pandas(frame)]
+
+
+@pytest.mark.parametrize("data", hand_forms(), ids=["outcomes", "pandas", "arrow"])
+def test_yearly_hazard_is_the_life_table_by_hand(data):
+    table = A.yearly_hazard(data)
+    assert table["year"].tolist() == [y for y, _, _ in LIFE_TABLE]
+    assert table["at_risk"].tolist() == [n for _, n, _ in LIFE_TABLE]
+    assert table["events"].tolist() == [e for _, _, e in LIFE_TABLE]
+    assert table["hazard"].tolist() == pytest.approx([e / n for _, n, e in LIFE_TABLE])
+    for (_, n, e), low, high in zip(LIFE_TABLE, table["low"], table["high"], strict=True):
+        est = wilson(e, n)
+        assert (low, high) == pytest.approx((est.low, est.high))
+
+
+def test_yearly_hazard_pools_periods_and_stops_where_asked():
+    table = A.yearly_hazard(HAND, width=2)
+    # years 1-2: 10 + 8 years at risk, 3 breakdowns; 3-4: 7 + 4, 3; 5: 4, 0
+    assert table[["year", "last", "at_risk", "events"]].values.tolist() == [[1, 2, 18, 3], [3, 4, 11, 3], [5, 5, 4, 0]]
+    assert table["hazard"].tolist() == pytest.approx([3 / 18, 3 / 11, 0.0])
+    assert len(A.yearly_hazard(HAND, max_year=3)) == 3
+    beyond = A.yearly_hazard(HAND, max_year=7)
+    assert beyond["at_risk"].tolist()[-2:] == [0, 0] and beyond["hazard"].isna().tolist()[-2:] == [True, True]
+    with pytest.raises(ValueError):
+        A.yearly_hazard(HAND, width=0)
+
+
+def test_pooled_hazard_and_the_ratio_of_two_spans_by_hand():
+    before, after = A.pooled_hazard(HAND, 1, 2), A.pooled_hazard(HAND, 3, 4)
+    assert (before.events, before.exposure, after.events, after.exposure) == (3, 18, 3, 11)
+    assert (before.value, before.low, before.high) == pytest.approx(tuple(wilson(3, 18).__dict__.values()))
+    ratio = A.hazard_ratio(HAND, (1, 2), (3, 4))
+    assert ratio.value == pytest.approx(18 / 11)
+    se = math.sqrt(1 / 3 - 1 / 18 + 1 / 3 - 1 / 11)  # Katz: log risk ratio
+    assert ratio.low == pytest.approx(18 / 11 * math.exp(-Z95 * se))
+    assert ratio.high == pytest.approx(18 / 11 * math.exp(Z95 * se))
+    with pytest.raises(ValueError):
+        A.pooled_hazard(HAND, 3, 2)
+
+
+def test_ratio_without_events_or_exposure_is_undefined_not_an_error():
+    none_before = A.hazard_ratio(HAND, (4, 5), (1, 2))
+    assert math.isinf(none_before.value) and math.isnan(none_before.low)
+    nobody_after = A.hazard_ratio(HAND, (1, 2), (6, 7))
+    assert math.isnan(nobody_after.value)
+
+
+def test_expiry_cliff_compares_the_years_around_the_median_duration():
+    # duration 3 (from the runs): years 1-3 before (10 + 8 + 7 at risk, 6 breakdowns), 4-5 after (8, 0)
+    cliff = A.expiry_cliff(HAND, window=3)
+    assert (cliff.before.first, cliff.before.last, cliff.after.first, cliff.after.last) == (1, 3, 4, 6)
+    assert (cliff.before.events, cliff.before.exposure, cliff.after.events, cliff.after.exposure) == (6, 25, 0, 8)
+    assert cliff.value == 0.0 and math.isnan(cliff.low)
+    assert A.expiry_cliff(HAND, duration=2, window=1).value == pytest.approx((3 / 7) / (1 / 8))
+
+
+def test_survival_table_is_kaplan_meier_over_agreements():
+    km = kaplan_meier([o.peace_years for o in HAND if o.agreement], [o.breakdown for o in HAND if o.agreement])
+    table = A.survival_table(HAND)
+    assert table["time"].tolist() == km.time.tolist()
+    assert table["survival"].tolist() == pytest.approx(km.survival.tolist())
+    # S(2) = (1 - 2/10)(1 - 1/8) = 0.7; S(3) = 0.7 (1 - 3/7) = 0.4; S before 1 = 1
+    at = A.survival_table(HAND, times=[0.5, 2, 3, 5])
+    assert at["survival"].tolist() == pytest.approx([1.0, 0.7, 0.4, 0.4])
+    assert A.survival_table([outcome(False)]).empty
+
+
+def test_compare_runs_tabulates_each_set():
+    table = A.compare_runs({"hand": HAND, "half": HAND[:5]}, at=(2, 3), window=1)
+    hand = table.set_index("label").loc["hand"]
+    assert (hand["runs"], hand["agreements"], hand["duration"]) == (12, 10, 3.0)
+    assert hand["p_agreement"] == pytest.approx(10 / 12)
+    assert (hand["survival_2"], hand["survival_3"]) == pytest.approx((0.7, 0.4))
+    assert hand["median_years"] == 3.0  # first time S <= 0.5
+    assert hand["hazard_before_expiry"] == pytest.approx(3 / 7) and hand["hazard_after_expiry"] == 0.0
+    assert table.set_index("label").loc["half", "agreements"] == 5
+
+
+def test_typical_deal_takes_modes_and_medians():
+    deals = pd.DataFrame(
+        {
+            "agreement": [True, True, True, False],
+            "deal.guarantee_strength": ["article5_like", "nato_membership", "article5_like", None],
+            "deal.foreign_troops": [0.0, 10000.0, 20000.0, None],
+            "deal.duration_years": [15.0, 15.0, 30.0, None],
+            "deal.us_role": ["air_support"] * 3 + [None],
+            "deal.ukraine_army": [600000.0, 700000.0, 800000.0, None],
+            "deal.territory": ["dmz", "freeze", "dmz", None],
+            "deal.neutrality": ["neutral", "nato_open", "nato_renounced", None],  # a three-way tie: the first level
+            "deal.sanctions_relief": [0.0, 0.5, 1.0, None],
+        }
+    )
+    deal = A.typical_deal(deals)
+    assert deal["guarantee_strength"] == "article5_like" and deal["territory"] == "dmz"
+    assert deal["neutrality"] == "nato_open"
+    assert (deal["foreign_troops"], deal["duration_years"], deal["sanctions_relief"]) == (10000.0, 15.0, 0.5)
+    with pytest.raises(ValueError):
+        A.typical_deal([outcome(False)])
+
+
+# ------------------------------------------------------------------------------------ scenarios and runs
+
+
+def test_project_root_holds_the_scenarios():
+    assert (A.project_root() / "scenarios" / "baseline.yaml").is_file()
+
+
+def test_with_overrides_changes_one_value_and_validates():
+    base = load_scenario(BASE)
+    changed = A.with_overrides(base, {"package.foreign_troops": 5000, "actors.russia.red_lines.0.penalty": 0.1})
+    assert changed.package.foreign_troops == 5000 and changed.actors.russia.red_lines[0].penalty == 0.1
+    assert base.package.foreign_troops != 5000  # the original is untouched
+    assert changed == load_scenario(
+        BASE, overrides={"package.foreign_troops": 5000, "actors.russia.red_lines.0.penalty": 0.1}
+    )
+    with pytest.raises(InputError):
+        A.with_overrides(base, {"package.foreign_troops": -1})
+
+
+def test_run_variants_share_seeds():
+    base = load_scenario(BASE)
+    runs = A.run_variants(base, {"a": {}, "b": {}, "c": {"package.foreign_troops": 5000}}, runs=4, seed=3)
+    assert runs["a"] == runs["b"] == run_scenario(base, 4, 3)
+    assert [o.seed for o in runs["c"]] == [o.seed for o in runs["a"]]
+
+
+def test_one_negotiation_and_one_peace_as_tables():
+    outs = run_scenario(load_scenario(BASE), 30, 1, trace=True)
+    run = next(o for o in outs if o.agreement)
+    rounds = A.negotiation_rounds(run)
+    assert len(rounds) == run.rounds and rounds["round"].tolist() == list(range(1, run.rounds + 1))
+    last = rounds.iloc[-1]
+    assert last[["accepted.ukraine", "accepted.russia", "accepted.united_states"]].all()
+    assert {f"offer.{k}" for k in run.deal} <= set(rounds.columns)
+    years = A.peace_years_frame(run)
+    assert len(years) == int(run.peace_years) and years["attacked"].sum() == int(run.breakdown)
+    untraced = run_scenario(load_scenario(BASE), 1, 1)[0]
+    with pytest.raises(ValueError, match="trace=True"):
+        A.negotiation_rounds(untraced)
+    with pytest.raises(ValueError, match="trace=True"):
+        A.peace_years_frame(untraced)
+    assert A.outcomes_frame(outs)["agreement"].sum() == sum(o.agreement for o in outs)
+
+
+# ------------------------------------------------------------------------------------ Russia's calculus
+
+
+WORKED_DEAL = {
+    "guarantee_strength": "article5_like",
+    "foreign_troops": 20000,
+    "duration_years": 15,
+    "us_role": "air_support",
+    "ukraine_army": 800000,
+    "territory": "dmz",
+    "neutrality": "neutral",
+    "sanctions_relief": 1.0,
+}
+
+
+def test_incentive_path_reproduces_the_worked_example_of_the_model_description():
+    """docs/MODEL.md 7.8.6: defaults, cohesion 0.9, US engaged."""
+    path = A.incentive_path(load_scenario(BASE), WORKED_DEAL).set_index("year")
+    assert path.attrs["russia_utility"] == pytest.approx(0.361, abs=1e-3)
+    one, sixteen = path.loc[1], path.loc[16]
+    assert (one["deterrence"], one["motive"], one["incentive_now"]) == pytest.approx((0.673, 0.728, 0.055), abs=1e-3)
+    assert (one["incentive_wait"], one["hazard"], one["wait_factor"]) == pytest.approx((0.015, 0.045, 1.0), abs=1e-3)
+    assert bool(one["active"]) and not bool(sixteen["active"])
+    assert (sixteen["deterrence"], sixteen["motive"], sixteen["hazard"]) == pytest.approx(
+        (0.376, 0.451, 0.049), abs=1e-3
+    )
+    assert math.isnan(sixteen["incentive_wait"]) and sixteen["wait_factor"] == 1.0
+
+
+def test_incentive_path_is_the_hazard_of_a_run_whose_guarantors_never_change():
+    """With no cohesion shocks and no US disengagement, a traced imposed run has exactly the path's hazard."""
+    fixed = {
+        "mode": "evaluate",
+        **{f"package.{k}": v for k, v in WORKED_DEAL.items()},
+        "deterrence.cohesion_volatility": 0.0,
+        "deterrence.us_disengage_probability": 0.0,
+    }
+    scenario = A.with_overrides(load_scenario(BASE), fixed)
+    path = A.incentive_path(scenario)
+    for run in run_scenario(scenario, 5, 2, trace=True):
+        traced = [y.hazard for y in run.years_trace]
+        assert traced == pytest.approx(path["hazard"].tolist()[: len(traced)], rel=1e-12)
+    assert (path.loc[path["active"], "wait_factor"] <= 1.0).all()
+    assert (path["hazard"] <= path["hazard_myopic"] + 1e-15).all()
+
+
+def test_incentive_path_needs_every_term():
+    with pytest.raises(ValueError, match="open"):
+        A.incentive_path(load_scenario(BASE))  # the baseline negotiates troops, army, territory, ...
+
+
+# ------------------------------------------------------------------------------------ dilemma grid and zone
+
+
+def toy_grid() -> pd.DataFrame:
+    """Two facets of a 2 x 3 map of P(durable): a clear peak, a near-peak cell and an undefined cell."""
+    rows = []
+    values = {
+        "air": {
+            ("weak", 0): 0.10,
+            ("weak", 1): 0.20,
+            ("weak", 2): 0.05,
+            ("strong", 0): 0.50,
+            ("strong", 1): 0.45,
+            ("strong", 2): np.nan,
+        },
+        "none": {
+            ("weak", 0): 0.0,
+            ("weak", 1): 0.0,
+            ("weak", 2): 0.0,
+            ("strong", 0): 0.30,
+            ("strong", 1): 0.0,
+            ("strong", 2): 0.0,
+        },
+    }
+    for facet, cells in values.items():
+        for (y, x), v in cells.items():
+            half = 0.0 if np.isnan(v) else 0.08
+            rows.append(
+                {
+                    "role": facet,
+                    "y": y,
+                    "x": x,
+                    "measure": "p_durable_15",
+                    "value": v,
+                    "low": v - half,
+                    "high": v + half,
+                    "runs": 100,
+                }
+            )
+    grid = pd.DataFrame(rows)
+    grid["y"] = pd.Categorical(grid["y"], ["weak", "strong"], ordered=True)
+    grid.attrs = {"x": "x", "y": "y", "by": ["role"]}
+    return grid
+
+
+def test_peaks_are_per_facet():
+    top = A.peaks(toy_grid()).set_index("role")
+    assert (top.loc["air", "y"], top.loc["air", "x"], top.loc["air", "value"]) == ("strong", 0, 0.50)
+    assert (top.loc["none", "y"], top.loc["none", "x"]) == ("strong", 0)
+
+
+def test_durable_zone_rules():
+    grid = toy_grid()
+    within = A.durable_zone(grid, within=0.1)
+    air = within[within["role"] == "air"]
+    assert set(zip(air.loc[air["in_zone"], "y"], air.loc[air["in_zone"], "x"], strict=True)) == {
+        ("strong", 0),
+        ("strong", 1),
+    }
+    assert air["is_peak"].sum() == 1 and not air.loc[air["value"].isna(), "in_zone"].any()
+    assert within.loc[within["role"] == "none", "in_zone"].sum() == 1
+    above = A.durable_zone(grid, threshold=0.3)
+    assert above["in_zone"].sum() == 3  # 0.50, 0.45 (air) and 0.30 (none)
+    # interval rule: high >= the peak's low (0.42 for air: 0.45 + 0.08 reaches it, 0.20 + 0.08 does not)
+    interval = A.durable_zone(grid, within="interval")
+    assert interval.loc[interval["role"] == "air", "in_zone"].sum() == 2
+    assert "rule" in interval.attrs
+    with pytest.raises(ValueError):
+        A.durable_zone(grid)
+    with pytest.raises(ValueError):
+        A.durable_zone(grid, threshold=0.3, within=0.1)
+
+
+def test_dilemma_grid_from_design_and_aggregate_tables():
+    design = pa.table(
+        {
+            "point": [0, 1, 2, 3],
+            "package.guarantee_strength": ["article5_like", "assurances"] * 2,
+            "package.foreign_troops": [0.0, 0.0, 5000.0, 5000.0],
+        }
+    )
+    agg = {"point": [0, 1, 2, 3], "runs": [10] * 4}
+    for m in A.MEASURES:
+        agg[m], agg[f"{m}_low"], agg[f"{m}_high"] = [0.5, 0.0, 0.3, 0.1], [0.2] * 4, [0.8] * 4
+    grid = A.dilemma_grid((design, pa.table(agg)), "p_agreement")
+    assert list(grid["package.guarantee_strength"].cat.categories) == ["assurances", "article5_like"]  # weakest first
+    cell = grid[(grid["package.guarantee_strength"] == "article5_like") & (grid["package.foreign_troops"] == 5000.0)]
+    assert cell["value"].item() == 0.3 and cell["agreements"].item() == 3
+    with pytest.raises(ValueError, match="no factor"):
+        A.dilemma_grid((design, pa.table(agg)), by="package.us_role")
+
+
+# ------------------------------------------------------------------------------------ tiny sweeps
+
+
+@pytest.fixture(scope="module")
+def grid_store(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("grid")
+    path = A.derive_sweep(
+        ROOT / "scenarios/sweeps/strength_x_troops.yaml",
+        folder,
+        name="tiny-grid",
+        replications=3,
+        factors={
+            "package.guarantee_strength": {"values": ["article5_like", "nato_membership"]},
+            "package.foreign_troops": {"values": [0, 5000]},
+            "package.us_role": {"values": ["none", "air_support"]},
+        },
+    )
+    return run_sweep(path, folder / "out", backend="serial", progress=False)
+
+
+def test_derive_sweep_writes_a_valid_file_with_an_absolute_base(grid_store):
+    data = yaml.safe_load((grid_store.root / "sweep.yaml").read_text(encoding="utf-8"))
+    assert Path(data["base"]).is_absolute() and Path(data["base"]) == BASE.resolve()
+    assert data["replications"] == 3 and data["name"] == "tiny-grid"
+    assert list(data["factors"]) == ["package.guarantee_strength", "package.foreign_troops", "package.us_role"]
+    assert data["set"]["package.neutrality"] == {"options": ["nato_open", "nato_renounced", "neutral"]}  # kept
+
+
+def test_dilemma_grid_pools_the_runs_of_each_cell(grid_store):
+    runs = grid_store.results().to_pandas().merge(grid_store.design().to_pandas(), on="point")
+    pooled = A.dilemma_grid(grid_store, ["p_agreement", "p_durable_15"])  # averaged over the US role
+    assert len(pooled) == 2 * 2 * 2 and (pooled["runs"] == 6).all()
+    for _, cell in pooled[pooled["measure"] == "p_agreement"].iterrows():
+        mine = runs[
+            (runs["package.guarantee_strength"] == cell["package.guarantee_strength"])
+            & (runs["package.foreign_troops"] == cell["package.foreign_troops"])
+        ]
+        assert cell["value"] == pytest.approx(mine["agreement"].mean())
+        assert cell["agreements"] == mine["agreement"].sum()
+        est = wilson(int(mine["agreement"].sum()), len(mine))
+        assert (cell["low"], cell["high"]) == pytest.approx((est.low, est.high))
+    faceted = A.dilemma_grid(grid_store, by="package.us_role")
+    assert (faceted["runs"] == 3).all() and faceted.attrs["by"] == ["package.us_role"]
+    assert set(faceted["measure"].astype(str)) == {"p_agreement", "p_holds_15", "p_durable_15"}
+    with pytest.raises(ValueError, match="unknown measures"):
+        A.dilemma_grid(grid_store, "p_nothing")
+
+
+def test_end_shares_add_up_per_cell(grid_store):
+    ends = A.end_shares(grid_store, by="package.us_role")
+    assert len(ends) == 8 and (ends["runs"] == 3).all()
+    total = ends[["agreement", "deadline", "infeasible", "imposed"]].sum(axis=1)
+    assert np.allclose(total, 1.0)
+    agreements = A.dilemma_grid(grid_store, "p_agreement", by="package.us_role")
+    merged = ends.merge(agreements, on=["package.us_role", "package.guarantee_strength", "package.foreign_troops"])
+    assert np.allclose(merged["agreement"], merged["value"])
+
+
+def test_sweep_frame_and_factors(grid_store):
+    frame = A.sweep_frame(grid_store)
+    assert len(frame) == 8 and {"p_agreement", "package.us_role"} <= set(frame.columns)
+    factors = A.sweep_factors(grid_store.root / "sweep.yaml").set_index("factor")
+    assert factors.loc["package.us_role", "base_value"] == "air_support"
+    assert factors.loc["package.guarantee_strength", "values"] == ["article5_like", "nato_membership"]
+
+
+@pytest.fixture(scope="module")
+def sobol_store(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("sobol")
+    path = A.derive_sweep(
+        ROOT / "scenarios/sweeps/sensitivity.yaml", folder, name="tiny-sobol", samples=4, replications=2
+    )
+    return run_sweep(path, folder / "out", backend="serial", progress=False)
+
+
+def test_sensitivity_indices_and_the_doubt_ranking(sobol_store):
+    indices = A.sensitivity_indices(sobol_store)
+    assert set(indices["outcome"]) == {"p_agreement", "p_russia_accepts", "p_durable_15"}
+    assert len(indices) == 3 * 8
+    ranking = A.doubt_ranking(indices, "p_agreement")
+    assert ranking["rank"].tolist() == list(range(1, 9))
+    st = ranking["ST"].dropna().tolist()
+    assert st == sorted(st, reverse=True)
+    assert set(ranking["provenance"]) <= {"assumption", "cited", "both"}
+    assert ranking["rationale"].str.len().gt(0).all()
+
+
+def test_sensitivity_indices_need_a_sobol_sweep(grid_store):
+    with pytest.raises(InputError, match="sobol"):
+        A.sensitivity_indices(grid_store)
+
+
+# ------------------------------------------------------------------------------------ figures
+
+
+def _labelled(fig: Figure) -> None:
+    """A figure with a title, labelled axes (shared labels count once) and a caption or legend."""
+    assert isinstance(fig, Figure)
+    axes = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+    assert any(ax.get_xlabel() for ax in axes) and any(ax.get_ylabel() for ax in axes)
+    assert all(ax.get_title() for ax in axes) or (fig._suptitle is not None and fig._suptitle.get_text())  # noqa: SLF001
+
+
+def test_figures_are_figures_with_titles_labels_and_no_pyplot(grid_store, sobol_store, tmp_path):
+    import matplotlib.pyplot as plt
+
+    open_before = plt.get_fignums()
+    grid = A.dilemma_grid(grid_store, by="package.us_role")
+    zone = A.durable_zone(grid, within=0.1)
+    scenario = load_scenario(BASE)
+    outs = run_scenario(scenario, 20, 1, trace=True)
+    imposed = A.run_variants(
+        scenario, {"15 years": {"mode": "evaluate", **{f"package.{k}": v for k, v in WORKED_DEAL.items()}}}, 20, 1
+    )
+    figures = {
+        "map": P.dilemma_map(grid, facet={"package.us_role": "air_support"}, zone=zone),
+        "map_holds": P.dilemma_map(grid, "p_holds_15", facet={"package.us_role": "none"}),
+        "panels": P.dilemma_panels(grid, zone=zone),
+        "hazard": P.hazard_figure(
+            {k: A.yearly_hazard(v, width=5) for k, v in imposed.items()}, expiries={"15 years": 15}
+        ),
+        "incentive": P.incentive_figure({"15 years": A.incentive_path(scenario, WORKED_DEAL)}),
+        "sobol": P.sobol_figure(A.sensitivity_indices(sobol_store)),
+        "negotiation": P.negotiation_figure(next(o for o in outs if o.agreement)),
+        "terms": P.terms_figure(outs),
+        "survival": P.survival_figure(outs),
+        "overlay": P.survival_overlay({"draft": outs, "imposed": imposed["15 years"]}),
+    }
+    for name, fig in figures.items():
+        _labelled(fig)
+        path = P.save(fig, tmp_path / f"{name}.png")
+        assert path.stat().st_size > 10_000, name
+    assert plt.get_fignums() == open_before  # nothing registered with pyplot: nothing would be shown
+    assert matplotlib.get_backend()  # the backend was not touched into an error
+
+
+def test_the_map_marks_the_peak_and_says_so(grid_store):
+    grid = A.dilemma_grid(grid_store, by="package.us_role")
+    fig = P.dilemma_map(grid, facet={"package.us_role": "air_support"}, zone=A.durable_zone(grid, within=0.1))
+    caption = " ".join(t.get_text() for t in fig.texts)
+    assert "per cell" in caption and "95 % interval" in caption and ("Peak" in caption or "peak" in caption)
+    with pytest.raises(ValueError, match="facet"):
+        P.dilemma_map(grid)  # which US role?
+
+
+def test_readable_labels():
+    assert P.level_label("article5_like") == "Article-5-like"
+    assert P.level_label(20000.0) == "20,000"
+    assert P.factor_label("package.foreign_troops").startswith("foreign troops")
+    assert P.factor_label("deterrence.hazard_threshold") == "hazard threshold"
