@@ -4,8 +4,10 @@
     python benchmarks/bench_sweep.py --runs 10000       # the 10,000-run target
     python benchmarks/bench_sweep.py --runs 100000 --only processes   # the memory target
 
-Each contender runs in a fresh subprocess; peak memory is the largest sum of the resident set sizes of
-that subprocess and all its descendants (workers included), sampled every 20 ms from /proc.
+Each contender runs in a fresh subprocess; peak memory is the largest sum of the proportional set sizes
+(PSS: a page shared by n processes counts 1/n in each) of that subprocess and all its descendants
+(workers included), sampled every 20 ms from /proc/PID/smaps_rollup. Summed RSS would count pages shared
+between the parent and its workers once per process; the RSS sum is printed too, for comparison.
 Not part of the test suite: run it by hand and quote its table.
 """
 
@@ -25,40 +27,46 @@ ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 
 
-def _tree_rss(pid: int) -> int:
-    """Sum of VmRSS (bytes) of a process and its descendants."""
+def _tree_memory(pid: int) -> tuple[int, int]:
+    """Sums of PSS and of RSS (bytes) over a process and its descendants."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as fh:
                 ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
-            with open(f"/proc/{entry}/status") as fh:
-                kb = next((int(line.split()[1]) for line in fh if line.startswith("VmRSS:")), 0)
         except (OSError, ValueError, IndexError):
             continue
         children.setdefault(ppid, []).append(int(entry))
-        rss[int(entry)] = kb * 1024
-    total, stack = 0, [pid]
+    pss = rss = 0
+    stack = [pid]
     while stack:
         p = stack.pop()
-        total += rss.get(p, 0)
         stack.extend(children.get(p, []))
-    return total
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as fh:
+                for line in fh:
+                    if line.startswith("Pss:"):
+                        pss += int(line.split()[1]) * 1024
+                    elif line.startswith("Rss:"):
+                        rss += int(line.split()[1]) * 1024
+        except OSError:
+            continue
+    return pss, rss
 
 
 def measure(args: list[str]) -> dict:
     """Run a contender in a subprocess; return its JSON report plus the peak memory of its process tree."""
     proc = subprocess.Popen([sys.executable, __file__, *args], stdout=subprocess.PIPE, text=True, cwd=ROOT)
-    peak = 0
+    peak = peak_rss = 0
     stop = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, peak_rss
         while not stop.is_set():
-            peak = max(peak, _tree_rss(proc.pid))
+            pss, rss = _tree_memory(proc.pid)
+            peak, peak_rss = max(peak, pss), max(peak_rss, rss)
             time.sleep(0.02)
 
     t = threading.Thread(target=sample, daemon=True)
@@ -70,6 +78,7 @@ def measure(args: list[str]) -> dict:
         raise SystemExit(f"contender {args} failed with exit code {proc.returncode}")
     report = json.loads(out.strip().splitlines()[-1])
     report["peak_mb"] = peak / 2**20
+    report["peak_rss_mb"] = peak_rss / 2**20
     return report
 
 
@@ -161,13 +170,16 @@ def main() -> None:
     chosen = args.only or ["batch_run", "serial", "processes"]
     reports = [measure(["--contender", c, "--runs", str(args.runs), "--workers", str(args.workers)]) for c in chosen]
     print(f"{args.runs} runs of {BASELINE.name}, {os.cpu_count()} cores\n")
-    print("| contender | runs | seconds | runs/s | peak memory (MB) |")
-    print("|---|---:|---:|---:|---:|")
+    print("| contender | runs | seconds | runs/s | peak memory, PSS (MB) | peak RSS sum (MB) |")
+    print("|---|---:|---:|---:|---:|---:|")
     base = next((r for r in reports if r["contender"].startswith("mesa")), None)
     for r in reports:
         rate = r["runs"] / r["seconds"]
         speed = f" ({rate / (base['runs'] / base['seconds']):.1f}× batch_run)" if base and r is not base else ""
-        print(f"| {r['contender']} | {r['runs']} | {r['seconds']:.1f} | {rate:.0f}{speed} | {r['peak_mb']:.0f} |")
+        print(
+            f"| {r['contender']} | {r['runs']} | {r['seconds']:.1f} | {rate:.0f}{speed} | {r['peak_mb']:.0f} "
+            f"| {r['peak_rss_mb']:.0f} |"
+        )
 
 
 if __name__ == "__main__":

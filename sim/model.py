@@ -106,7 +106,19 @@ class GuaranteeModel(mesa.Model):
         while self.phase != "done":
             self.step()
         self.running = False
-        return self.outcome()
+        outcome = self.outcome()
+        self.release()
+        return outcome
+
+    def release(self) -> None:
+        """Let the model be garbage-collected once its outcome is taken.
+
+        Mesa up to 3.4 keeps every model alive through the class attribute ``Agent._ids`` (mesa#3179,
+        fixed in 3.5): a sweep of 100,000 runs would hold 100,000 models. Drop this model's entry.
+        """
+        ids = getattr(mesa.Agent, "_ids", None)
+        if ids is not None:
+            ids.pop(self, None)
 
     # --- talks ------------------------------------------------------------------------------------
 

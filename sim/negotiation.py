@@ -11,6 +11,7 @@ aspiration. A deal needs all of Ukraine, Russia and the United States to accept.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -40,6 +41,11 @@ class Table:
     utilities: np.ndarray
     feasible: np.ndarray
     feasible_idx: np.ndarray
+
+    @functools.cached_property
+    def by_package(self) -> np.ndarray:
+        """Packages × parties utilities, contiguous (the mediator reads it row by row)."""
+        return np.ascontiguousarray(self.utilities.T)
 
     def best_utilities(self) -> np.ndarray:
         """Each party's best utility over the feasible packages (zeros when none is feasible)."""
@@ -147,11 +153,15 @@ def propose(
     table: Table, aspirations: np.ndarray, rng: np.random.Generator, sample_size: int, previous: int | None
 ) -> int:
     """The mediator's proposal: among a random sample of feasible packages (and the previous proposal),
-    the one whose smallest surplus over the parties' aspirations is largest."""
+    the one whose smallest surplus over the parties' aspirations is largest (the previous proposal only
+    if strictly better)."""
     idx = table.feasible_idx
     sample = idx if sample_size >= idx.size else idx[rng.integers(0, idx.size, size=sample_size)]
-    best = int(sample[int(np.argmax((table.utilities[:, sample] - aspirations[:, None]).min(axis=0)))])
-    keep = previous is not None and previous != best
-    if keep and (table.utilities[:, previous] - aspirations).min() > (table.utilities[:, best] - aspirations).min():
-        return int(previous)  # type: ignore[arg-type]
+    smallest = (table.by_package[sample] - aspirations).min(axis=1)
+    j = int(smallest.argmax())
+    best = int(sample[j])
+    if previous is not None and previous != best:
+        prev = min(u - a for u, a in zip(table.by_package[previous].tolist(), aspirations.tolist(), strict=True))
+        if prev > smallest[j]:
+            return previous
     return best

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 End = Literal["agreement", "imposed", "deadline", "infeasible"]
@@ -116,11 +116,8 @@ class RunOutcome:
 
     def flat(self) -> dict[str, Any]:
         """One flat row (for tables): deal terms as ``deal.<issue>``, utilities as ``utility.<party>``."""
-        row = {
-            k: v
-            for k, v in asdict(self).items()
-            if k not in ("deal", "utilities", "honoured", "rounds_trace", "years_trace")
-        }
+        # Not dataclasses.asdict: it deep-copies every field (traces included) and dominated sweep rows.
+        row = {f: getattr(self, f) for f in _SCALAR_FIELDS}
         for issue, value in (self.deal or {}).items():
             row[f"deal.{issue}"] = value
         for party, u in self.utilities.items():
@@ -128,3 +125,8 @@ class RunOutcome:
         for g, h in self.honoured.items():
             row[f"honoured.{g}"] = h
         return row
+
+
+_SCALAR_FIELDS: tuple[str, ...] = tuple(
+    f.name for f in fields(RunOutcome) if f.name not in ("deal", "utilities", "honoured", "rounds_trace", "years_trace")
+)

@@ -98,3 +98,16 @@ def test_every_draw_comes_from_the_model_rng(monkeypatch):
 
 def test_defaults_are_a_complete_scenario():
     assert set(defaults()) >= {"package", "actors", "negotiation", "war", "deterrence"}
+
+
+def test_finished_models_are_released_so_memory_stays_flat():
+    """Mesa <= 3.4 keeps every model alive through Agent._ids (mesa#3179); a run must not leak its model."""
+    import gc
+    import weakref
+
+    model = GuaranteeModel(BASE, 7)
+    ref = weakref.ref(model)
+    model.run()
+    del model
+    gc.collect()
+    assert ref() is None
