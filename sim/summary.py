@@ -54,6 +54,7 @@ class Survival:
         high: Upper band.
         at_risk: Number at risk just before each time.
         events: Number of events at each time.
+        low_start: Lower band before the first time (exact binomial bound for the n at risk, no event yet).
     """
 
     time: np.ndarray
@@ -62,6 +63,7 @@ class Survival:
     high: np.ndarray
     at_risk: np.ndarray
     events: np.ndarray
+    low_start: float = 1.0
 
     def at(self, t: float) -> Estimate:
         """S(t) with its band: the probability that peace lasts beyond t years."""
@@ -69,7 +71,7 @@ class Survival:
             return Estimate(math.nan, math.nan, math.nan)
         i = int(np.searchsorted(self.time, t, side="right")) - 1
         if i < 0:
-            return Estimate(1.0, 1.0, 1.0)
+            return Estimate(1.0, self.low_start, 1.0)
         return Estimate(float(self.survival[i]), float(self.low[i]), float(self.high[i]))
 
     def median(self) -> float:
@@ -97,9 +99,13 @@ def kaplan_meier(durations: Sequence[float], observed: Sequence[bool], z: float 
         se = np.sqrt(var) / np.abs(log_s)
         lo = np.exp(-np.exp(np.log(-log_s) + z * se))
         hi = np.exp(-np.exp(np.log(-log_s) - z * se))
-    lo = np.where(np.isfinite(lo), lo, np.where(surv >= 1.0, 1.0, 0.0))
-    hi = np.where(np.isfinite(hi), hi, np.where(surv >= 1.0, 1.0, 0.0))
-    return Survival(times, surv, lo, hi, at_risk, events)
+    # Where the log-log band is undefined (S = 1: no event yet; S = 0: all failed) use the exact binomial
+    # bound of the n at risk, rather than a zero-width band that overstates certainty for small n.
+    alpha = 2.0 * float(stats.norm.sf(z))
+    exact = (alpha / 2.0) ** (1.0 / at_risk)
+    lo = np.where(np.isfinite(lo), lo, np.where(surv >= 1.0, exact, 0.0))
+    hi = np.where(np.isfinite(hi), hi, np.where(surv >= 1.0, 1.0, 1.0 - exact))
+    return Survival(times, surv, lo, hi, at_risk, events, low_start=float((alpha / 2.0) ** (1.0 / d.size)))
 
 
 def peace_survival(outcomes: Iterable[RunOutcome]) -> Survival:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -111,3 +112,12 @@ def test_finished_models_are_released_so_memory_stays_flat():
     del model
     gc.collect()
     assert ref() is None
+
+
+def test_survival_with_few_runs_and_no_breakdown_has_an_honest_interval():
+    """Two agreements, neither broken: S = 1, but with n = 2 the 95 % lower bound is 0.025 ** (1 / 2), not 1."""
+    from sim.summary import kaplan_meier
+
+    surv = kaplan_meier([50.0, 50.0], [False, False]).at(15)
+    assert surv.value == 1.0
+    assert surv.low == pytest.approx(0.025**0.5)
