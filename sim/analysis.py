@@ -914,28 +914,9 @@ def sensitivity_indices(source: Any) -> pd.DataFrame:
     Raises:
         sim.errors.InputError: If the folder is not a finished sobol sweep.
     """
-    import yaml
+    from sim.sweep.sensitivity import sweep_indices
 
-    from sim.errors import InputError
-    from sim.sweep.design import sobol_problem
-    from sim.sweep.sensitivity import point_means, sobol_indices
-    from sim.sweep.spec import SweepSpec
-
-    store = _store(source)
-    manifest = store.manifest()
-    if manifest.get("design") != "sobol":
-        raise InputError(
-            "sensitivity indices need a sobol design",
-            file=store.manifest_path,
-            key_path="design",
-            expected="sobol",
-            found=str(manifest.get("design")),
-        )
-    spec = SweepSpec.model_validate(yaml.safe_load((store.root / "sweep.yaml").read_text(encoding="utf-8")))
-    means = point_means(
-        store.results(["point", "agreement", "russia_accepted", "peace_years", "breakdown"]), manifest["points"]
-    )
-    return sobol_indices(sobol_problem(spec), means, seed=spec.seed).to_pandas()
+    return sweep_indices(_store(source)).to_pandas()
 
 
 def _first_sentence(text: str | None) -> str:

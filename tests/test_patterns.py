@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from sim.analysis import pooled_hazard
 from sim.run import run_scenario
 from sim.scenario import load_scenario
 from sim.summary import peace_survival, summarise
@@ -44,25 +45,12 @@ def test_given_an_agreement_stronger_guarantees_lengthen_peace():
     assert s[-1].low > s[0].high, dict(zip(levels, s, strict=True))
 
 
-def _yearly_hazard(outcomes, years: range) -> float:
-    """Breakdowns in the given years per run-year at risk (a pooled yearly hazard)."""
-    at_risk = events = 0
-    for o in outcomes:
-        for y in years:
-            if o.breakdown_year is not None and o.breakdown_year < y:
-                break
-            at_risk += 1
-            events += o.breakdown_year == y
-    return events / at_risk
-
-
 def test_a_15_year_guarantee_shows_a_rise_in_breakdowns_after_expiry_that_a_50_year_one_does_not():
     """F04/F55: 15 years (the US offer) against decades (Kyiv). Troops leave and credibility lapses at expiry."""
     short = run_scenario(imposed(duration_years=15), 3000, 5)
     long = run_scenario(imposed(duration_years=50), 3000, 5)
-    before, after = range(11, 16), range(16, 21)
-    rise_short = _yearly_hazard(short, after) / _yearly_hazard(short, before)
-    rise_long = _yearly_hazard(long, after) / _yearly_hazard(long, before)
+    rise_short = pooled_hazard(short, 16, 20).value / pooled_hazard(short, 11, 15).value
+    rise_long = pooled_hazard(long, 16, 20).value / pooled_hazard(long, 11, 15).value
     assert rise_short > 2.0, rise_short
     assert rise_long < 1.3, rise_long
 

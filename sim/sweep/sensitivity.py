@@ -65,19 +65,21 @@ def sobol_indices(problem: dict, outputs: dict[str, np.ndarray], seed: int = 0) 
     return pa.table(rows)
 
 
-def analyze_sweep(folder: str | Path) -> tuple[pa.Table, list[Path]]:
-    """Compute and store the Sobol indices of a finished sobol sweep: ``sensitivity.csv`` and figures.
+def sweep_indices(folder: str | Path | SweepStore) -> pa.Table:
+    """The Sobol indices of a finished sobol sweep (nothing written).
 
     Raises:
         InputError: If the folder is not a finished sobol sweep.
     """
+    import yaml
+
     from sim.sweep.design import sobol_problem
     from sim.sweep.spec import SweepSpec
 
-    store = SweepStore(folder)
+    store = folder if isinstance(folder, SweepStore) else SweepStore(folder)
     if not store.exists():
         raise InputError(
-            "not a sweep folder", file=folder, expected="a folder written by `sim sweep`", found="no manifest.json"
+            "not a sweep folder", file=store.root, expected="a folder written by `sim sweep`", found="no manifest.json"
         )
     manifest = store.manifest()
     if manifest.get("design") != "sobol":
@@ -89,13 +91,21 @@ def analyze_sweep(folder: str | Path) -> tuple[pa.Table, list[Path]]:
             found=str(manifest.get("design")),
             hint="run a sweep whose file says `design: sobol` (e.g. scenarios/sweeps/sensitivity.yaml)",
         )
-    import yaml
-
     spec = SweepSpec.model_validate(yaml.safe_load((store.root / "sweep.yaml").read_text(encoding="utf-8")))
     means = point_means(
         store.results(["point", "agreement", "russia_accepted", "peace_years", "breakdown"]), manifest["points"]
     )
-    table = sobol_indices(sobol_problem(spec), means, seed=spec.seed)
+    return sobol_indices(sobol_problem(spec), means, seed=spec.seed)
+
+
+def analyze_sweep(folder: str | Path) -> tuple[pa.Table, list[Path]]:
+    """Compute and store the Sobol indices of a finished sobol sweep: ``sensitivity.csv`` and figures.
+
+    Raises:
+        InputError: If the folder is not a finished sobol sweep.
+    """
+    store = SweepStore(folder)
+    table = sweep_indices(store)
     write_atomic(store.root / "sensitivity.csv", lambda p: table.to_pandas().to_csv(p, index=False))
     return table, draw_indices(table, store.root / "figures")
 
