@@ -29,6 +29,7 @@ from matplotlib.patches import Rectangle
 
 from sim.analysis import MEASURES, RunsLike, outcomes_frame
 from sim.outcomes import RunOutcome
+from sim.sweep.figures import sobol_bars
 
 __all__ = [
     "LEVEL_LABELS",
@@ -630,29 +631,7 @@ def sobol_figure(indices: pd.DataFrame, outcomes: Sequence[str] | None = None, t
     pos = np.arange(n)
     for ax, outcome in zip(axes, outcomes, strict=True):
         sub = indices[indices["outcome"] == outcome].set_index("factor").reindex(order)
-        ax.barh(
-            pos + 0.2,
-            sub["ST"],
-            0.4,
-            xerr=sub["ST_conf"],
-            color="0.3",
-            ecolor="black",
-            capsize=2,
-            label="total index ST",
-        )
-        ax.barh(
-            pos - 0.2,
-            sub["S1"],
-            0.4,
-            xerr=sub["S1_conf"],
-            color="white",
-            edgecolor="black",
-            hatch="//",
-            ecolor="0.4",
-            capsize=2,
-            label="first-order index S1",
-        )
-        ax.axvline(0, color="black", lw=0.6)
+        sobol_bars(ax, sub, pos)
         ax.set_title(
             SHORT_MEASURES.get(outcome, outcome).replace(" = P(agreement) × P(holds 15 y | agreement)", ""), fontsize=10
         )

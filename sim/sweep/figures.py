@@ -84,3 +84,29 @@ def draw_heatmaps(design: pa.Table, aggregate: pa.Table, folder: Path, title: st
         plt.close(fig)
         paths.append(path)
     return paths
+
+
+def sobol_bars(ax, sub, pos: np.ndarray) -> None:  # noqa: ANN001 - matplotlib Axes, pandas frame
+    """Draw total (dark) and first-order (hatched) Sobol indices with their 95 % intervals as horizontal bars.
+
+    Args:
+        ax: The axes.
+        sub: Rows with ``ST``, ``ST_conf``, ``S1``, ``S1_conf``, one per factor, in the order of ``pos``.
+        pos: The bars' vertical positions.
+    """
+    ax.barh(
+        pos + 0.2, sub["ST"], 0.4, xerr=sub["ST_conf"], color="0.3", ecolor="black", capsize=2, label="total index ST"
+    )
+    ax.barh(
+        pos - 0.2,
+        sub["S1"],
+        0.4,
+        xerr=sub["S1_conf"],
+        color="white",
+        edgecolor="black",
+        hatch="//",
+        ecolor="0.4",
+        capsize=2,
+        label="first-order index S1",
+    )
+    ax.axvline(0, color="black", lw=0.6)

@@ -8,6 +8,7 @@ import numpy as np
 import pyarrow as pa
 
 from sim.errors import InputError
+from sim.sweep.figures import sobol_bars
 from sim.sweep.store import SweepStore, write_atomic
 
 #: Outcome per design point (mean over its replications) → label.
@@ -125,21 +126,10 @@ def draw_indices(table: pa.Table, folder: Path) -> list[Path]:
             continue
         y = np.arange(len(sub))
         fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(sub) + 1.8))
-        ax.barh(y + 0.2, sub["ST"], 0.4, xerr=sub["ST_conf"], color="0.25", label="total (ST)")
-        ax.barh(
-            y - 0.2,
-            sub["S1"],
-            0.4,
-            xerr=sub["S1_conf"],
-            color="white",
-            edgecolor="black",
-            hatch="//",
-            label="first order (S1)",
-        )
+        sobol_bars(ax, sub, y)
         ax.set_yticks(y, sub["factor"])
         ax.set_xlabel("Sobol index (share of output variance)")
         ax.set_title(f"What drives {label}?", fontsize=10)
-        ax.axvline(0, color="black", lw=0.5)
         ax.legend(loc="lower right")
         fig.tight_layout()
         path = folder / f"sobol_{outcome}.png"
