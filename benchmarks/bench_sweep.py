@@ -1,12 +1,19 @@
 """Benchmark: `sim sweep` (serial, processes) against `mesa.batch_run`, on the same model and the same sweep.
 
     python benchmarks/bench_sweep.py                    # 2,000 runs of the baseline each, 2 processes
-    python benchmarks/bench_sweep.py --runs 10000       # the 10,000-run target
+    python benchmarks/bench_sweep.py --runs 10000 --repeat 3   # the 10,000-run target, three rounds
     python benchmarks/bench_sweep.py --runs 100000 --only processes   # the memory target
 
-Each contender runs in a fresh subprocess; peak memory is the largest sum of the proportional set sizes
-(PSS: a page shared by n processes counts 1/n in each) of that subprocess and all its descendants
-(workers included), sampled every 20 ms from /proc/PID/smaps_rollup. Summed RSS would count pages shared
+Each contender runs in a fresh subprocess. With ``--repeat N`` the contenders take turns, round after
+round, and the table gives each one's median; the speed-up is also given per round, because on a
+shared virtual machine the speed of the same code drifts by tens of per cent within minutes, and
+contenders measured side by side in one round share the drift.
+
+Peak memory is the largest sum of the proportional set sizes (PSS: a page shared by n processes
+counts 1/n in each) of that subprocess and all its descendants (workers included), sampled from
+/proc/PID/smaps_rollup every ``--sample-ms`` milliseconds (200 by default). Sampling is not free:
+reading smaps_rollup walks the process's page tables under its memory lock, and at one sample every
+20 ms it slowed a 10,000-run sweep on 2 cores by about 40 %. Summed RSS would count pages shared
 between the parent and its workers once per process; the RSS sum is printed too, for comparison.
 Not part of the test suite: run it by hand and quote its table.
 """
@@ -56,7 +63,7 @@ def _tree_memory(pid: int) -> tuple[int, int]:
     return pss, rss
 
 
-def measure(args: list[str]) -> dict:
+def measure(args: list[str], sample_s: float) -> dict:
     """Run a contender in a subprocess; return its JSON report plus the peak memory of its process tree."""
     proc = subprocess.Popen([sys.executable, __file__, *args], stdout=subprocess.PIPE, text=True, cwd=ROOT)
     peak = peak_rss = 0
@@ -67,7 +74,7 @@ def measure(args: list[str]) -> dict:
         while not stop.is_set():
             pss, rss = _tree_memory(proc.pid)
             peak, peak_rss = max(peak, pss), max(peak_rss, rss)
-            time.sleep(0.02)
+            stop.wait(sample_s)
 
     t = threading.Thread(target=sample, daemon=True)
     t.start()
@@ -142,7 +149,7 @@ def contender_sweep(runs: int, backend: str, workers: int) -> dict:
         sweep.write_text(
             f"name: bench\ndescription: benchmark\nbase: {BASELINE}\ndesign: grid\n"
             "factors:\n  negotiation.max_rounds: {values: [24]}\n"
-            f"replications: {runs}\nseed: 1\nchunk_size: 250\n",
+            f"replications: {runs}\nseed: 1\n",  # the default chunk size, as users get it
             encoding="utf-8",
         )
         t0 = time.perf_counter()
@@ -153,11 +160,19 @@ def contender_sweep(runs: int, backend: str, workers: int) -> dict:
     return {"contender": label, "runs": n, "seconds": elapsed}
 
 
+def _median(xs: list[float]) -> float:
+    xs = sorted(xs)
+    n = len(xs)
+    return xs[n // 2] if n % 2 else 0.5 * (xs[n // 2 - 1] + xs[n // 2])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--only", choices=["batch_run", "serial", "processes"], action="append")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds; the contenders take turns (default 1)")
+    parser.add_argument("--sample-ms", type=float, default=200.0, help="memory sampling interval (default 200)")
     parser.add_argument("--contender", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.contender:
@@ -168,18 +183,33 @@ def main() -> None:
         print(json.dumps(report))
         return
     chosen = args.only or ["batch_run", "serial", "processes"]
-    reports = [measure(["--contender", c, "--runs", str(args.runs), "--workers", str(args.workers)]) for c in chosen]
-    print(f"{args.runs} runs of {BASELINE.name}, {os.cpu_count()} cores\n")
+    rounds: list[dict[str, dict]] = []
+    for r in range(args.repeat):
+        reports = {}
+        for c in chosen:
+            argv = ["--contender", c, "--runs", str(args.runs), "--workers", str(args.workers)]
+            reports[c] = measure(argv, args.sample_ms / 1000.0)
+            print(f"round {r + 1}: {reports[c]['contender']}: {reports[c]['seconds']:.1f} s", file=sys.stderr)
+        rounds.append(reports)
+    print(f"{args.runs} runs of {BASELINE.name}, {os.cpu_count()} cores, {args.repeat} round(s), median per contender\n")
     print("| contender | runs | seconds | runs/s | peak memory, PSS (MB) | peak RSS sum (MB) |")
     print("|---|---:|---:|---:|---:|---:|")
-    base = next((r for r in reports if r["contender"].startswith("mesa")), None)
-    for r in reports:
-        rate = r["runs"] / r["seconds"]
-        speed = f" ({rate / (base['runs'] / base['seconds']):.1f}× batch_run)" if base and r is not base else ""
-        print(
-            f"| {r['contender']} | {r['runs']} | {r['seconds']:.1f} | {rate:.0f}{speed} | {r['peak_mb']:.0f} "
-            f"| {r['peak_rss_mb']:.0f} |"
-        )
+    med = {c: _median([rd[c]["seconds"] for rd in rounds]) for c in chosen}
+    for c in chosen:
+        first = rounds[0][c]
+        rate = first["runs"] / med[c]
+        speed = ""
+        if "batch_run" in chosen and c != "batch_run":
+            speed = f" ({med['batch_run'] / med[c]:.1f}× batch_run)"
+        peak = max(rd[c]["peak_mb"] for rd in rounds)
+        peak_rss = max(rd[c]["peak_rss_mb"] for rd in rounds)
+        print(f"| {first['contender']} | {first['runs']} | {med[c]:.1f} | {rate:.0f}{speed} | {peak:.0f} | {peak_rss:.0f} |")
+    if "batch_run" in chosen and len(chosen) > 1:
+        print("\nSpeed-up over mesa.batch_run, round by round (seconds of batch_run / seconds of the contender):")
+        for c in chosen:
+            if c != "batch_run":
+                ratios = ", ".join(f"{rd['batch_run']['seconds'] / rd[c]['seconds']:.2f}×" for rd in rounds)
+                print(f"- {rounds[0][c]['contender']}: {ratios}")
 
 
 if __name__ == "__main__":

@@ -72,14 +72,14 @@ class Issue:
         """Map numeric natural values (level indices or counts) to [0, 1]."""
         if self.is_ordinal:
             return np.asarray(number, dtype=float) / (len(self.levels) - 1)
-        x = np.clip(np.asarray(number, dtype=float), self.lo, self.hi)
+        x = clip(np.asarray(number, dtype=float), self.lo, self.hi)
         if self.scale == "log":
             return np.log1p((x - self.lo) / self.log_unit) / math.log1p((self.hi - self.lo) / self.log_unit)
         return (x - self.lo) / (self.hi - self.lo)
 
     def denormalise(self, n: np.ndarray | float) -> np.ndarray | float:
         """Inverse of :meth:`normalise`, rounded to the issue's grain (level indices for ordinal issues)."""
-        n = np.clip(np.asarray(n, dtype=float), 0.0, 1.0)
+        n = clip(np.asarray(n, dtype=float), 0.0, 1.0)
         if self.is_ordinal:
             return np.rint(n * (len(self.levels) - 1))
         span = self.hi - self.lo
@@ -89,7 +89,13 @@ class Issue:
             x = self.lo + n * span
         if self.grain > 0:
             x = np.rint(x / self.grain) * self.grain
-        return np.clip(x, self.lo, self.hi)
+        return clip(x, self.lo, self.hi)
+
+
+def clip(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """``np.clip(x, lo, hi)``, the same values, without ``np.clip``'s Python-level overhead (it is called
+    in every run's hot path on small arrays)."""
+    return np.minimum(np.maximum(x, lo), hi)
 
 
 GUARANTEE_LEVELS = ("none", "assurances", "bilateral_aid", "article5_like", "nato_membership")

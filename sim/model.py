@@ -138,15 +138,15 @@ class GuaranteeModel(mesa.Model):
         aspirations = np.array([p.aspiration for p in self.parties])
         offer = propose(self._table, aspirations, self.rng, neg.proposals_per_round, self._previous)
         self._previous = offer
-        u = self._table.utilities[:, offer]
-        accepted = [p.accepts(float(ui)) for p, ui in zip(self.parties, u, strict=True)]
+        u = self._table.by_package[offer].tolist()
+        accepted = [p.accepts(ui) for p, ui in zip(self.parties, u, strict=True)]
         self.russia_accepted |= accepted[1]
         if self.trace:
             self._rounds.append(
                 RoundRecord(
                     round=t,
                     offer=Deal(tuple(self._table.numbers[offer])).as_dict(),
-                    utility=dict(zip(PARTY_KEYS, map(float, u), strict=True)),
+                    utility=dict(zip(PARTY_KEYS, u, strict=True)),
                     aspiration=dict(zip(PARTY_KEYS, map(float, aspirations), strict=True)),
                     reservation={p.key: p.reservation for p in self.parties},
                     accepted=dict(zip(PARTY_KEYS, accepted, strict=True)),

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.issues import ISSUES, compatible, normalise_matrix
+from sim.issues import ISSUES, clip, compatible, normalise_matrix
 from sim.scenario import Options, Package, Range
 
 PARTY_KEYS: tuple[str, ...] = ("ukraine", "russia", "united_states")
@@ -46,6 +46,11 @@ class Table:
     def by_package(self) -> np.ndarray:
         """Packages × parties utilities, contiguous (the mediator reads it row by row)."""
         return np.ascontiguousarray(self.utilities.T)
+
+    @functools.cached_property
+    def feasible_by_package(self) -> np.ndarray:
+        """Rows of :attr:`by_package` for the feasible packages, in the order of ``feasible_idx``."""
+        return self.by_package[self.feasible_idx]
 
     def best_utilities(self) -> np.ndarray:
         """Each party's best utility over the feasible packages (zeros when none is feasible)."""
@@ -127,9 +132,9 @@ def candidate_pool(package: Package, size: int, rng: np.random.Generator, ideals
     for k, (issue, col) in enumerate(zip(ISSUES, _space(package), strict=True)):
         if col.kind == "range":
             draws = np.concatenate(
-                [rng.uniform(col.lo, col.hi, size=size), np.clip(ideal_matrix[:, k], col.lo, col.hi)]
+                [rng.uniform(col.lo, col.hi, size=size), clip(ideal_matrix[:, k], col.lo, col.hi)]
             )
-            pool[:, k] = np.clip(issue.denormalise(draws), col.raw_lo, col.raw_hi)
+            pool[:, k] = clip(issue.denormalise(draws), col.raw_lo, col.raw_hi)
         elif col.kind == "options":
             assert col.options is not None and col.options_n is not None  # noqa: S101 - by construction
             pool[:size, k] = col.options[rng.integers(0, len(col.options), size=size)]
@@ -156,10 +161,14 @@ def propose(
     the one whose smallest surplus over the parties' aspirations is largest (the previous proposal only
     if strictly better)."""
     idx = table.feasible_idx
-    sample = idx if sample_size >= idx.size else idx[rng.integers(0, idx.size, size=sample_size)]
-    smallest = (table.by_package[sample] - aspirations).min(axis=1)
+    if sample_size >= idx.size:
+        pick, rows = None, table.feasible_by_package
+    else:
+        pick = rng.integers(0, idx.size, size=sample_size)  # positions in feasible_idx
+        rows = table.feasible_by_package.take(pick, axis=0)
+    smallest = np.minimum.reduce(rows - aspirations, axis=1)
     j = int(smallest.argmax())
-    best = int(sample[j])
+    best = int(idx[j] if pick is None else idx[pick[j]])
     if previous is not None and previous != best:
         prev = min(u - a for u, a in zip(table.by_package[previous].tolist(), aspirations.tolist(), strict=True))
         if prev > smallest[j]:

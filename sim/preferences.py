@@ -41,12 +41,11 @@ class RedLine:
     def crossed(self, numbers: np.ndarray) -> np.ndarray:
         """Boolean mask over packages (rows of numeric natural values) that cross the line."""
         col = numbers[..., ISSUE_INDEX[self.issue]]
-        mask = np.zeros(col.shape, dtype=bool)
-        if self.above is not None:
-            mask |= col > self.above
-        if self.below is not None:
-            mask |= col < self.below
-        return mask
+        if self.below is None:
+            return col > self.above if self.above is not None else np.zeros(col.shape, dtype=bool)
+        if self.above is None:
+            return col < self.below
+        return (col > self.above) | (col < self.below)
 
 
 @dataclass(frozen=True)
@@ -86,15 +85,17 @@ class Preferences:
 
     def satisfaction(self, normalised: np.ndarray) -> np.ndarray:
         """Per-issue satisfaction in (0, 1] for packages given as normalised rows."""
-        z = (normalised - self.ideal) / self.tolerance
-        return np.exp(-(z * z))
+        z = normalised - self.ideal  # exp(-((n - ideal) / tol)^2), computed in place
+        z /= self.tolerance
+        z *= z
+        return np.exp(np.negative(z, out=z), out=z)
 
     def utility(self, numbers: np.ndarray, normalised: np.ndarray) -> np.ndarray:
         """Utility in [0, 1] of each package (rows), soft red-line penalties included."""
-        u = self.satisfaction(normalised) @ self.salience
+        u = np.asarray(self.satisfaction(normalised) @ self.salience)
         for line in self.red_lines:
             if not line.hard:
-                u = np.where(line.crossed(numbers), u * (1.0 - line.penalty), u)
+                u[line.crossed(numbers)] *= 1.0 - line.penalty
         return u
 
     def acceptable(self, numbers: np.ndarray) -> np.ndarray:

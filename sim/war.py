@@ -48,7 +48,7 @@ class WarState:
 
     def step(self, rng: np.random.Generator) -> None:
         """Advance one month."""
-        e1, e2 = rng.standard_normal(2)
+        e1, e2 = rng.standard_normal(2).tolist()  # Python floats: the talks' arithmetic stays off numpy scalars
         sp = self.spec
         self.month += 1
         self.support = min(max(self.support + sp.support_volatility * e1, 0.0), 1.0)

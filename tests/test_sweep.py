@@ -4,10 +4,12 @@ resumption after a crash, aggregates, and Sobol indices."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -18,6 +20,7 @@ import pytest
 from sim.errors import InputError
 from sim.run import run_once, run_seed
 from sim.summary import summarise
+from sim.sweep import execute as sweep_execute
 from sim.sweep.design import make_design
 from sim.sweep.runner import point_scenarios, run_sweep
 from sim.sweep.sensitivity import sobol_indices
@@ -135,10 +138,29 @@ def test_a_run_depends_only_on_the_master_seed_and_its_point_and_replicate(seria
         assert row["peace_years"] == again.peace_years or (row["peace_years"] is None and again.peace_years is None)
 
 
-def test_results_are_identical_whatever_the_backend_workers_or_chunking(serial_results, tmp_path):
+@pytest.mark.parametrize("method", ["fork", "forkserver"])
+def test_results_are_identical_whatever_the_backend_workers_chunking_or_start_method(
+    serial_results, tmp_path, monkeypatch, method
+):
+    if method not in multiprocessing.get_all_start_methods():
+        pytest.skip(f"no {method} on this platform")
+    monkeypatch.setattr(sweep_execute, "start_method", lambda: method)
     rechunked = sweep_file(tmp_path, SMALL.replace("chunk_size: 7", "chunk_size: 3"), "rechunked.yaml")
     procs = run_sweep(rechunked, tmp_path / "procs", backend="processes", workers=2, progress=False)
     assert procs.results().equals(serial_results.results())
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="fork is chosen only on Linux")
+def test_the_pool_forks_only_while_this_is_the_sole_python_thread():
+    assert threading.active_count() > 1 or sweep_execute.start_method() == "fork"
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert sweep_execute.start_method() == "forkserver"
+    finally:
+        release.set()
+        other.join()
 
 
 def test_the_dask_backend_on_a_local_cluster_gives_the_serial_results(serial_results, tmp_path):

@@ -8,6 +8,7 @@ they finish; at most a few chunks per worker are in flight, so memory stays flat
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -123,26 +124,57 @@ def _bounded(submit, wait_one, tasks: Iterable[ChunkTask], in_flight: int) -> It
         yield from done
 
 
+def start_method() -> str | None:
+    """How the process pool starts its workers: ``fork`` when that is safe, else ``forkserver``.
+
+    Forking copies this process, which has already imported the simulator, so workers start at once
+    (a fork server must import Mesa, pandas and scipy again: about 2 s on a 2-core machine). Forking
+    is unsafe when another *Python* thread may hold a lock (a progress bar's monitor, a dask client),
+    so it is used only on Linux and only when this is the sole Python thread. The native thread pools
+    of OpenBLAS and jemalloc, present after importing numpy and pyarrow, install fork handlers of
+    their own. Elsewhere: ``forkserver``, or the platform's default if it has none.
+    """
+    import multiprocessing
+    import threading
+
+    methods = multiprocessing.get_all_start_methods()
+    if sys.platform == "linux" and "fork" in methods and threading.active_count() == 1:
+        return "fork"
+    return "forkserver" if "forkserver" in methods else None
+
+
 def _processes(tasks: Iterable[ChunkTask], workers: int) -> Iterator[tuple[int, pa.Table]]:
     import multiprocessing
+    import warnings
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
-    # forkserver where available: forking a process that has threads (progress bars, dask) can deadlock.
     # The context is this pool's own; the global start method is never changed.
-    # The fork server imports the simulator once, so workers share those pages instead of importing
-    # Mesa (about 140 MB with pandas and scipy) each.
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else None)
+    context = multiprocessing.get_context(start_method())
     if context.get_start_method() == "forkserver":
+        # The fork server imports the simulator once, so workers share those pages instead of
+        # importing Mesa (about 140 MB with pandas and scipy) each.
         context.set_forkserver_preload(["sim.sweep.execute"])
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+
+        started = False
+
+        def submit(task: ChunkTask):  # noqa: ANN202
+            nonlocal started
+            if started:
+                return pool.submit(run_chunk, task)
+            started = True
+            # With fork, the first submit starts every worker, while this is still the only Python
+            # thread; Python >= 3.12 warns of any fork while native threads exist (see start_method).
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", r".*use of fork\(\) may lead to deadlocks", DeprecationWarning)
+                return pool.submit(run_chunk, task)
 
         def wait_one(pending):  # noqa: ANN001, ANN202
             done, rest = wait(pending, return_when=FIRST_COMPLETED)
             return [f.result() for f in done], rest
 
         try:
-            yield from _bounded(lambda t: pool.submit(run_chunk, t), wait_one, tasks, 3 * workers)
+            yield from _bounded(submit, wait_one, tasks, 3 * workers)
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             raise

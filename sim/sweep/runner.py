@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from sim.scenario import Scenario, apply_overrides, load_resolved
 from sim.sweep.aggregate import AGGREGATE_COLUMNS, aggregate
 from sim.sweep.design import Design, make_design
 from sim.sweep.execute import ChunkTask, execute, plan_chunks
+from sim.sweep.figures import warm_up
 from sim.sweep.spec import LoadedSweep, load_sweep
 from sim.sweep.store import SweepStore, write_parquet_atomic
 from sim.yamlio import Origin, validate
@@ -147,17 +149,22 @@ def run_sweep(
             yield ChunkTask(c, reps, spec.seed, {p: scenarios[p] for p in pts})
 
     bar = _progress(manifest["runs"], runs_done, progress)
+    warming: threading.Thread | None = None
     try:
         for chunk_id, table in execute(tasks(), backend, workers, scheduler):
             store.write_part(chunk_id, table)
             runs_done += table.num_rows
             bar.update(table.num_rows)
+            if warming is None and backend != "serial":
+                warming = warm_up()  # the workers are started: load the plotting library meanwhile
     except KeyboardInterrupt:
         manifest.update({"status": "interrupted", "runs_completed": runs_done, "interrupted": _now()})
         store.write_manifest(manifest)
         raise
     finally:
         bar.close()
+    if warming is not None:
+        warming.join()
     finish(store, design, spec.name)
     manifest.update({"status": "complete", "runs_completed": runs_done, "ended": _now()})
     store.write_manifest(manifest)
@@ -197,4 +204,9 @@ def _progress(total: int, initial: int, enabled: bool):  # noqa: ANN202
         return _NoBar()
     from tqdm import tqdm
 
-    return tqdm(total=total, initial=initial, unit="run", unit_scale=True, smoothing=0.1, file=sys.stderr)
+    class _Bar(tqdm):
+        # No monitor thread: the bar is updated once a chunk, and a second Python thread would make
+        # the process pool fall back from fork to the slower fork server (sim.sweep.execute.start_method).
+        monitor_interval = 0
+
+    return _Bar(total=total, initial=initial, unit="run", unit_scale=True, smoothing=0.1, file=sys.stderr)

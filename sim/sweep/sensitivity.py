@@ -113,10 +113,7 @@ def analyze_sweep(folder: str | Path) -> tuple[pa.Table, list[Path]]:
 
 def draw_indices(table: pa.Table, folder: Path) -> list[Path]:
     """One bar chart per outcome: S1 and ST per factor with confidence intervals (greyscale-safe hatching)."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: no global state, no backend switched
 
     df = table.to_pandas()
     paths = []
@@ -125,7 +122,8 @@ def draw_indices(table: pa.Table, folder: Path) -> list[Path]:
         if sub.empty:
             continue
         y = np.arange(len(sub))
-        fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(sub) + 1.8))
+        fig = Figure(figsize=(7.5, 0.45 * len(sub) + 1.8))
+        ax = fig.add_subplot()
         sobol_bars(ax, sub, y)
         ax.set_yticks(y, sub["factor"])
         ax.set_xlabel("Sobol index (share of output variance)")
@@ -135,6 +133,5 @@ def draw_indices(table: pa.Table, folder: Path) -> list[Path]:
         path = folder / f"sobol_{outcome}.png"
         folder.mkdir(parents=True, exist_ok=True)
         write_atomic(path, lambda p, fig=fig: fig.savefig(p, dpi=120, format="png"))
-        plt.close(fig)
         paths.append(path)
     return paths
