@@ -191,7 +191,9 @@ def main() -> None:
             reports[c] = measure(argv, args.sample_ms / 1000.0)
             print(f"round {r + 1}: {reports[c]['contender']}: {reports[c]['seconds']:.1f} s", file=sys.stderr)
         rounds.append(reports)
-    print(f"{args.runs} runs of {BASELINE.name}, {os.cpu_count()} cores, {args.repeat} round(s), median per contender\n")
+    print(
+        f"{args.runs} runs of {BASELINE.name}, {os.cpu_count()} cores, {args.repeat} round(s), median per contender\n"
+    )
     print("| contender | runs | seconds | runs/s | peak memory, PSS (MB) | peak RSS sum (MB) |")
     print("|---|---:|---:|---:|---:|---:|")
     med = {c: _median([rd[c]["seconds"] for rd in rounds]) for c in chosen}
@@ -203,7 +205,9 @@ def main() -> None:
             speed = f" ({med['batch_run'] / med[c]:.1f}× batch_run)"
         peak = max(rd[c]["peak_mb"] for rd in rounds)
         peak_rss = max(rd[c]["peak_rss_mb"] for rd in rounds)
-        print(f"| {first['contender']} | {first['runs']} | {med[c]:.1f} | {rate:.0f}{speed} | {peak:.0f} | {peak_rss:.0f} |")
+        cells = [first["contender"], first["runs"], f"{med[c]:.1f}", f"{rate:.0f}{speed}"]
+        cells += [f"{peak:.0f}", f"{peak_rss:.0f}"]
+        print("| " + " | ".join(map(str, cells)) + " |")
     if "batch_run" in chosen and len(chosen) > 1:
         print("\nSpeed-up over mesa.batch_run, round by round (seconds of batch_run / seconds of the contender):")
         for c in chosen:

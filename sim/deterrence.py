@@ -8,7 +8,7 @@ Symbols follow docs/MODEL.md, section "Deterrence phase".
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from sim.issues import BY_NAME, Deal
 from sim.scenario import Deterrence
@@ -17,9 +17,8 @@ STRENGTHS = BY_NAME["guarantee_strength"].levels
 US_ROLES = BY_NAME["us_role"].levels
 
 
-@dataclass(frozen=True)
-class GuarantorState:
-    """What the guarantors are in a given year.
+class GuarantorState(NamedTuple):
+    """What the guarantors are in a given year (immutable; a named tuple, made twice a simulated year).
 
     Attributes:
         active: Whether the guarantee is still in force (year <= duration).
@@ -79,18 +78,26 @@ def us_credibility(deal: Deal, state: GuarantorState, p: Deterrence) -> float:
     return min(max(kappa, 0.0), 1.0)
 
 
-def deterrence(deal: Deal, state: GuarantorState, p: Deterrence) -> float:
+def deterrence(
+    deal: Deal, state: GuarantorState, p: Deterrence, credibility: tuple[float, float] | None = None
+) -> float:
     """Expected cost to Russia of renewed war: Ukraine's army plus what guarantors would bring.
 
     ``D = a * min(army / army_ref, cap) + kappa_C * (w_c + w_f * F) + kappa_US * w_US(role)``.
-    Foreign troops leave when the guarantee expires.
+    Foreign troops leave when the guarantee expires. ``credibility``: ``(kappa_C, kappa_US)`` in this
+    state, if already computed (:func:`coalition_credibility`, :func:`us_credibility`).
     """
+    kc, ku = (
+        credibility
+        if credibility is not None
+        else (coalition_credibility(deal, state, p), us_credibility(deal, state, p))
+    )
     army = deal.number("ukraine_army") / p.army_reference
     a_term = p.army_weight * min(army, p.army_cap)
     troops = deal.number("foreign_troops") if state.active else 0.0
     f = force_weight(troops, p.force_half_troops)
-    coalition = coalition_credibility(deal, state, p) * (p.commitment_weight + p.force_weight * f)
-    us = us_credibility(deal, state, p) * p.us_weight[US_ROLES[int(deal.number("us_role"))]]
+    coalition = kc * (p.commitment_weight + p.force_weight * f)
+    us = ku * p.us_weight[US_ROLES[int(deal.number("us_role"))]]
     return a_term + coalition + us
 
 

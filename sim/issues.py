@@ -165,11 +165,35 @@ ISSUE_INDEX: Mapping[str, int] = {i.name: k for k, i in enumerate(ISSUES)}
 BY_NAME: Mapping[str, Issue] = {i.name: i for i in ISSUES}
 
 
+def _columns(scale: str) -> np.ndarray:
+    return np.array([k for k, i in enumerate(ISSUES) if i.scale == scale], dtype=np.intp)
+
+
+# Per scale, the columns and their constants, so that normalise_matrix makes a few array operations
+# instead of a few per issue (it runs in every run's hot path). Same arithmetic as Issue.normalise.
+_ORDINAL = _columns("ordinal")
+_ORDINAL_STEPS = np.array([len(ISSUES[k].levels) - 1 for k in _ORDINAL], dtype=float)
+_LINEAR = _columns("linear")
+_LINEAR_LO = np.array([ISSUES[k].lo for k in _LINEAR], dtype=float)
+_LINEAR_HI = np.array([ISSUES[k].hi for k in _LINEAR], dtype=float)
+_LINEAR_SPAN = np.array([ISSUES[k].hi - ISSUES[k].lo for k in _LINEAR], dtype=float)
+_LOG = _columns("log")
+_LOG_LO = np.array([ISSUES[k].lo for k in _LOG], dtype=float)
+_LOG_HI = np.array([ISSUES[k].hi for k in _LOG], dtype=float)
+_LOG_UNIT = np.array([ISSUES[k].log_unit for k in _LOG], dtype=float)
+_LOG_SPAN = np.array([math.log1p((ISSUES[k].hi - ISSUES[k].lo) / ISSUES[k].log_unit) for k in _LOG])
+
+
 def normalise_matrix(numbers: np.ndarray) -> np.ndarray:
-    """Normalise an array of packages (rows) given as numeric natural values, column by column."""
-    out = np.empty_like(numbers, dtype=float)
-    for k, issue in enumerate(ISSUES):
-        out[..., k] = issue.normalise(numbers[..., k])
+    """Normalise an array of packages (rows) given as numeric natural values: column ``k`` is
+    ``ISSUES[k].normalise`` of column ``k``, to the last bit (computed a scale at a time)."""
+    numbers = np.asarray(numbers, dtype=float)
+    out = np.empty_like(numbers)
+    out[..., _ORDINAL] = numbers[..., _ORDINAL] / _ORDINAL_STEPS
+    x = clip(numbers[..., _LINEAR], _LINEAR_LO, _LINEAR_HI)
+    out[..., _LINEAR] = (x - _LINEAR_LO) / _LINEAR_SPAN
+    x = clip(numbers[..., _LOG], _LOG_LO, _LOG_HI)
+    out[..., _LOG] = np.log1p((x - _LOG_LO) / _LOG_UNIT) / _LOG_SPAN
     return out
 
 

@@ -189,7 +189,9 @@ class GuaranteeModel(mesa.Model):
         state = GuarantorState(active=active, us_engaged=engaged, cohesion=cohesion)
         self._state = state
         m = motive(year, self._russia_u, p)
-        d = deterrence(deal, state, p)
+        kc = coalition_credibility(deal, state, p)
+        ku = us_credibility(deal, state, p)
+        d = deterrence(deal, state, p, (kc, ku))
         v_now = m - d
         v_wait = None
         if active and self._duration < p.horizon_years:
@@ -199,8 +201,6 @@ class GuaranteeModel(mesa.Model):
             v_wait = p.wait_discount ** (expiry_year - year) * v_exp
         h = hazard(v_now, v_wait, p)
         attacked = self.russia.attacks(h, float(draws[1]))
-        kc = coalition_credibility(deal, state, p)
-        ku = us_credibility(deal, state, p)
         if self.trace:
             self._years.append(YearRecord(year, active, engaged, cohesion, kc, ku, d, m, h, attacked))
         if attacked:

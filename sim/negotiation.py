@@ -131,9 +131,7 @@ def candidate_pool(package: Package, size: int, rng: np.random.Generator, ideals
     ideal_matrix = np.asarray(ideals, dtype=float).reshape(len(ideals), len(ISSUES))
     for k, (issue, col) in enumerate(zip(ISSUES, _space(package), strict=True)):
         if col.kind == "range":
-            draws = np.concatenate(
-                [rng.uniform(col.lo, col.hi, size=size), clip(ideal_matrix[:, k], col.lo, col.hi)]
-            )
+            draws = np.concatenate([rng.uniform(col.lo, col.hi, size=size), clip(ideal_matrix[:, k], col.lo, col.hi)])
             pool[:, k] = clip(issue.denormalise(draws), col.raw_lo, col.raw_hi)
         elif col.kind == "options":
             assert col.options is not None and col.options_n is not None  # noqa: S101 - by construction

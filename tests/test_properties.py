@@ -121,3 +121,14 @@ def test_survival_with_few_runs_and_no_breakdown_has_an_honest_interval():
     surv = kaplan_meier([50.0, 50.0], [False, False]).at(15)
     assert surv.value == 1.0
     assert surv.low == pytest.approx(0.025**0.5)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(st.tuples(*[st.floats(-2e5, 2e6, allow_nan=False) for _ in ISSUES]), min_size=1, max_size=6))
+def test_normalising_a_matrix_equals_normalising_each_issue_to_the_last_bit(rows):
+    numbers = np.array(rows, dtype=float)
+    for k, issue in enumerate(ISSUES):
+        numbers[:, k] = np.round(numbers[:, k]) % len(issue.levels) if issue.is_ordinal else numbers[:, k]
+    expected = np.column_stack([issue.normalise(numbers[:, k]) for k, issue in enumerate(ISSUES)])
+    assert np.array_equal(normalise_matrix(numbers), expected)
+    assert np.array_equal(normalise_matrix(numbers[0]), expected[0])

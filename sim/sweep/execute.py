@@ -155,7 +155,6 @@ def _processes(tasks: Iterable[ChunkTask], workers: int) -> Iterator[tuple[int, 
         # importing Mesa (about 140 MB with pandas and scipy) each.
         context.set_forkserver_preload(["sim.sweep.execute"])
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-
         started = False
 
         def submit(task: ChunkTask):  # noqa: ANN202
