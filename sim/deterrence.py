@@ -87,11 +87,9 @@ def deterrence(
     Foreign troops leave when the guarantee expires. ``credibility``: ``(kappa_C, kappa_US)`` in this
     state, if already computed (:func:`coalition_credibility`, :func:`us_credibility`).
     """
-    kc, ku = (
-        credibility
-        if credibility is not None
-        else (coalition_credibility(deal, state, p), us_credibility(deal, state, p))
-    )
+    if credibility is None:
+        credibility = (coalition_credibility(deal, state, p), us_credibility(deal, state, p))
+    kc, ku = credibility
     army = deal.number("ukraine_army") / p.army_reference
     a_term = p.army_weight * min(army, p.army_cap)
     troops = deal.number("foreign_troops") if state.active else 0.0
