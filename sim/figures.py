@@ -96,39 +96,14 @@ def trajectory_figure(trajectories: pd.DataFrame, title: str = "") -> Figure:
             ax.plot(run_rows["step"], run_rows["utility"], color="0.7", lw=0.6, alpha=0.6, zorder=1)
         med = rows.groupby("step", observed=True)[["utility", "reservation", "aspiration"]].median()
         every = max(1, len(med) // 12)
-        ax.plot(
-            med.index,
-            med["utility"],
-            "-",
-            marker="o",
-            color="black",
-            lw=2,
-            markevery=every,
-            label="utility of the offer (median)",
-            zorder=3,
-        )
-        ax.plot(
-            med.index,
-            med["reservation"],
-            "--",
-            marker="s",
-            color="tab:red",
-            lw=1.8,
-            markevery=every,
-            label="reservation value (median)",
-            zorder=3,
-        )
-        ax.plot(
-            med.index,
-            med["aspiration"],
-            ":",
-            marker="^",
-            color="tab:blue",
-            lw=1.8,
-            markevery=every,
-            label="aspiration (median)",
-            zorder=3,
-        )
+        for column, style, marker, color, lw, label in (
+            ("utility", "-", "o", "black", 2, "utility of the offer (median)"),
+            ("reservation", "--", "s", "tab:red", 1.8, "reservation value (median)"),
+            ("aspiration", ":", "^", "tab:blue", 1.8, "aspiration (median)"),
+        ):
+            ax.plot(
+                med.index, med[column], style, marker=marker, color=color, lw=lw, markevery=every, label=label, zorder=3
+            )
         if len(agreed):
             keys = pd.MultiIndex.from_arrays([rows["run"], rows["step"]])
             hit = rows[keys.isin(agreed.index)]
