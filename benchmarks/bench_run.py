@@ -19,8 +19,8 @@ from pathlib import Path
 import mesa
 import numpy as np
 
-from sim.run import run_once, run_seed
-from sim.scenario import load_scenario
+from sim.config.scenario import load_scenario
+from sim.execution.runs import run_once, run_seed
 
 ROOT = Path(__file__).resolve().parents[1]
 

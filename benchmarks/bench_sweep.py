@@ -93,7 +93,7 @@ def _batch_model_class():  # noqa: ANN202
     """The model with a DataCollector collected each step, as batch_run requires (module level: picklable)."""
     import mesa
 
-    from sim.model import GuaranteeModel
+    from sim.model.simulation import GuaranteeModel
 
     class BatchModel(GuaranteeModel):
         def __init__(self, scenario, seed):  # noqa: ANN001
@@ -122,8 +122,8 @@ def contender_batch_run(runs: int, workers: int) -> dict:
     """mesa.batch_run: the model with a DataCollector (collected each step, as batch_run requires)."""
     import mesa
 
-    from sim.run import run_seed
-    from sim.scenario import load_scenario
+    from sim.config.scenario import load_scenario
+    from sim.execution.runs import run_seed
 
     scenario = load_scenario(BASELINE)
     seeds = [run_seed(1, 0, j) for j in range(runs)]
@@ -142,7 +142,7 @@ def contender_batch_run(runs: int, workers: int) -> dict:
 
 def contender_sweep(runs: int, backend: str, workers: int) -> dict:
     """sim sweep: the baseline, one design point, `runs` replications."""
-    from sim.sweep.runner import run_sweep
+    from sim.execution.sweep.runner import run_sweep
 
     with tempfile.TemporaryDirectory() as tmp:
         sweep = Path(tmp) / "bench.yaml"

@@ -34,10 +34,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # so that `python benchmarks/validation_table.py` finds `sim`
     sys.path.insert(0, str(ROOT))
 
+from sim.analysis.summary import Survival, peace_survival, summarise, wilson  # noqa: E402
+from sim.config.scenario import Scenario, defaults, load_scenario, scenario_from_mapping  # noqa: E402
+from sim.execution.runs import run_scenario  # noqa: E402
 from sim.outcomes import RunOutcome  # noqa: E402
-from sim.run import run_scenario  # noqa: E402
-from sim.scenario import Scenario, defaults, load_scenario, scenario_from_mapping  # noqa: E402
-from sim.summary import Survival, peace_survival, summarise, wilson  # noqa: E402
 
 HISTORY = ROOT / "scenarios" / "history"
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -491,7 +491,7 @@ def perturbed(path: str, factor: float, base: Mapping[str, Any]) -> dict[str, An
 
 def headline(path: str | None, factor: float, runs: int, seed: int) -> dict[str, float]:
     """Baseline P(agreement), P(holds 15 | agreement), and P(holds 20) of the Budapest case, with one change."""
-    from sim.scenario import load_resolved
+    from sim.config.scenario import load_resolved
 
     out = {}
     base_over = perturbed(path, factor, defaults()) if path else {}

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from sim.errors import InputError
+from sim.config.errors import InputError
 
 EPILOG_MAIN = """example:
   sim run scenarios/baseline.yaml --runs 200 --seed 1
@@ -23,7 +23,7 @@ EPILOG_RUN = """example:
   sim run scenarios/cold_war_scale.yaml --set mode=evaluate --out results/cold_war --format csv
 
 load the results back in Python:
-  from sim.results import load_results
+  from sim.execution.results import load_results
   res = load_results("results/cold_war")      # res.runs, res.trajectories, res.summary, res.manifest
 
 exit codes: 0 done, 2 bad input, 1 internal error, 130 interrupted (finished runs are kept)"""
@@ -75,7 +75,7 @@ def _progress(args: argparse.Namespace) -> bool:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from sim.scenario import load_scenario
+    from sim.config.scenario import load_scenario
 
     overrides = _parse_set(args.set)
     scenario = load_scenario(args.scenario, overrides)
@@ -88,14 +88,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise InputError(
             "bad --checkpoint", key_path="--checkpoint", expected="seconds > 0", found=str(args.checkpoint)
         )
-    from sim.results import RunDirectory, default_run_dir  # heavier imports only once the input is good
+    from sim.execution.results import RunDirectory, default_run_dir  # heavier imports only once the input is good
 
     runs = args.runs if args.runs is not None else scenario.runs
     seed = args.seed if args.seed is not None else scenario.seed
     out = Path(args.out) if args.out else default_run_dir(args.results, scenario.name)
     directory = RunDirectory.create(out, fmt=args.format, force=args.force)
-    from sim.runner import execute  # the model, numpy, scipy, mesa
-    from sim.summary import render
+    from sim.analysis.summary import render
+    from sim.execution.rundir import execute  # the model, numpy, scipy, mesa
 
     done = execute(
         scenario,
@@ -119,12 +119,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from sim.scenario import load_scenario
+    from sim.config.scenario import load_scenario
 
     scenarios = [load_scenario(path) for path in args.scenarios]  # every file is checked before anything runs
     _check_runs(args.runs)
-    from sim.compare import Entry, labels_for, render_comparison, run_comparison
-    from sim.results import default_run_dir
+    from sim.execution.compare import Entry, labels_for, render_comparison, run_comparison
+    from sim.execution.results import default_run_dir
 
     entries = [
         Entry(label, s, Path(path))
@@ -151,8 +151,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from sim.errors import InputErrors
-    from sim.scenario import load_scenario
+    from sim.config.errors import InputErrors
+    from sim.config.scenario import load_scenario
 
     failures: list[InputError] = []
     for path in args.files:
@@ -168,7 +168,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from sim.scenario import json_schema
+    from sim.config.scenario import json_schema
 
     text = json.dumps(json_schema(), indent=2)
     if args.out:
@@ -179,7 +179,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from sim.scenario import dump_resolved, load_scenario
+    from sim.config.scenario import dump_resolved, load_scenario
 
     print(dump_resolved(load_scenario(args.scenario, _parse_set(args.set))), end="")
     return 0
@@ -188,8 +188,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     import textwrap
 
-    from sim.scenario import load_scenario
-    from sim.sweep.spec import load_sweep
+    from sim.config.scenario import load_scenario
+    from sim.config.sweep import load_sweep
 
     folder = Path(args.folder)
     if not folder.is_dir():
@@ -231,8 +231,8 @@ identical whatever the backend, the number of workers or the chunking."""
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from sim.sweep.runner import run_sweep
-    from sim.sweep.spec import load_sweep
+    from sim.config.sweep import load_sweep
+    from sim.execution.sweep.runner import run_sweep
 
     load_sweep(args.sweep)  # bad input fails fast, before workers start
     if args.workers is not None and args.workers < 1:
@@ -264,7 +264,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from sim.sweep.sensitivity import analyze_sweep
+    from sim.execution.sweep.sensitivity import analyze_sweep
 
     table, figures = analyze_sweep(args.sweep_dir)
     df = table.to_pandas()
@@ -440,7 +440,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as err:
-        print(str(err) or "interrupted", file=sys.stderr)  # sim.runner.Interrupted says what was kept
+        print(str(err) or "interrupted", file=sys.stderr)  # sim.execution.rundir.Interrupted says what was kept
         return 130
     except Exception as err:  # noqa: BLE001 - last resort: short message, full traceback to a file
         with tempfile.NamedTemporaryFile("w", prefix="sim-crash-", suffix=".txt", delete=False) as fh:

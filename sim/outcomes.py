@@ -1,68 +1,37 @@
-"""What one run returns: a typed, flat record, plus optional round-by-round and year-by-year traces."""
+"""What one run returns, and the one column schema of every table made from runs.
+
+A run's outcome is a typed, flat record (:class:`RunOutcome`) with optional round-by-round and
+year-by-year traces. :func:`runs_table` and :func:`trajectories_table` turn outcomes into typed pandas
+tables whose columns follow :data:`RUNS_SCHEMA` and :data:`TRAJECTORIES_SCHEMA`; run directories,
+comparisons, sweeps, notebooks and figures all read those columns.
+
+Layer rule: imports :mod:`sim.model`, :mod:`sim.config` and :mod:`sim.dealspace`; never writes files.
+"""
 
 from __future__ import annotations
 
+import json
+import typing
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 
-End = Literal["agreement", "imposed", "deadline", "infeasible"]
-Cause = Literal["expired", "us_disengaged", "coalition_split", "no_enforcement", "deterrence_gap"]
+import numpy as np
+import pandas as pd
 
+from sim.dealspace import ISSUES, normalise_matrix
+from sim.model.negotiation import PARTY_KEYS
+from sim.model.records import Cause, End, RoundRecord, YearRecord
 
-@dataclass(frozen=True)
-class RoundRecord:
-    """One round of talks.
-
-    Attributes:
-        round: Round number (1 = first month of talks).
-        offer: The tabled package as ``{issue: natural value}`` (None if nothing is feasible).
-        utility: Each party's utility of the tabled package.
-        aspiration: Each party's aspiration after conceding this round.
-        reservation: Each party's reservation value this round.
-        accepted: Whether each party accepted.
-        balance: Battlefield balance (positive: Russia gaining).
-        support: Western support to Ukraine (0-1).
-        russia_belief: Russia's belief that it is winning.
-    """
-
-    round: int
-    offer: dict[str, Any] | None
-    utility: dict[str, float]
-    aspiration: dict[str, float]
-    reservation: dict[str, float]
-    accepted: dict[str, bool]
-    balance: float
-    support: float
-    russia_belief: float
+if TYPE_CHECKING:
+    from sim.config.scenario import Scenario
+    from sim.model.simulation import GuaranteeModel
 
 
-@dataclass(frozen=True)
-class YearRecord:
-    """One year of peace after a deal.
-
-    Attributes:
-        year: Years since the deal (1 = first year).
-        active: Whether the guarantee was in force.
-        us_engaged: Whether the US administration stood by its commitment.
-        cohesion: Coalition cohesion.
-        credibility_coalition: Probability that the coalition would honour.
-        credibility_us: Probability that the US would honour.
-        deterrence: Expected cost to Russia of renewed war.
-        motive: Russia's motive to resume the war.
-        hazard: Yearly probability of a renewed offensive.
-        attacked: Whether Russia attacked this year.
-    """
-
-    year: int
-    active: bool
-    us_engaged: bool
-    cohesion: float
-    credibility_coalition: float
-    credibility_us: float
-    deterrence: float
-    motive: float
-    hazard: float
-    attacked: bool
+def plain(value: Any) -> Any:
+    """numpy scalars to Python scalars (``np.True_`` to ``True``, ``np.float64`` to ``float``)."""
+    item = getattr(value, "item", None)
+    return item() if callable(item) and not isinstance(value, str) else value
 
 
 @dataclass(frozen=True)
@@ -130,3 +99,294 @@ class RunOutcome:
 _SCALAR_FIELDS: tuple[str, ...] = tuple(
     f.name for f in fields(RunOutcome) if f.name not in ("deal", "utilities", "honoured", "rounds_trace", "years_trace")
 )
+
+
+def outcome_of(model: GuaranteeModel) -> RunOutcome:
+    """The outcome record of a finished run (after :meth:`~sim.model.simulation.GuaranteeModel.run`)."""
+    horizon = model.spec.deterrence.horizon_years
+    deal = model.deal
+    utilities: dict[str, float] = {}
+    offered = 0.0
+    if deal is not None:
+        numbers = np.asarray(deal.values)[None, :]
+        normalised = normalise_matrix(numbers)
+        utilities = {p.key: float(p.preferences.utility(numbers, normalised)[0]) for p in model.parties}
+        offered = float(model.coalition.troops_offered(numbers)[0])
+    peace = model.breakdown
+    year = peace.get("breakdown_year")
+    return RunOutcome(
+        seed=model.seed,
+        agreement=deal is not None,
+        end=model.end,  # type: ignore[arg-type]
+        rounds=model.round,
+        russia_accepted=model.russia_accepted or model.end == "imposed",
+        deal=deal.as_dict() if deal is not None else None,
+        utilities=utilities,
+        coalition_troops_offered=offered,
+        peace_years=None if deal is None else float(year if year is not None else horizon),
+        breakdown=year is not None,
+        breakdown_year=year,
+        cause=peace.get("cause"),
+        honoured=peace.get("honoured", {"united_states": None, "coalition": None}),
+        horizon=horizon,
+        duration=None if deal is None else deal.number("duration_years"),
+        rounds_trace=tuple(model.rounds_trace),
+        years_trace=tuple(model.years_trace),
+    )
+
+
+# ------------------------------------------------------------------------------------------ tables
+
+GUARANTORS: tuple[str, ...] = ("united_states", "coalition")
+ACTORS: tuple[str, ...] = ("ukraine", "russia", "united_states", "coalition")
+PHASES: tuple[str, ...] = ("talks", "peace")
+
+# A column type: a pandas dtype name, or ("category", levels, ordered).
+ColumnType = str | tuple[str, tuple[str, ...], bool]
+
+
+def _category(levels: Sequence[str], ordered: bool = False) -> ColumnType:
+    return ("category", tuple(levels), ordered)
+
+
+def _issue_type(issue_index: int) -> ColumnType:
+    issue = ISSUES[issue_index]
+    return _category(issue.levels, ordered=True) if issue.is_ordinal else "float64"
+
+
+def _runs_schema() -> dict[str, ColumnType]:
+    schema: dict[str, ColumnType] = {
+        "run": "int64",
+        "seed": "int64",
+        "scenario": "str",
+        "agreement": "bool",
+        "end": _category(typing.get_args(End)),
+        "rounds": "int64",
+        "russia_accepted": "bool",
+    }
+    schema |= {f"deal.{issue.name}": _issue_type(k) for k, issue in enumerate(ISSUES)}
+    schema |= {f"utility.{p}": "float64" for p in PARTY_KEYS}
+    schema |= {
+        "coalition_troops_offered": "float64",
+        "peace_years": "float64",
+        "breakdown": "bool",
+        "breakdown_year": "Int64",
+        "cause": _category(typing.get_args(Cause)),
+    }
+    schema |= {f"honoured.{g}": "boolean" for g in GUARANTORS}
+    schema |= {"horizon": "int64", "duration": "float64"}
+    return schema
+
+
+def _trajectories_schema() -> dict[str, ColumnType]:
+    schema: dict[str, ColumnType] = {
+        "run": "int64",
+        "seed": "int64",
+        "phase": _category(PHASES),
+        "step": "int64",
+        "actor": _category(ACTORS),
+        "utility": "float64",
+        "aspiration": "float64",
+        "reservation": "float64",
+        "accepted": "boolean",
+    }
+    schema |= {f"offer.{issue.name}": _issue_type(k) for k, issue in enumerate(ISSUES)}
+    schema |= {
+        "balance": "float64",
+        "support": "float64",
+        "russia_belief": "float64",
+        "credibility": "float64",
+        "engaged": "boolean",
+        "cohesion": "float64",
+        "active": "boolean",
+        "deterrence": "float64",
+        "motive": "float64",
+        "hazard": "float64",
+        "attacked": "boolean",
+    }
+    return schema
+
+
+RUNS_SCHEMA: dict[str, ColumnType] = _runs_schema()
+"""Column types of the outcome part of the runs table (the ``input.*`` columns follow)."""
+TRAJECTORIES_SCHEMA: dict[str, ColumnType] = _trajectories_schema()
+"""Column types of the trajectories table."""
+
+
+# ------------------------------------------------------------------------------------------ tables
+
+
+def _pandas_dtype(kind: ColumnType) -> Any:
+    if isinstance(kind, tuple):
+        _, levels, ordered = kind
+        return pd.CategoricalDtype(list(levels), ordered=ordered)
+    return kind
+
+
+def typed_frame(rows: Sequence[Mapping[str, Any]], schema: Mapping[str, ColumnType]) -> pd.DataFrame:
+    """A DataFrame with exactly the columns of ``schema``, in its order and with its types.
+
+    Missing keys in a row are missing values (NaN, ``<NA>``); numpy scalars are converted.
+    """
+    columns = {}
+    for name, kind in schema.items():
+        values = [plain(row.get(name)) for row in rows]
+        columns[name] = pd.Series(values, dtype=_pandas_dtype(kind), name=name)
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(rows)))
+
+
+def runs_table(
+    outcomes: Iterable[RunOutcome],
+    *,
+    scenario: Scenario | None = None,
+    run_ids: Iterable[int] | None = None,
+) -> pd.DataFrame:
+    """One typed row per replication.
+
+    Columns: ``run`` (replicate index), ``seed`` (reproduces the run alone), ``scenario``, the outcome
+    (``agreement``, ``end``, ``rounds``, ``russia_accepted``, ``deal.<issue>``, ``utility.<party>``,
+    ``coalition_troops_offered``, ``peace_years``, ``breakdown``, ``breakdown_year``, ``cause``,
+    ``honoured.<guarantor>``, ``horizon``, ``duration``), then, when ``scenario`` is given, every
+    resolved input as ``input.<key.path>`` (lists as JSON text).
+
+    Ordinal terms are ordered categoricals (weakest level first), counts are floats; values that do not
+    exist (terms without a deal, the breakdown year of a peace that held) are missing.
+
+    Args:
+        outcomes: The run outcomes, in replicate order.
+        scenario: The scenario the runs come from (adds ``scenario`` and the ``input.*`` columns).
+        run_ids: Replicate indices of the outcomes (default 0, 1, 2, ...).
+    """
+    outs = list(outcomes)
+    ids = list(range(len(outs))) if run_ids is None else list(run_ids)
+    if len(ids) != len(outs):
+        raise ValueError(f"{len(ids)} run ids for {len(outs)} outcomes")
+    name = scenario.name if scenario is not None else ""
+    rows = [{"run": j, "scenario": name, **o.flat()} for j, o in zip(ids, outs, strict=True)]
+    frame = typed_frame(rows, RUNS_SCHEMA)
+    if scenario is not None:
+        inputs = input_values(scenario)
+        extra = {f"input.{k}": pd.Series([v] * len(frame), dtype=_input_dtype(v)) for k, v in inputs.items()}
+        frame = pd.concat([frame, pd.DataFrame(extra, index=frame.index)], axis=1)
+    return frame
+
+
+def _input_dtype(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int64"
+    if isinstance(value, float):
+        return "float64"
+    return "str"
+
+
+def input_values(scenario: Scenario) -> dict[str, bool | int | float | str]:
+    """The resolved scenario flattened to ``{dotted.key: scalar}``; lists and nulls as JSON text."""
+    out: dict[str, bool | int | float | str] = {}
+
+    def walk(prefix: str, node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), value)
+        elif isinstance(node, bool | int | float | str):
+            out[prefix] = node
+        else:
+            out[prefix] = json.dumps(node, ensure_ascii=False)
+
+    walk("", json.loads(scenario.model_dump_json()))
+    return out
+
+
+def trajectories_table(outcomes: Iterable[RunOutcome], run_ids: Iterable[int] | None = None) -> pd.DataFrame:
+    """The traces of traced runs, long format: one row per run, phase, step and actor.
+
+    Talks (``phase == "talks"``, ``step`` = round, one row per negotiating party): the party's
+    ``utility`` of the tabled offer, its ``aspiration`` and ``reservation`` value, whether it
+    ``accepted``, the offer's terms ``offer.<issue>``, the battlefield ``balance`` and Western
+    ``support``; Russia's row adds ``russia_belief`` (its belief that it is winning).
+
+    Peace (``phase == "peace"``, ``step`` = year after the deal): for ``united_states`` and
+    ``coalition`` their ``credibility`` (probability of honouring) and whether the guarantee is
+    ``active``; the US adds ``engaged``, the coalition its ``cohesion``; ``russia`` has the
+    ``deterrence`` it faces, its ``motive``, the yearly ``hazard`` of a renewed offensive and whether
+    it ``attacked``.
+
+    Untraced outcomes contribute no rows.
+
+    Args:
+        outcomes: The run outcomes.
+        run_ids: Replicate indices of the outcomes (default 0, 1, 2, ...).
+    """
+    outs = list(outcomes)
+    ids = list(range(len(outs))) if run_ids is None else list(run_ids)
+    rows: list[dict[str, Any]] = []
+    for j, o in zip(ids, outs, strict=True):
+        base = {"run": j, "seed": o.seed}
+        for r in o.rounds_trace:
+            offer = {f"offer.{k}": v for k, v in (r.offer or {}).items()}
+            for p in PARTY_KEYS:
+                row = {
+                    **base,
+                    "phase": "talks",
+                    "step": r.round,
+                    "actor": p,
+                    "utility": r.utility.get(p),
+                    "aspiration": r.aspiration.get(p),
+                    "reservation": r.reservation.get(p),
+                    "accepted": r.accepted.get(p),
+                    **offer,
+                    "balance": r.balance,
+                    "support": r.support,
+                }
+                if p == "russia":
+                    row["russia_belief"] = r.russia_belief
+                rows.append(row)
+        for y in o.years_trace:
+            step = {**base, "phase": "peace", "step": y.year}
+            rows.append(
+                {
+                    **step,
+                    "actor": "russia",
+                    "deterrence": y.deterrence,
+                    "motive": y.motive,
+                    "hazard": y.hazard,
+                    "attacked": y.attacked,
+                }
+            )
+            rows.append(
+                {
+                    **step,
+                    "actor": "united_states",
+                    "credibility": y.credibility_us,
+                    "engaged": y.us_engaged,
+                    "active": y.active,
+                }
+            )
+            rows.append(
+                {
+                    **step,
+                    "actor": "coalition",
+                    "credibility": y.credibility_coalition,
+                    "cohesion": y.cohesion,
+                    "active": y.active,
+                }
+            )
+    return typed_frame(rows, TRAJECTORIES_SCHEMA)
+
+
+def column_types(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """The type of every column of a frame, as JSON-ready data (see ``columns.json``)."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, dtype in frame.dtypes.items():
+        if isinstance(dtype, pd.CategoricalDtype):
+            out[str(name)] = {
+                "dtype": "category",
+                "categories": [str(c) for c in dtype.categories],
+                "ordered": bool(dtype.ordered),
+            }
+        elif isinstance(dtype, pd.StringDtype) or dtype == object:  # noqa: E721 - dtype comparison
+            out[str(name)] = {"dtype": "str"}
+        else:
+            out[str(name)] = {"dtype": str(dtype)}
+    return out

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sim.run import run_scenario
-from sim.scenario import Scenario, deep_merge_into_defaults
-from sim.summary import Summary, summarise
+from sim.analysis.summary import Summary, summarise
+from sim.config.scenario import Scenario, deep_merge_into_defaults
+from sim.execution.runs import run_scenario
 
 #: A fully fixed package near the reported draft, for "what if exactly this were signed" tests.
 FIXED_PACKAGE: dict[str, Any] = {

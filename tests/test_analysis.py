@@ -1,4 +1,4 @@
-"""The analysis API (sim.analysis) and its figures (sim.plots), on known answers.
+"""The analysis API (sim.analysis.tables) and its figures (sim.figures.notebook), on known answers.
 
 Hand-made runs whose life table, pooled hazards and Kaplan-Meier curve can be computed by hand; a toy
 dilemma grid whose peak and durable zone are obvious; the model's worked example (docs/MODEL.md 7.8.6)
@@ -19,13 +19,14 @@ import yaml
 from matplotlib.figure import Figure
 
 from sim import analysis as A
-from sim import plots as P
-from sim.errors import InputError
+from sim.analysis.summary import Z95, kaplan_meier, wilson
+from sim.config.errors import InputError
+from sim.config.scenario import load_scenario
+from sim.execution import variants as V
+from sim.execution.runs import run_scenario
+from sim.execution.sweep.runner import run_sweep
+from sim.figures import notebook as P
 from sim.outcomes import RunOutcome
-from sim.run import run_scenario
-from sim.scenario import load_scenario
-from sim.summary import Z95, kaplan_meier, wilson
-from sim.sweep.runner import run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ROOT / "scenarios" / "baseline.yaml"
@@ -189,7 +190,7 @@ def test_with_overrides_changes_one_value_and_validates():
 
 def test_run_variants_share_seeds():
     base = load_scenario(BASE)
-    runs = A.run_variants(base, {"a": {}, "b": {}, "c": {"package.foreign_troops": 5000}}, runs=4, seed=3)
+    runs = V.run_variants(base, {"a": {}, "b": {}, "c": {"package.foreign_troops": 5000}}, runs=4, seed=3)
     assert runs["a"] == runs["b"] == run_scenario(base, 4, 3)
     assert [o.seed for o in runs["c"]] == [o.seed for o in runs["a"]]
 
@@ -361,7 +362,7 @@ def test_dilemma_grid_from_design_and_aggregate_tables():
 @pytest.fixture(scope="module")
 def grid_store(tmp_path_factory):
     folder = tmp_path_factory.mktemp("grid")
-    path = A.derive_sweep(
+    path = V.derive_sweep(
         ROOT / "scenarios/sweeps/strength_x_troops.yaml",
         folder,
         name="tiny-grid",
@@ -424,7 +425,7 @@ def test_sweep_frame_and_factors(grid_store):
 @pytest.fixture(scope="module")
 def sobol_store(tmp_path_factory):
     folder = tmp_path_factory.mktemp("sobol")
-    path = A.derive_sweep(
+    path = V.derive_sweep(
         ROOT / "scenarios/sweeps/sensitivity.yaml", folder, name="tiny-sobol", samples=4, replications=2
     )
     return run_sweep(path, folder / "out", backend="serial", progress=False)
@@ -466,7 +467,7 @@ def test_figures_are_figures_with_titles_labels_and_no_pyplot(grid_store, sobol_
     zone = A.durable_zone(grid, within=0.1)
     scenario = load_scenario(BASE)
     outs = run_scenario(scenario, 20, 1, trace=True)
-    imposed = A.run_variants(
+    imposed = V.run_variants(
         scenario, {"15 years": {"mode": "evaluate", **{f"package.{k}": v for k, v in WORKED_DEAL.items()}}}, 20, 1
     )
     figures = {

@@ -15,9 +15,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.results import load_results, runs_table
-from sim.run import iter_runs
-from sim.scenario import load_scenario
+from sim.config.scenario import load_scenario
+from sim.execution.results import load_results, runs_table
+from sim.execution.runs import iter_runs
 
 ROOT = Path(__file__).resolve().parents[1]
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -243,13 +243,13 @@ def test_ctrl_c_keeps_the_finished_runs_and_exits_130(tmp_path):
 
 
 def test_an_internal_error_is_a_short_message_and_a_traceback_file(tmp_path, monkeypatch, capsys):
-    import sim.runner
+    import sim.execution.rundir
     from sim.cli import main
 
     def broken(*args, **kwargs):
         raise RuntimeError("something deep broke")
 
-    monkeypatch.setattr(sim.runner, "execute", broken)
+    monkeypatch.setattr(sim.execution.rundir, "execute", broken)
     code = main(["run", str(scenario_file(tmp_path)), "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert code == 1

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.errors import InputError, InputErrors
+from sim.config.errors import InputError, InputErrors
 
 
 def test_a_full_error_names_file_line_key_path_and_gives_expected_found_hint():

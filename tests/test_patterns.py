@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.analysis import pooled_hazard
-from sim.run import run_scenario
-from sim.scenario import load_scenario
-from sim.summary import peace_survival, summarise
+from sim.analysis.summary import peace_survival, summarise
+from sim.analysis.tables import pooled_hazard
+from sim.config.scenario import load_scenario
+from sim.execution.runs import run_scenario
 from tests.helpers import imposed, summary, variant
 
 ROOT = Path(__file__).resolve().parents[1]

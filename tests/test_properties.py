@@ -7,11 +7,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.deterrence import GuarantorState, coalition_credibility, deterrence, us_credibility
-from sim.issues import ISSUES, Deal, normalise_matrix
-from sim.model import GuaranteeModel
-from sim.run import run_once, run_seed
-from sim.scenario import defaults, scenario_from_mapping
+from sim.config.scenario import defaults, scenario_from_mapping
+from sim.dealspace import ISSUES, Deal, normalise_matrix
+from sim.execution.runs import run_once, run_seed
+from sim.model.deterrence import GuarantorState, coalition_credibility, deterrence, us_credibility
+from sim.model.simulation import GuaranteeModel
+from sim.outcomes import outcome_of
 from tests.helpers import FIXED_PACKAGE
 
 BASE = scenario_from_mapping({})
@@ -108,7 +109,8 @@ def test_finished_models_are_released_so_memory_stays_flat():
 
     model = GuaranteeModel(BASE, 7)
     ref = weakref.ref(model)
-    model.run()
+    outcome_of(model.run())
+    model.release()  # what run_once does once it has the outcome
     del model
     gc.collect()
     assert ref() is None
@@ -116,7 +118,7 @@ def test_finished_models_are_released_so_memory_stays_flat():
 
 def test_survival_with_few_runs_and_no_breakdown_has_an_honest_interval():
     """Two agreements, neither broken: S = 1, but with n = 2 the 95 % lower bound is 0.025 ** (1 / 2), not 1."""
-    from sim.summary import kaplan_meier
+    from sim.analysis.summary import kaplan_meier
 
     surv = kaplan_meier([50.0, 50.0], [False, False]).at(15)
     assert surv.value == 1.0

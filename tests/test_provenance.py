@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.provenance import (
+from sim.config.provenance import (
     RUN_SETTINGS,
     Provenance,
     check_provenance,
@@ -22,8 +22,8 @@ from sim.provenance import (
     parameter_table,
     provenance_for,
 )
-from sim.scenario import defaults
-from sim.sources import Registry, load_registry
+from sim.config.scenario import defaults
+from sim.config.sources import Registry, load_registry
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import sim.runner
-from sim.errors import InputError
-from sim.issues import BY_NAME, ISSUE_NAMES
-from sim.results import (
+import sim.execution.rundir
+from sim.config.errors import InputError
+from sim.config.scenario import load_scenario
+from sim.dealspace import BY_NAME, ISSUE_NAMES
+from sim.execution.results import (
     RunDirectory,
     default_run_dir,
     load_results,
@@ -21,9 +22,8 @@ from sim.results import (
     trajectories_table,
     write_atomic,
 )
-from sim.run import iter_runs, run_once, run_seed
-from sim.runner import Interrupted, execute
-from sim.scenario import load_scenario
+from sim.execution.rundir import Interrupted, execute
+from sim.execution.runs import iter_runs, run_once, run_seed
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -128,7 +128,7 @@ def test_load_results_round_trips_exactly(tmp_path, scenario, fmt):
     pd.testing.assert_frame_equal(res.runs, done.runs, check_exact=True)
     pd.testing.assert_frame_equal(res.trajectories, done.trajectories, check_exact=True)
     assert (tmp_path / "run" / f"runs.{fmt}").is_file()
-    # the run directory holds exactly the runs of sim.run.iter_runs
+    # the run directory holds exactly the runs of sim.execution.runs.iter_runs
     pd.testing.assert_frame_equal(res.runs, runs_table(iter_runs(scenario, 25, 5), scenario=scenario), check_exact=True)
     assert res.summary["runs"] == 25 and res.summary["p_agreement"] == done.summary.as_dict()["p_agreement"]
     assert res.summary["status"] == "complete" and len(res.summary["peace_survival"]["time"]) > 0
@@ -150,7 +150,7 @@ def test_ctrl_c_writes_the_finished_runs_and_says_so(tmp_path, scenario, monkeyp
             raise KeyboardInterrupt
         return run_once(*args, **kwargs)
 
-    monkeypatch.setattr(sim.runner, "run_once", flaky)
+    monkeypatch.setattr(sim.execution.rundir, "run_once", flaky)
     with pytest.raises(Interrupted) as caught:
         execute(scenario, RunDirectory.create(tmp_path / "run"), runs=20, seed=2, traced_runs=3)
     assert isinstance(caught.value, KeyboardInterrupt)
@@ -170,7 +170,7 @@ def test_an_internal_error_keeps_the_finished_runs(tmp_path, scenario, monkeypat
             raise RuntimeError("boom")
         return run_once(*args, **kwargs)
 
-    monkeypatch.setattr(sim.runner, "run_once", broken)
+    monkeypatch.setattr(sim.execution.rundir, "run_once", broken)
     with pytest.raises(RuntimeError, match="boom"):
         execute(scenario, RunDirectory.create(tmp_path / "run"), runs=10, seed=2, figures=False)
     res = load_results(tmp_path / "run")
@@ -185,7 +185,7 @@ def test_finished_runs_are_checkpointed_while_running(tmp_path, scenario, monkey
         seen.append(json.loads((tmp_path / "run" / "manifest.json").read_text())["runs_completed"])
         return run_once(*args, **kwargs)
 
-    monkeypatch.setattr(sim.runner, "run_once", watching)
+    monkeypatch.setattr(sim.execution.rundir, "run_once", watching)
     execute(scenario, RunDirectory.create(tmp_path / "run"), runs=6, seed=2, figures=False, checkpoint_seconds=1e-9)
     assert seen[0] == 0 and seen[-1] > 0, "finished runs should be on disk before the run ends"
     assert seen == sorted(seen)
@@ -250,7 +250,7 @@ def test_load_results_of_something_else_is_an_input_error(tmp_path):
 
 
 def test_figures_are_non_empty_images(tmp_path, scenario, outcomes):
-    from sim.figures import compare_survival_figure, save_figure, write_run_figures
+    from sim.figures.run import compare_survival_figure, save_figure, write_run_figures
 
     runs, trajectories = runs_table(outcomes, scenario=scenario), trajectories_table(outcomes)
     paths = write_run_figures(tmp_path, runs, trajectories, "t")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.errors import InputError
-from sim.scenario import json_schema, load_scenario
+from sim.config.errors import InputError
+from sim.config.scenario import json_schema, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = sorted(p for p in (ROOT / "scenarios").rglob("*.yaml") if "sweeps" not in p.parts)

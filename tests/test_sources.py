@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.sources import (
+from sim.config.sources import (
     KINDS,
     READ_MODES,
     Claim,

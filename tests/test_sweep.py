@@ -17,14 +17,14 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from sim.errors import InputError
-from sim.run import run_once, run_seed
-from sim.summary import summarise
-from sim.sweep import execute as sweep_execute
-from sim.sweep.design import make_design
-from sim.sweep.runner import point_scenarios, run_sweep
-from sim.sweep.sensitivity import sobol_indices
-from sim.sweep.spec import load_sweep
+from sim.analysis.sensitivity import sobol_indices
+from sim.analysis.summary import summarise
+from sim.config.errors import InputError
+from sim.config.sweep import load_sweep
+from sim.execution.runs import run_once, run_seed
+from sim.execution.sweep import backends as sweep_execute
+from sim.execution.sweep.design import make_design
+from sim.execution.sweep.runner import point_scenarios, run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ROOT / "scenarios" / "baseline.yaml"
@@ -223,7 +223,7 @@ def test_resume_after_kill_9_finishes_without_redoing_or_duplicating_runs(tmp_pa
     after = {p.name: p.stat().st_mtime_ns for p in (out / "parts").glob("part-*.parquet")}
     assert all(after[name] == mtime for name, mtime in before.items()), "finished chunks were redone"
     fresh = run_sweep(path, tmp_path / "fresh", backend="serial", progress=False)
-    from sim.sweep.store import SweepStore
+    from sim.execution.sweep.store import SweepStore
 
     resumed = SweepStore(out)
     assert resumed.results().equals(fresh.results())

@@ -28,8 +28,8 @@ from benchmarks.validation_table import (
     pooled_hazard,
     quantile_year,
 )
-from sim.run import run_scenario
-from sim.summary import peace_survival, summarise, wilson
+from sim.analysis.summary import peace_survival, summarise, wilson
+from sim.execution.runs import run_scenario
 
 SEED = 6
 EVALUATE_RUNS = 800  # deterrence-only runs cost a few ms each

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from sim.errors import InputError, InputErrors
-from sim.yamlio import (
+from sim.config.errors import InputError, InputErrors
+from sim.config.yamlio import (
     DEFAULTS,
     Origin,
     Resolved,

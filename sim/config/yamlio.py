@@ -8,7 +8,7 @@ Three steps, each usable alone:
 2. :func:`resolve` follows ``extends:`` from a file to its bases and merges them, base first, over
    optional defaults, remembering where each value came from.
 3. :func:`validate` checks the merged document against any pydantic model and turns every validation
-   error into an :class:`~sim.errors.InputError` naming file, line, key path, expected, found and a hint.
+   error into an :class:`~sim.config.errors.InputError` naming file, line, key path, expected, found and a hint.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from sim.errors import InputError, InputErrors
+from sim.config.errors import InputError, InputErrors
 
 __all__ = [
     "DEFAULTS",

@@ -21,8 +21,8 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from sim.sources import DanglingCitationError, Registry
-from sim.yamlio import load_yaml_text
+from sim.config.sources import DanglingCitationError, Registry
+from sim.config.yamlio import load_yaml_text
 
 RUN_SETTINGS: frozenset[str] = frozenset({"name", "description", "sources", "mode", "runs", "seed"})
 """Top-level keys of a scenario that are run settings, not model parameters: they need no provenance."""
@@ -64,7 +64,7 @@ def load_provenance(path: Path | str | None = None) -> dict[str, Provenance]:
     Raises:
         ValueError: An entry has an unknown field, a field of the wrong type, or neither ``cite``
             nor ``assumption``; the message names the file, line and key path.
-        sim.errors.InputError: The file is not valid YAML, has a duplicate key, or is empty.
+        sim.config.errors.InputError: The file is not valid YAML, has a duplicate key, or is empty.
     """
     if path is None:
         origin = "sim/data/provenance.yaml"
@@ -122,7 +122,7 @@ def parameter_paths(data: Mapping[str, Any]) -> list[str]:
     """Dotted paths of every model parameter of a scenario mapping, in document order.
 
     Args:
-        data: A scenario as plain data (e.g. :func:`sim.scenario.defaults`).
+        data: A scenario as plain data (e.g. :func:`sim.config.scenario.defaults`).
 
     Returns:
         The path of every leaf (``"war.drift"``), list items by index (``"package.territory.options.0"``,

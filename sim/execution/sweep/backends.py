@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from sim.issues import BY_NAME, ISSUE_NAMES
-from sim.run import run_once, run_seed
-from sim.scenario import Scenario
+from sim.config.scenario import Scenario
+from sim.dealspace import BY_NAME, ISSUE_NAMES
+from sim.execution.runs import run_once, run_seed
 
 Backend = str  # "serial" | "processes" | "dask"
 BACKENDS = ("serial", "processes", "dask")
@@ -153,7 +153,7 @@ def _processes(tasks: Iterable[ChunkTask], workers: int) -> Iterator[tuple[int, 
     if context.get_start_method() == "forkserver":
         # The fork server imports the simulator once, so workers share those pages instead of
         # importing Mesa (about 140 MB with pandas and scipy) each.
-        context.set_forkserver_preload(["sim.sweep.execute"])
+        context.set_forkserver_preload(["sim.execution.sweep.backends"])
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         started = False
 
@@ -183,7 +183,7 @@ def _dask(tasks: Iterable[ChunkTask], workers: int, scheduler: str | None) -> It
     try:
         from dask.distributed import Client, LocalCluster, wait
     except ImportError as err:  # pragma: no cover - depends on the optional extra
-        from sim.errors import InputError
+        from sim.config.errors import InputError
 
         raise InputError(
             "the dask backend needs dask.distributed",

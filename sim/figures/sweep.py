@@ -10,6 +10,9 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from sim.analysis.sensitivity import OUTCOMES as SOBOL_OUTCOMES
+from sim.atomic import write_atomic
+
 HEATMAPS = (
     ("p_agreement", "P(agreement)"),
     ("p_holds_15", "P(peace holds 15 years | agreement)"),
@@ -85,8 +88,6 @@ def draw_heatmaps(design: pa.Table, aggregate: pa.Table, folder: Path, title: st
     """
     from matplotlib.figure import Figure
 
-    from sim.atomic import write_atomic
-
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for column, label in HEATMAPS:
@@ -134,3 +135,29 @@ def sobol_bars(ax, sub, pos: np.ndarray) -> None:  # noqa: ANN001 - matplotlib A
         label="first-order index S1",
     )
     ax.axvline(0, color="black", lw=0.6)
+
+
+def draw_indices(table: pa.Table, folder: Path) -> list[Path]:
+    """One bar chart per outcome: S1 and ST per factor with confidence intervals (greyscale-safe hatching)."""
+    from matplotlib.figure import Figure  # no pyplot: no global state, no backend switched
+
+    df = table.to_pandas()
+    paths = []
+    for outcome, label in SOBOL_OUTCOMES.items():
+        sub = df[df["outcome"] == outcome].sort_values("ST", ascending=True)
+        if sub.empty:
+            continue
+        y = np.arange(len(sub))
+        fig = Figure(figsize=(7.5, 0.45 * len(sub) + 1.8))
+        ax = fig.add_subplot()
+        sobol_bars(ax, sub, y)
+        ax.set_yticks(y, sub["factor"])
+        ax.set_xlabel("Sobol index (share of output variance)")
+        ax.set_title(f"What drives {label}?", fontsize=10)
+        ax.legend(loc="lower right")
+        fig.tight_layout()
+        path = folder / f"sobol_{outcome}.png"
+        folder.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, lambda p, fig=fig: fig.savefig(p, dpi=120, format="png"))
+        paths.append(path)
+    return paths

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.issues import BY_NAME, ISSUE_INDEX
-from sim.preferences import Preferences, RedLine
-from sim.scenario import Coalition as CoalitionSpec
-from sim.scenario import Party as PartySpec
+from sim.config.scenario import Coalition as CoalitionSpec
+from sim.config.scenario import Party as PartySpec
+from sim.dealspace import BY_NAME, ISSUE_INDEX
+from sim.model.preferences import Preferences, RedLine
 
 if TYPE_CHECKING:
     pass

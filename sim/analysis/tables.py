@@ -1,22 +1,24 @@
 """Analysis API for notebooks and scripts: tidy tables over run outcomes and sweeps.
 
 Typed functions over what the simulator produces: lists of :class:`~sim.outcomes.RunOutcome`, runs
-tables (pandas, :func:`sim.results.runs_table`), sweeps (Arrow, :class:`~sim.sweep.store.SweepStore`).
+tables (pandas, :func:`sim.outcomes.runs_table`), sweeps (Arrow, any :class:`SweepSource` such as
+:class:`~sim.execution.sweep.store.SweepStore`).
 They return pandas DataFrames (or small dataclasses) with 95 % intervals wherever a figure is an
-estimate; apart from :func:`run_variants` and :func:`derive_sweep` (which run or write what they are
-asked to) they are pure. The figures that go with them are in :mod:`sim.plots`.
+estimate. They are pure: they never run the model and never write (running variants and deriving sweep
+files are :func:`sim.execution.variants.run_variants` and :func:`sim.execution.variants.derive_sweep`).
+The figures that go with them are in :mod:`sim.figures.notebook`.
 
 Groups:
 
-* scenarios and runs: :func:`project_root`, :func:`with_overrides`, :func:`run_variants`,
+* scenarios and runs: :func:`project_root`, :func:`with_overrides`,
   :func:`outcomes_frame`, :func:`negotiation_rounds`, :func:`peace_years_frame`, :func:`typical_deal`;
 * survival and hazard of peace: :func:`survival_table`, :func:`yearly_hazard`, :func:`pooled_hazard`,
   :func:`hazard_ratio`, :func:`expiry_cliff`, :func:`compare_runs`, :func:`incentive_path`;
-* sweeps: :func:`derive_sweep`, :func:`sweep_factors`, :func:`sweep_frame`, :func:`dilemma_grid`,
+* sweeps: :func:`sweep_factors`, :func:`sweep_frame`, :func:`dilemma_grid`,
   :func:`durable_zone`, :func:`peaks`, :func:`end_shares`, :func:`sensitivity_indices`,
   :func:`doubt_ranking`.
 
-Conventions (as in :mod:`sim.summary` and docs/MODEL.md, section 7.9): proportions carry 95 % Wilson
+Conventions (as in :mod:`sim.analysis.summary` and docs/MODEL.md, section 7.9): proportions carry 95 % Wilson
 intervals; survival is Kaplan-Meier over the runs that reached an agreement, with log-log Greenwood
 bands; the yearly hazard is the discrete-time life-table hazard (breakdowns in year *y* over the
 agreements still at peace at the start of year *y*), also with Wilson intervals.
@@ -29,17 +31,16 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from sim.issues import BY_NAME, ISSUE_NAMES, Deal
+from sim.analysis.summary import Z95, kaplan_meier, wilson
+from sim.config.scenario import Options, Range, Scenario, with_overrides
+from sim.dealspace import BY_NAME, ISSUE_NAMES, Deal
 from sim.outcomes import RunOutcome
-from sim.scenario import Options, Range, Scenario, apply_overrides
-from sim.summary import Z95, kaplan_meier, wilson
-from sim.yamlio import Origin, Resolved, validate
 
 __all__ = [
     "MEASURES",
@@ -47,7 +48,6 @@ __all__ = [
     "RatioEstimate",
     "RunsLike",
     "compare_runs",
-    "derive_sweep",
     "dilemma_grid",
     "doubt_ranking",
     "durable_zone",
@@ -62,7 +62,6 @@ __all__ = [
     "peaks",
     "pooled_hazard",
     "project_root",
-    "run_variants",
     "sensitivity_indices",
     "survival_table",
     "sweep_factors",
@@ -97,7 +96,7 @@ def project_root() -> Path:
     Raises:
         FileNotFoundError: If no such folder is found (e.g. a non-editable install outside a checkout).
     """
-    here = Path(__file__).resolve().parent.parent
+    here = Path(__file__).resolve().parents[2]  # sim/analysis/tables.py -> the checkout
     candidates = [here, *([Path.cwd(), *Path.cwd().parents])]
     for folder in candidates:
         if (folder / "scenarios").is_dir() and (folder / "pyproject.toml").is_file():
@@ -108,49 +107,9 @@ def project_root() -> Path:
     )
 
 
-def with_overrides(scenario: Scenario, overrides: Mapping[str, Any]) -> Scenario:
-    """A copy of a scenario with ``{"dotted.key": value}`` changes, validated again.
-
-    The same rules as ``load_scenario(..., overrides=...)`` and ``sim run --set``: a mapping value merges,
-    list items are addressed by index (``actors.russia.red_lines.0.penalty``).
-
-    Raises:
-        sim.errors.InputError: If the changed scenario is invalid (with key path, expected and found).
-    """
-    data = json.loads(scenario.model_dump_json())
-    resolved = Resolved(data=data, origins={}, chain=())
-    changed = apply_overrides(resolved, overrides, Origin("<with_overrides>", None))
-    return validate(changed, Scenario)  # type: ignore[return-value]
-
-
-def run_variants(
-    scenario: Scenario,
-    variants: Mapping[str, Mapping[str, Any]],
-    runs: int,
-    seed: int,
-    *,
-    trace: bool = False,
-) -> dict[str, list[RunOutcome]]:
-    """Run variants of one scenario with the same seeds (common random numbers), keyed by label.
-
-    Args:
-        scenario: The base scenario.
-        variants: Label → ``{"dotted.key": value}`` changes (an empty mapping runs the base itself).
-        runs: Replications per variant.
-        seed: Master seed, shared by every variant, so differences are not seed noise.
-        trace: Record round and year traces.
-    """
-    from sim.run import run_scenario
-
-    return {
-        label: run_scenario(with_overrides(scenario, changes), runs, seed, trace=trace)
-        for label, changes in variants.items()
-    }
-
-
 def outcomes_frame(outcomes: Sequence[RunOutcome], scenario: Scenario | None = None) -> pd.DataFrame:
-    """The runs table of a list of outcomes: one typed row per run (see :func:`sim.results.runs_table`)."""
-    from sim.results import runs_table
+    """The runs table of a list of outcomes: one typed row per run (see :func:`sim.execution.results.runs_table`)."""
+    from sim.outcomes import runs_table
 
     return runs_table(outcomes, scenario=scenario)
 
@@ -510,7 +469,7 @@ def incentive_path(
 ) -> pd.DataFrame:
     """Russia's yearly calculus for one signed deal, with the guarantors' state held fixed (no draws).
 
-    The model's equations (docs/MODEL.md 7.8.2-7.8.4, :mod:`sim.deterrence`) evaluated year by year:
+    The model's equations (docs/MODEL.md 7.8.2-7.8.4, :mod:`sim.model.deterrence`) evaluated year by year:
     ``motive`` M, ``deterrence`` D, the net incentive to attack now ``incentive_now = M - D``, the
     discounted incentive of attacking in the first year after expiry ``incentive_wait`` (NaN once the
     guarantee has expired, or if it outlasts the horizon), the ``wait_gain = max(0, wait - now)``, the
@@ -527,9 +486,9 @@ def incentive_path(
     Raises:
         ValueError: If some issue is left open (a negotiated range or options and no value in ``deal``).
     """
-    from sim.actors import preferences_from_spec
-    from sim.deterrence import GuarantorState, deterrence, hazard, motive
-    from sim.issues import normalise_matrix
+    from sim.dealspace import normalise_matrix
+    from sim.model.actors import preferences_from_spec
+    from sim.model.deterrence import GuarantorState, deterrence, hazard, motive
 
     terms = {**_fixed_terms(scenario), **(deal or {})}
     open_issues = [n for n in ISSUE_NAMES if n not in terms]
@@ -580,48 +539,6 @@ def incentive_path(
 # ------------------------------------------------------------------------------------ sweeps
 
 
-def derive_sweep(
-    path: str | Path,
-    folder: str | Path,
-    *,
-    name: str | None = None,
-    replications: int | None = None,
-    samples: int | None = None,
-    seed: int | None = None,
-    factors: Mapping[str, Mapping[str, Any]] | None = None,
-    drop_factors: Sequence[str] = (),
-    set: Mapping[str, Any] | None = None,  # noqa: A002 - the sweep file's own key
-) -> Path:
-    """Write a variant of a sweep file into ``folder`` (e.g. fewer replications for a quick look) and return it.
-
-    The base scenario is rewritten as an absolute path, so the new file works from anywhere. Factors in
-    ``factors`` are added (or replaced), those in ``drop_factors`` removed; ``set`` entries are added.
-    The new file is validated (:func:`sim.sweep.spec.load_sweep`).
-    """
-    import yaml
-
-    from sim.sweep.spec import load_sweep
-    from sim.yamlio import resolve
-
-    source = Path(path)
-    data = dict(resolve(source).data)
-    data["base"] = str((source.parent / data["base"]).resolve())
-    for key, value in (("name", name), ("replications", replications), ("samples", samples), ("seed", seed)):
-        if value is not None:
-            data[key] = value
-    new_factors = {k: v for k, v in dict(data["factors"]).items() if k not in drop_factors}
-    new_factors |= {k: dict(v) for k, v in (factors or {}).items()}
-    data["factors"] = new_factors
-    if set:
-        data["set"] = {**dict(data.get("set") or {}), **dict(set)}
-    out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
-    target = out / f"{data['name']}.yaml"
-    target.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    load_sweep(target)
-    return target
-
-
 def sweep_factors(path: str | Path) -> pd.DataFrame:
     """The factors of a sweep file, with the base scenario's value and each parameter's provenance.
 
@@ -630,9 +547,9 @@ def sweep_factors(path: str | Path) -> pd.DataFrame:
         values) or ``min`` and ``max`` (ranges), and ``provenance`` (``assumption``, ``cited``, ``both``:
         ``sim/data/provenance.yaml``).
     """
-    from sim.provenance import load_provenance, provenance_for
-    from sim.scenario import load_scenario
-    from sim.sweep.spec import load_sweep
+    from sim.config.provenance import load_provenance, provenance_for
+    from sim.config.scenario import load_scenario
+    from sim.config.sweep import load_sweep
 
     loaded = load_sweep(path)
     data = json.loads(load_scenario(loaded.base_path).model_dump_json())
@@ -656,23 +573,44 @@ def sweep_factors(path: str | Path) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _store(source: Any) -> Any:
-    from sim.sweep.store import SweepStore
+class SweepSource(Protocol):
+    """What the sweep functions read: a finished sweep's tables (a :class:`~sim.execution.sweep.store.SweepStore`
+    is one; so is any object with these methods, e.g. a test double over in-memory tables)."""
 
-    return source if isinstance(source, SweepStore) else SweepStore(source)
+    def design(self) -> pa.Table:
+        """One row per design point: ``point``, then one column per factor."""
+        ...
+
+    def results(self, columns: list[str] | None = None) -> pa.Table:
+        """Every finished run, one row each, sorted by (point, replicate)."""
+        ...
+
+    def aggregate(self) -> pa.Table:
+        """The headline figures per design point."""
+        ...
+
+    def sobol_indices(self) -> pa.Table:
+        """The Sobol indices of a sobol sweep (an input error for other designs)."""
+        ...
 
 
-def sweep_frame(source: Any) -> pd.DataFrame:
+def _store(source: SweepSource) -> SweepSource:
+    if isinstance(source, str | Path):
+        raise TypeError(
+            f"pass the sweep's tables, not the folder {str(source)!r}: "
+            "sim.execution.sweep.store.SweepStore(folder) reads them (analysis never touches files)"
+        )
+    return source
+
+
+def sweep_frame(source: SweepSource) -> pd.DataFrame:
     """A finished sweep's design joined with its per-point aggregate: one row per design point.
 
     Args:
-        source: A :class:`~sim.sweep.store.SweepStore` or its folder.
+        source: A :class:`~sim.execution.sweep.store.SweepStore` or its folder.
     """
-    import pyarrow.parquet as pq
-
     store = _store(source)
-    agg = pq.read_table(store.root / "aggregate.parquet")
-    return store.design().join(agg, "point").sort_by("point").to_pandas()
+    return store.design().join(store.aggregate(), "point").sort_by("point").to_pandas()
 
 
 def factor_levels(factor: str, values: Sequence[Any]) -> list[Any]:
@@ -706,7 +644,7 @@ def dilemma_grid(
     ``by``) are pooled before estimating, so each cell's interval reflects all of its runs.
 
     Args:
-        source: A :class:`~sim.sweep.store.SweepStore` or its folder (runs are pooled per cell), or a
+        source: A :class:`~sim.execution.sweep.store.SweepStore` or its folder (runs are pooled per cell), or a
             ``(design, aggregate)`` pair of tables with one design point per cell.
         measures: Which figures: keys of :data:`MEASURES`.
         x: The factor along the columns of the map.
@@ -735,7 +673,7 @@ def dilemma_grid(
             raise ValueError("several design points per cell: pass the SweepStore so that their runs are pooled")
         cells = design[["point", *keys]].merge(agg, on="point")
     else:
-        from sim.sweep.aggregate import AGGREGATE_COLUMNS, aggregate
+        from sim.analysis.aggregate import AGGREGATE_COLUMNS, aggregate
 
         store = _store(source)
         design = store.design().to_pandas()
@@ -773,7 +711,7 @@ def dilemma_grid(
 
 
 def end_shares(
-    source: Any,
+    source: SweepSource,
     *,
     x: str = "package.foreign_troops",
     y: str = "package.guarantee_strength",
@@ -786,7 +724,7 @@ def end_shares(
     than the members would send); ``imposed`` (evaluate mode).
 
     Args:
-        source: A :class:`~sim.sweep.store.SweepStore` or its folder.
+        source: A :class:`~sim.execution.sweep.store.SweepStore` or its folder.
         x, y, by: The factors of the cells, as in :func:`dilemma_grid`.
 
     Returns:
@@ -904,7 +842,7 @@ def durable_zone(
     return out
 
 
-def sensitivity_indices(source: Any) -> pd.DataFrame:
+def sensitivity_indices(source: SweepSource) -> pd.DataFrame:
     """Sobol indices of a finished sobol sweep (nothing is written; ``sim analyze sensitivity`` writes them).
 
     Returns:
@@ -912,11 +850,9 @@ def sensitivity_indices(source: Any) -> pd.DataFrame:
         half-widths (SALib bootstrap), per headline outcome (P(agreement), P(Russia accepts), P(durable)).
 
     Raises:
-        sim.errors.InputError: If the folder is not a finished sobol sweep.
+        sim.config.errors.InputError: If the folder is not a finished sobol sweep.
     """
-    from sim.sweep.sensitivity import sweep_indices
-
-    return sweep_indices(_store(source)).to_pandas()
+    return _store(source).sobol_indices().to_pandas()
 
 
 def _first_sentence(text: str | None) -> str:
@@ -934,7 +870,7 @@ def doubt_ranking(indices: pd.DataFrame, outcome: str = "p_durable_15") -> pd.Da
     ``provenance`` (``assumption``, ``cited`` or ``both``, from ``sim/data/provenance.yaml``) and the first
     sentence of its ``rationale``. A reader should doubt first the top rows that are assumptions.
     """
-    from sim.provenance import load_provenance, provenance_for
+    from sim.config.provenance import load_provenance, provenance_for
 
     prov = load_provenance()
     sub = indices[indices["outcome"] == outcome].sort_values("ST", ascending=False).reset_index(drop=True)

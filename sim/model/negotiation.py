@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.issues import ISSUES, clip, compatible, normalise_matrix
-from sim.scenario import Options, Package, Range
+from sim.config.scenario import Options, Package, Range
+from sim.dealspace import ISSUES, clip, compatible, normalise_matrix
 
 PARTY_KEYS: tuple[str, ...] = ("ukraine", "russia", "united_states")
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.issues import BY_NAME, ISSUE_INDEX, ISSUE_NAMES
+from sim.dealspace import BY_NAME, ISSUE_INDEX, ISSUE_NAMES
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-from sim.issues import BY_NAME, Deal
-from sim.scenario import Deterrence
+from sim.config.scenario import Deterrence
+from sim.dealspace import BY_NAME, Deal
 
 STRENGTHS = BY_NAME["guarantee_strength"].levels
 US_ROLES = BY_NAME["us_role"].levels

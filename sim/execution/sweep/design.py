@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.sweep.spec import Factor, SweepSpec
+from sim.config.sweep import Factor, SweepSpec
 
 
 @dataclass(frozen=True)

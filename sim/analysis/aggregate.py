@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from sim.summary import kaplan_meier, wilson
+from sim.analysis.summary import kaplan_meier, wilson
 
 AGGREGATE_COLUMNS = ["point", "agreement", "russia_accepted", "peace_years", "breakdown"]
 

@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.atomic import write_atomic, write_json
-from sim.sweep.execute import ROW_SCHEMA
+from sim.execution.sweep.backends import ROW_SCHEMA
 
 PART_GLOB = "part-*.parquet"
 
@@ -91,3 +91,17 @@ class SweepStore:
     def design(self) -> pa.Table:
         """The design table."""
         return pq.read_table(self.root / "design.parquet")
+
+    def aggregate(self) -> pa.Table:
+        """The headline figures per design point (``aggregate.parquet``, written when the sweep finished)."""
+        return pq.read_table(self.root / "aggregate.parquet")
+
+    def sobol_indices(self) -> pa.Table:
+        """The Sobol indices of a finished sobol sweep (computed, nothing written).
+
+        Raises:
+            sim.config.errors.InputError: If this is not a finished sobol sweep.
+        """
+        from sim.execution.sweep.sensitivity import sweep_indices
+
+        return sweep_indices(self)

@@ -17,8 +17,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from sim.errors import InputError
-from sim.scenario import Scenario, dump_resolved, load_resolved
+from sim.config.errors import InputError
+from sim.config.scenario import Scenario, dump_resolved, load_resolved
 
 __all__ = [
     "DISTRIBUTION",
@@ -63,7 +63,7 @@ def package_version() -> str | None:
     except metadata.PackageNotFoundError:
         pass
     try:
-        project = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text("utf-8"))
+        project = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text("utf-8"))
     except (OSError, tomllib.TOMLDecodeError):
         return None
     meta = project.get("project", {})
@@ -84,7 +84,7 @@ def git_state() -> dict[str, Any] | None:
     None when the package is not imported from a git checkout of this project (e.g. an installed
     wheel), or git is unavailable. Only read-only git commands are used.
     """
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]  # the sim package (this is sim/execution/manifest.py)
     top = _git(["rev-parse", "--show-toplevel"], package)
     if top is None or Path(top).resolve() / package.name != package:
         return None  # not our checkout (e.g. a virtualenv inside some other repository)

@@ -9,8 +9,10 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim.actors import CoalitionAgent, GuarantorAgent, PartyAgent, RussiaAgent
-from sim.deterrence import (
+from sim.config.scenario import Scenario
+from sim.dealspace import Deal, normalise_matrix
+from sim.model.actors import CoalitionAgent, GuarantorAgent, PartyAgent, RussiaAgent
+from sim.model.deterrence import (
     GuarantorState,
     classify_breakdown,
     coalition_credibility,
@@ -19,11 +21,9 @@ from sim.deterrence import (
     motive,
     us_credibility,
 )
-from sim.issues import ISSUE_NAMES, Deal, normalise_matrix
-from sim.negotiation import PARTY_KEYS, Table, build_table, candidate_pool, package_values, propose
-from sim.outcomes import RoundRecord, RunOutcome, YearRecord
-from sim.scenario import Scenario
-from sim.war import WarState
+from sim.model.negotiation import PARTY_KEYS, Table, build_table, candidate_pool, package_values, propose
+from sim.model.records import RoundRecord, YearRecord
+from sim.model.war import WarState
 
 
 class GuaranteeModel(mesa.Model):
@@ -58,9 +58,9 @@ class GuaranteeModel(mesa.Model):
         self.round = 0
         self.russia_accepted = False
         self._previous: int | None = None
-        self._rounds: list[RoundRecord] = []
-        self._years: list[YearRecord] = []
-        self._outcome_peace: dict = {}
+        self.rounds_trace: list[RoundRecord] = []
+        self.years_trace: list[YearRecord] = []
+        self.breakdown: dict = {}  # breakdown_year, cause, honoured: once Russia has attacked
         if scenario.mode == "evaluate":
             # "What if exactly this were signed?": the package is imposed as given, even one that a party's
             # red line or the coalition's capacity would have ruled out in talks.
@@ -101,14 +101,13 @@ class GuaranteeModel(mesa.Model):
         if self.phase == "done":
             self.running = False
 
-    def run(self) -> RunOutcome:
-        """Run to the end and return the outcome."""
+    def run(self) -> GuaranteeModel:
+        """Run to the end (talks, then peace) and return the model, whose outcome
+        :func:`sim.outcomes.outcome_of` reads."""
         while self.phase != "done":
             self.step()
         self.running = False
-        outcome = self.outcome()
-        self.release()
-        return outcome
+        return self
 
     def release(self) -> None:
         """Let the model be garbage-collected once its outcome is taken.
@@ -142,7 +141,7 @@ class GuaranteeModel(mesa.Model):
         accepted = [p.accepts(ui) for p, ui in zip(self.parties, u, strict=True)]
         self.russia_accepted |= accepted[1]
         if self.trace:
-            self._rounds.append(
+            self.rounds_trace.append(
                 RoundRecord(
                     round=t,
                     offer=Deal(tuple(self._table.numbers[offer])).as_dict(),
@@ -202,10 +201,10 @@ class GuaranteeModel(mesa.Model):
         h = hazard(v_now, v_wait, p)
         attacked = self.russia.attacks(h, float(draws[1]))
         if self.trace:
-            self._years.append(YearRecord(year, active, engaged, cohesion, kc, ku, d, m, h, attacked))
+            self.years_trace.append(YearRecord(year, active, engaged, cohesion, kc, ku, d, m, h, attacked))
         if attacked:
             us_g, co_g = self.guarantors
-            self._outcome_peace = {
+            self.breakdown = {
                 "breakdown_year": year,
                 "cause": classify_breakdown(deal, state, p),
                 "honoured": {
@@ -217,40 +216,5 @@ class GuaranteeModel(mesa.Model):
         elif year >= p.horizon_years:
             self.phase = "done"
 
-    # --- result -----------------------------------------------------------------------------------
 
-    def outcome(self) -> RunOutcome:
-        """The run's outcome record (call after :meth:`run`)."""
-        horizon = self.spec.deterrence.horizon_years
-        deal = self.deal
-        utilities: dict[str, float] = {}
-        offered = 0.0
-        if deal is not None:
-            numbers = np.asarray(deal.values)[None, :]
-            normalised = normalise_matrix(numbers)
-            utilities = {p.key: float(p.preferences.utility(numbers, normalised)[0]) for p in self.parties}
-            offered = float(self.coalition.troops_offered(numbers)[0])
-        peace = self._outcome_peace
-        year = peace.get("breakdown_year")
-        return RunOutcome(
-            seed=self.seed,
-            agreement=deal is not None,
-            end=self.end,  # type: ignore[arg-type]
-            rounds=self.round,
-            russia_accepted=self.russia_accepted or self.end == "imposed",
-            deal=deal.as_dict() if deal is not None else None,
-            utilities=utilities,
-            coalition_troops_offered=offered,
-            peace_years=None if deal is None else float(year if year is not None else horizon),
-            breakdown=year is not None,
-            breakdown_year=year,
-            cause=peace.get("cause"),
-            honoured=peace.get("honoured", {"united_states": None, "coalition": None}),
-            horizon=horizon,
-            duration=None if deal is None else deal.number("duration_years"),
-            rounds_trace=tuple(self._rounds),
-            years_trace=tuple(self._years),
-        )
-
-
-__all__ = ["GuaranteeModel", "ISSUE_NAMES"]
+__all__ = ["GuaranteeModel"]

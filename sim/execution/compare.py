@@ -18,11 +18,11 @@ from typing import Any
 
 import pandas as pd
 
-from sim.figures import compare_survival_figure, peace_survival_from_runs, save_figure
-from sim.results import Format, RunDirectory, write_atomic, write_json
-from sim.runinfo import software, utc_now
-from sim.runner import Execution, Interrupted, execute
-from sim.scenario import Scenario
+from sim.config.scenario import Scenario
+from sim.execution.manifest import software, utc_now
+from sim.execution.results import Format, RunDirectory, write_atomic, write_json
+from sim.execution.rundir import Execution, Interrupted, execute
+from sim.figures.run import compare_survival_figure, peace_survival_from_runs, save_figure
 
 __all__ = ["HEADLINES", "Comparison", "Entry", "comparison_table", "labels_for", "render_comparison", "run_comparison"]
 
@@ -185,7 +185,7 @@ def run_comparison(
         command: The command line, for the manifest.
 
     Raises:
-        sim.errors.InputError: If the folder exists (without ``force``) or labels repeat.
+        sim.config.errors.InputError: If the folder exists (without ``force``) or labels repeat.
         Interrupted: On Ctrl-C; finished scenarios and the finished runs of the current one are kept.
     """
     labels = [e.label for e in entries]

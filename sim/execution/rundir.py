@@ -1,8 +1,9 @@
 """Executing a scenario into a run directory: stream the runs, show progress, checkpoint, survive Ctrl-C.
 
-The runs are made one at a time (:func:`sim.run.run_once` with the seeds of :func:`sim.run.run_seed`,
-so a run directory holds exactly the outcomes of :func:`sim.run.iter_runs`); the first
-``traced_runs`` are traced for the trajectories table. Nothing is lost on the way:
+The runs are made one at a time (:func:`sim.execution.runs.run_once` with the seeds of
+:func:`sim.execution.runs.run_seed`, so a run directory holds exactly the outcomes of
+:func:`sim.execution.runs.iter_runs`); the first ``traced_runs`` are traced for the
+trajectories table. Nothing is lost on the way:
 
 * ``manifest.json`` is written first, with status ``running``;
 * every ``checkpoint_seconds`` the finished runs are written (tables, summary, manifest);
@@ -27,12 +28,12 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from sim.analysis.summary import Summary, peace_survival, summarise
+from sim.config.scenario import Scenario
+from sim.execution.manifest import scenario_provenance, software, utc_now
+from sim.execution.results import RunDirectory, runs_table, trajectories_table
+from sim.execution.runs import run_once, run_seed
 from sim.outcomes import RunOutcome
-from sim.results import RunDirectory, runs_table, trajectories_table
-from sim.run import run_once, run_seed
-from sim.runinfo import scenario_provenance, software, utc_now
-from sim.scenario import Scenario
-from sim.summary import Summary, peace_survival, summarise
 
 __all__ = ["DEFAULT_TRACED_RUNS", "Execution", "Interrupted", "execute", "summary_data"]
 
@@ -99,7 +100,7 @@ def _sigint_deferred() -> Iterator[None]:
 
 def summary_data(summary: Summary, outcomes: Sequence[RunOutcome], extra: Mapping[str, Any] | None = None) -> dict:
     """The content of ``summary.json``: ``extra`` (scenario, seed, status), the headline figures of
-    :meth:`sim.summary.Summary.as_dict`, and the Kaplan-Meier curve of peace after agreement."""
+    :meth:`sim.analysis.summary.Summary.as_dict`, and the Kaplan-Meier curve of peace after agreement."""
     surv = peace_survival(outcomes)
     curve = {
         "time": surv.time.tolist(),
@@ -151,7 +152,7 @@ def execute(
 
     Args:
         scenario: The validated scenario.
-        directory: The (new, empty) run directory, from :meth:`sim.results.RunDirectory.create`.
+        directory: The (new, empty) run directory, from :meth:`sim.execution.results.RunDirectory.create`.
         runs: Number of replications (default: the scenario's ``runs``).
         seed: Master seed (default: the scenario's ``seed``).
         source: The scenario file, for the manifest.
@@ -180,7 +181,7 @@ def execute(
         "traced_runs_limit": traced_runs,
         "seeds": {
             "master": master,
-            "derivation": "run j has seed sim.run.run_seed(master, j): numpy SeedSequence(entropy=master, "
+            "derivation": "run j has seed sim.execution.runs.run_seed(master, j): numpy SeedSequence(entropy=master, "
             "spawn_key=(j,)); the runs table holds each run's seed",
         },
         "format": directory.fmt,
@@ -256,7 +257,7 @@ def execute(
     drawn: list[Path] = []
     try:
         if figures:
-            from sim.figures import write_run_figures  # matplotlib only when figures are wanted
+            from sim.figures.run import write_run_figures  # matplotlib only when figures are wanted
 
             drawn = write_run_figures(directory.figures, runs_df, traj_df, scenario.name)
     except KeyboardInterrupt:

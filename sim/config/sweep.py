@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sim.yamlio import resolve, validate
+from sim.config.yamlio import resolve, validate
 
 
 class _Strict(BaseModel):
@@ -106,9 +106,9 @@ def load_sweep(path: str | Path) -> LoadedSweep:
     """Load and validate a sweep file (its base scenario is checked when the design is built).
 
     Raises:
-        sim.errors.InputError: With file, line, key path, expected, found and a hint.
+        sim.config.errors.InputError: With file, line, key path, expected, found and a hint.
     """
-    from sim.errors import InputError
+    from sim.config.errors import InputError
 
     path = Path(path)
     resolved = resolve(path)

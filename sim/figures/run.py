@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.issues import ISSUES
-from sim.negotiation import PARTY_KEYS
-from sim.results import write_atomic
-from sim.summary import Survival, kaplan_meier
+from sim.analysis.summary import Survival, kaplan_meier
+from sim.atomic import write_atomic
+from sim.dealspace import ISSUES
+from sim.model.negotiation import PARTY_KEYS
 
 __all__ = [
     "compare_survival_figure",
@@ -72,7 +72,7 @@ def trajectory_figure(trajectories: pd.DataFrame, title: str = "") -> Figure:
     reservation value (dashed, squares) and aspiration (dotted, triangles). Stars mark agreements.
 
     Args:
-        trajectories: The trajectories table (:func:`sim.results.trajectories_table`).
+        trajectories: The trajectories table (:func:`sim.execution.results.trajectories_table`).
         title: The scenario's name, shown in the title.
     """
     talks = trajectories[trajectories["phase"] == "talks"]
@@ -128,7 +128,7 @@ def terms_figure(runs: pd.DataFrame, title: str = "") -> Figure:
     """The distribution of agreed terms: one panel per issue (shares of levels, or a histogram).
 
     Args:
-        runs: The runs table (:func:`sim.results.runs_table`).
+        runs: The runs table (:func:`sim.execution.results.runs_table`).
         title: The scenario's name, shown in the title.
     """
     deals = runs[runs["agreement"].astype(bool)]
@@ -207,7 +207,7 @@ def survival_figure(runs: pd.DataFrame, title: str = "") -> Figure:
     """Survival of peace after agreement (Kaplan-Meier) with its 95 % band and the guarantee's expiry.
 
     Args:
-        runs: The runs table (:func:`sim.results.runs_table`).
+        runs: The runs table (:func:`sim.execution.results.runs_table`).
         title: The scenario's name, shown in the title.
     """
     surv = peace_survival_from_runs(runs)

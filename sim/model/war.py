@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.scenario import War
+from sim.config.scenario import War
 
 
 @dataclass

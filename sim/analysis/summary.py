@@ -1,0 +1,237 @@
+"""Summary statistics over run outcomes: proportions with Wilson intervals, Kaplan-Meier survival of peace,
+the distribution of agreed terms, and a readable text rendering."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from sim.dealspace import BY_NAME, ISSUE_NAMES
+from sim.outcomes import RunOutcome
+
+Z95 = float(stats.norm.ppf(0.975))
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A point estimate with a 95 % interval."""
+
+    value: float
+    low: float
+    high: float
+
+    def __str__(self) -> str:
+        if math.isnan(self.value):
+            return "n/a"
+        return f"{self.value:.3f} [{self.low:.3f}, {self.high:.3f}]"
+
+
+def wilson(successes: int, n: int, z: float = Z95) -> Estimate:
+    """A proportion with its Wilson score interval (NaN when n = 0)."""
+    if n == 0:
+        return Estimate(math.nan, math.nan, math.nan)
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return Estimate(p, max(0.0, centre - half), min(1.0, centre + half))
+
+
+@dataclass(frozen=True)
+class Survival:
+    """A Kaplan-Meier survival curve with Greenwood (log-log) 95 % bands.
+
+    Attributes:
+        time: Event/censoring times, increasing (survival is a step function right-continuous at them).
+        survival: S(t) just after each time.
+        low: Lower band.
+        high: Upper band.
+        at_risk: Number at risk just before each time.
+        events: Number of events at each time.
+        low_start: Lower band before the first time (exact binomial bound for the n at risk, no event yet).
+    """
+
+    time: np.ndarray
+    survival: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    at_risk: np.ndarray
+    events: np.ndarray
+    low_start: float = 1.0
+
+    def at(self, t: float) -> Estimate:
+        """S(t) with its band: the probability that peace lasts beyond t years."""
+        if self.time.size == 0:
+            return Estimate(math.nan, math.nan, math.nan)
+        i = int(np.searchsorted(self.time, t, side="right")) - 1
+        if i < 0:
+            return Estimate(1.0, self.low_start, 1.0)
+        return Estimate(float(self.survival[i]), float(self.low[i]), float(self.high[i]))
+
+    def median(self) -> float:
+        """The first time at which S(t) <= 0.5 (inf if it never falls that far)."""
+        below = np.flatnonzero(self.survival <= 0.5)
+        return float(self.time[below[0]]) if below.size else math.inf
+
+
+def kaplan_meier(durations: Sequence[float], observed: Sequence[bool], z: float = Z95) -> Survival:
+    """Kaplan-Meier estimate from durations and event indicators (False = censored)."""
+    d = np.asarray(durations, dtype=float)
+    e = np.asarray(observed, dtype=bool)
+    if d.size == 0:
+        empty = np.array([])
+        return Survival(empty, empty, empty, empty, empty, empty)
+    times = np.unique(d)
+    at_risk = np.array([(d >= t).sum() for t in times])
+    events = np.array([((d == t) & e).sum() for t in times])
+    factors = 1.0 - events / at_risk
+    surv = np.cumprod(factors)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(at_risk > events, events / (at_risk * (at_risk - events)), 0.0)
+        var = np.cumsum(terms)
+        log_s = np.log(surv)
+        se = np.sqrt(var) / np.abs(log_s)
+        lo = np.exp(-np.exp(np.log(-log_s) + z * se))
+        hi = np.exp(-np.exp(np.log(-log_s) - z * se))
+    # Where the log-log band is undefined (S = 1: no event yet; S = 0: all failed) use the exact binomial
+    # bound of the n at risk, rather than a zero-width band that overstates certainty for small n.
+    alpha = 2.0 * float(stats.norm.sf(z))
+    exact = (alpha / 2.0) ** (1.0 / at_risk)
+    lo = np.where(np.isfinite(lo), lo, np.where(surv >= 1.0, exact, 0.0))
+    hi = np.where(np.isfinite(hi), hi, np.where(surv >= 1.0, 1.0, 1.0 - exact))
+    return Survival(times, surv, lo, hi, at_risk, events, low_start=float((alpha / 2.0) ** (1.0 / d.size)))
+
+
+def peace_survival(outcomes: Iterable[RunOutcome]) -> Survival:
+    """Survival of peace after agreement, over the runs that reached one."""
+    agreed = [o for o in outcomes if o.agreement]
+    return kaplan_meier([o.peace_years for o in agreed], [o.breakdown for o in agreed])  # type: ignore[misc]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Headline figures of a set of runs."""
+
+    runs: int
+    agreement: Estimate
+    russia_accepts: Estimate
+    durable_15: Estimate
+    holds_15: Estimate
+    holds_30: Estimate
+    median_peace_years: float
+    horizon: int
+    ends: dict[str, int]
+    causes: dict[str, int]
+    honoured: dict[str, Estimate]
+    terms: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data (JSON-ready)."""
+
+        def est(e: Estimate) -> dict[str, float | None]:
+            return {
+                k: (None if math.isnan(v) else v) for k, v in (("value", e.value), ("low", e.low), ("high", e.high))
+            }
+
+        return {
+            "runs": self.runs,
+            "p_agreement": est(self.agreement),
+            "p_russia_accepts": est(self.russia_accepts),
+            "p_durable_15": est(self.durable_15),
+            "p_holds_15_given_agreement": est(self.holds_15),
+            "p_holds_30_given_agreement": est(self.holds_30),
+            "median_peace_years": None if math.isinf(self.median_peace_years) else self.median_peace_years,
+            "horizon_years": self.horizon,
+            "ends": self.ends,
+            "breakdown_causes": self.causes,
+            "p_honoured_when_attacked": {k: est(v) for k, v in self.honoured.items()},
+            "agreed_terms": self.terms,
+        }
+
+
+def term_distribution(deals: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per issue: shares per level (ordinal issues), or median and quartiles (counts)."""
+    out: dict[str, dict[str, Any]] = {}
+    if not deals:
+        return out
+    for name in ISSUE_NAMES:
+        values = [d[name] for d in deals]
+        issue = BY_NAME[name]
+        if issue.is_ordinal:
+            c = Counter(values)
+            out[name] = {lv: c[lv] / len(values) for lv in issue.levels if c[lv]}
+        else:
+            q = np.quantile(np.asarray(values, dtype=float), [0.25, 0.5, 0.75])
+            out[name] = {"q25": float(q[0]), "median": float(q[1]), "q75": float(q[2])}
+    return out
+
+
+def summarise(outcomes: Sequence[RunOutcome]) -> Summary:
+    """Headline figures: P(agreement), P(Russia accepts), durable peace, survival of peace, terms, causes."""
+    n = len(outcomes)
+    agreed = [o for o in outcomes if o.agreement]
+    surv = peace_survival(agreed)
+    horizon = max((o.horizon for o in outcomes), default=0)
+    attacked = [o for o in agreed if o.breakdown]
+    honoured = {}
+    for g in ("united_states", "coalition"):
+        vals = [o.honoured[g] for o in attacked if o.honoured.get(g) is not None]
+        honoured[g] = wilson(sum(bool(v) for v in vals), len(vals))
+    return Summary(
+        runs=n,
+        agreement=wilson(len(agreed), n),
+        russia_accepts=wilson(sum(o.russia_accepted for o in outcomes), n),
+        durable_15=wilson(sum(bool(o.holds(15)) for o in agreed), n),
+        holds_15=surv.at(15),
+        holds_30=surv.at(30),
+        median_peace_years=surv.median(),
+        horizon=horizon,
+        ends=dict(Counter(o.end for o in outcomes)),
+        causes=dict(Counter(o.cause for o in attacked)),
+        honoured=honoured,
+        terms=term_distribution([o.deal for o in agreed if o.deal is not None]),
+    )
+
+
+def render(summary: Summary, title: str = "") -> str:
+    """The summary as readable text for the terminal."""
+    s = summary
+    lines = []
+    if title:
+        lines += [title, "=" * len(title)]
+    lines.append(f"runs: {s.runs}    (95 % intervals in brackets)")
+    lines.append(f"P(agreement)                  {s.agreement}")
+    lines.append(f"P(Russia accepts an offer)    {s.russia_accepts}")
+    lines.append(f"P(durable peace: deal & 15 y) {s.durable_15}")
+    ends = ", ".join(f"{k} {v}" for k, v in sorted(s.ends.items()))
+    lines.append(f"how talks ended               {ends}")
+    if s.terms:
+        lines.append("")
+        lines.append("agreed terms (share of agreements, or median [quartiles]):")
+        for name, dist in s.terms.items():
+            if "median" in dist:
+                unit = BY_NAME[name].unit
+                lines.append(f"  {name:<20} {dist['median']:g} [{dist['q25']:g}, {dist['q75']:g}] {unit}".rstrip())
+            else:
+                lines.append(f"  {name:<20} " + ", ".join(f"{k} {v:.0%}" for k, v in dist.items()))
+        lines.append("")
+        lines.append("peace after agreement (Kaplan-Meier):")
+        med = "beyond the horizon" if math.isinf(s.median_peace_years) else f"{s.median_peace_years:g} years"
+        lines.append(f"  median years of peace       {med} (horizon {s.horizon} years)")
+        lines.append(f"  P(holds 15 years)           {s.holds_15}")
+        lines.append(f"  P(holds 30 years)           {s.holds_30}")
+        if s.causes:
+            lines.append("  breakdown causes            " + ", ".join(f"{k} {v}" for k, v in sorted(s.causes.items())))
+            lines.append(
+                "  honoured when attacked      "
+                + ", ".join(f"{g} {e}" for g, e in s.honoured.items() if not math.isnan(e.value))
+            )
+    else:
+        lines.append("no agreement in any run: nothing to say about peace.")
+    return "\n".join(lines)

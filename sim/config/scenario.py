@@ -1,0 +1,606 @@
+"""The scenario schema, and loading a scenario file with ``extends:`` over the packaged defaults.
+
+A scenario file only states what differs from its base: every file is merged, key by key, over
+``sim/data/defaults.yaml`` (the complete reference scenario, every parameter of which is cited or
+marked as an assumption in ``sim/data/provenance.yaml``), then over the files it ``extends``.
+The merged document is validated by the strict, frozen models below, which are also the source of
+the JSON Schema (``sim schema``).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from sim.config.yamlio import Origin, Resolved, deep_merge, load_yaml_text, resolve, validate
+from sim.dealspace import BY_NAME, ISSUE_NAMES, ISSUES
+
+
+class Strict(BaseModel):
+    """Base of every schema model: unknown keys are errors, instances are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+Natural = str | float
+
+
+class Range(Strict):
+    """A negotiable count issue: any value between ``min`` and ``max``."""
+
+    min: float
+    """Smallest value on the table."""
+    max: float
+    """Largest value on the table."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min:g}) is greater than max ({self.max:g})")
+        return self
+
+
+class Options(Strict):
+    """A negotiable issue restricted to listed values (level names, or counts)."""
+
+    options: list[Natural] = Field(min_length=1)
+    """The values on the table."""
+
+
+def _term_kind(value: Any) -> str:
+    """Which form a package term takes, so that a mistake is reported against that form only."""
+    if isinstance(value, Options) or (isinstance(value, dict) and "options" in value):
+        return "options"
+    if isinstance(value, dict | Range):
+        return "range"
+    return "level" if isinstance(value, str) else "number"
+
+
+Term = Annotated[
+    Annotated[str, Tag("level")]
+    | Annotated[float, Tag("number")]
+    | Annotated[Range, Tag("range")]
+    | Annotated[Options, Tag("options")],
+    Discriminator(_term_kind),
+]
+
+
+class Package(Strict):
+    """What is on the table: per issue, a fixed value (a package) or what may be negotiated."""
+
+    guarantee_strength: Term
+    """Level: none, assurances, bilateral_aid, article5_like or nato_membership; or {options: [...]}."""
+    foreign_troops: Term
+    """Foreign troops stationed in Ukraine (count), or {min, max}, or {options: [...]}."""
+    duration_years: Term
+    """Years the guarantee lasts, or {min, max}, or {options: [...]}."""
+    us_role: Term
+    """Level: none, intel_logistics, monitoring_lead, air_support or ground_troops; or {options: [...]}."""
+    ukraine_army: Term
+    """Ukraine's peacetime army (count), or {min, max}, or {options: [...]}."""
+    territory: Term
+    """Level: donetsk_withdrawal, dmz or freeze; or {options: [...]}."""
+    neutrality: Term
+    """Level: nato_open, nato_renounced or neutral; or {options: [...]}."""
+    sanctions_relief: Term
+    """Share of sanctions lifted, 0-1, or {min, max}, or {options: [...]}."""
+
+    @field_validator("*")
+    @classmethod
+    def _term_fits_issue(cls, term: Term, info: ValidationInfo) -> Term:
+        check_term(str(info.field_name), term)
+        return term
+
+    @model_validator(mode="after")
+    def _terms_consistent(self) -> Package:
+        if (
+            self.guarantee_strength == "nato_membership"
+            and isinstance(self.neutrality, str)
+            and self.neutrality != "nato_open"
+        ):
+            raise ValueError(
+                f"guarantee_strength nato_membership contradicts neutrality {self.neutrality!r}; "
+                "use neutrality: nato_open, or a weaker guarantee"
+            )
+        return self
+
+    def is_fixed(self) -> bool:
+        """Whether every issue is fixed (a single package, nothing to negotiate)."""
+        return all(not isinstance(getattr(self, n), Range | Options) for n in ISSUE_NAMES)
+
+
+def check_term(name: str, term: Term) -> None:
+    """Raise ValueError if a package term does not fit its issue's levels or bounds."""
+    issue = BY_NAME[name]
+    values: list[Natural] = []
+    if isinstance(term, Range):
+        if issue.is_ordinal:
+            raise ValueError(f"{name} takes levels, not a range; use {{options: [...]}} of {', '.join(issue.levels)}")
+        values = [term.min, term.max]
+    elif isinstance(term, Options):
+        values = list(term.options)
+    else:
+        values = [term]
+    for v in values:
+        check_value(name, v)
+
+
+def check_value(name: str, value: Natural) -> None:
+    """Raise ValueError unless ``value`` is a valid natural value of issue ``name``."""
+    issue = BY_NAME[name]
+    if issue.is_ordinal:
+        if not isinstance(value, str) or value not in issue.levels:
+            raise ValueError(f"{name}: {value!r} is not a level; levels are {', '.join(issue.levels)}")
+    else:
+        if isinstance(value, str):
+            raise ValueError(f"{name}: expected a number, found {value!r}")
+        if not issue.lo <= value <= issue.hi:
+            raise ValueError(f"{name}: {value:g} is outside [{issue.lo:g}, {issue.hi:g}] {issue.unit}".rstrip())
+
+
+class IssuePreference(Strict):
+    """A party's preference on one issue."""
+
+    ideal: Natural
+    """Ideal value, in the issue's natural units (a level name, a count, years)."""
+    salience: float = Field(ge=0)
+    """Relative weight of the issue for this party (weights are normalised to sum to one)."""
+    tolerance: float = Field(gt=0, le=10)
+    """Normalised distance from the ideal at which satisfaction falls to 1/e (0-1 scale)."""
+
+
+class Preferences(Strict):
+    """Per-issue preferences of a party."""
+
+    guarantee_strength: IssuePreference
+    foreign_troops: IssuePreference
+    duration_years: IssuePreference
+    us_role: IssuePreference
+    ukraine_army: IssuePreference
+    territory: IssuePreference
+    neutrality: IssuePreference
+    sanctions_relief: IssuePreference
+
+    @model_validator(mode="after")
+    def _ideals_fit_issues(self) -> Preferences:
+        for name in ISSUE_NAMES:
+            check_value(name, getattr(self, name).ideal)
+        if sum(getattr(self, n).salience for n in ISSUE_NAMES) <= 0:
+            raise ValueError("saliences are all zero: at least one issue must matter")
+        return self
+
+
+class RedLineSpec(Strict):
+    """A region of one issue the party refuses (hard) or strongly dislikes (soft)."""
+
+    issue: Literal[ISSUE_NAMES]  # type: ignore[valid-type]
+    """The issue the red line is on."""
+    above: Natural | None = None
+    """Crossed when the issue's value is strictly above this (level name or count)."""
+    below: Natural | None = None
+    """Crossed when the issue's value is strictly below this (level name or count)."""
+    kind: Literal["hard", "soft"]
+    """hard: never accepted; soft: utility multiplied by (1 - penalty)."""
+    penalty: float = Field(0.0, ge=0, le=1)
+    """Utility penalty of a soft red line."""
+
+    @model_validator(mode="after")
+    def _bounds(self) -> RedLineSpec:
+        if self.above is None and self.below is None:
+            raise ValueError("a red line needs `above` or `below`")
+        for v in (self.above, self.below):
+            if v is not None:
+                check_value(self.issue, v)
+        if self.kind == "soft" and self.penalty == 0:
+            raise ValueError("a soft red line needs a penalty > 0")
+        return self
+
+
+class Concession(Strict):
+    """Time-dependent concession (Faratin, Sierra & Jennings 1998)."""
+
+    beta: float = Field(gt=0, le=50)
+    """Concession shape: < 1 boulware (holds out until late), 1 linear, > 1 conceder."""
+    initial: float = Field(ge=0, le=1)
+    """Share of the distance to the reservation value conceded at the start."""
+
+
+class Party(Strict):
+    """A negotiating party (Ukraine, Russia, or the United States as guarantor)."""
+
+    preferences: Preferences
+    red_lines: list[RedLineSpec]
+    """The party's red lines."""
+    reservation: float = Field(ge=0, le=1)
+    """Utility of no deal (going on with the war) at the start of talks."""
+    concession: Concession
+    perception_noise: float = Field(ge=0, le=1)
+    """Standard deviation of the noise on the party's evaluation of an offer each round."""
+
+
+class Coalition(Strict):
+    """The coalition of the willing, as member-state agents."""
+
+    members: int = Field(ge=2, le=60)
+    """Number of member states (the two leads included)."""
+    lead_pledge: float = Field(ge=0)
+    """Troops each lead nation (France, UK) would send if it takes part."""
+    member_pledge: float = Field(ge=0)
+    """Mean troops each other member would send if it takes part (log-normal across members)."""
+    pledge_dispersion: float = Field(ge=0, le=3)
+    """Sigma of the log-normal spread of the other members' pledges."""
+    willingness_mean: float = Field(gt=0, lt=1)
+    """Mean of the members' willingness (Beta distributed)."""
+    willingness_concentration: float = Field(gt=0)
+    """Concentration (alpha + beta) of the members' Beta-distributed willingness."""
+    backstop_factor: dict[str, float]
+    """Willingness multiplier per US role: how much members condition on a US backstop."""
+    threat_sensitivity: float = Field(ge=0, le=1)
+    """Largest reduction of a member's willingness from Russia's threat to target foreign troops."""
+    participation_threshold: float = Field(ge=0, le=1)
+    """Effective willingness a member needs to send troops."""
+    veto_cost_strength: float = Field(ge=0, le=1)
+    """Veto threshold added by a guarantee at full strength (scaled by normalised strength)."""
+    veto_cost_duration: float = Field(ge=0, le=1)
+    """Veto threshold added by a guarantee lasting the maximum duration (scaled by normalised duration)."""
+    consent_rule: Literal["consensus", "threshold"]
+    """consensus: no member may veto; threshold: the share approving must reach consent_threshold."""
+    consent_threshold: float = Field(gt=0, le=1)
+    """Share of members that must approve under the threshold rule."""
+
+    @model_validator(mode="after")
+    def _backstop_levels(self) -> Coalition:
+        levels = BY_NAME["us_role"].levels
+        unknown = sorted(set(self.backstop_factor) - set(levels))
+        missing = [lv for lv in levels if lv not in self.backstop_factor]
+        if unknown or missing:
+            raise ValueError(
+                f"backstop_factor needs exactly the US role levels {', '.join(levels)}"
+                + (f"; unknown: {', '.join(unknown)}" if unknown else "")
+                + (f"; missing: {', '.join(missing)}" if missing else "")
+            )
+        if any(not 0 <= v <= 1.5 for v in self.backstop_factor.values()):
+            raise ValueError("backstop_factor values must be in [0, 1.5]")
+        return self
+
+
+class Actors(Strict):
+    """All actors."""
+
+    ukraine: Party
+    russia: Party
+    united_states: Party
+    coalition: Coalition
+
+
+class Negotiation(Strict):
+    """The rules of the talks."""
+
+    max_rounds: int = Field(ge=1, le=240)
+    """Deadline in rounds (months); talks with no agreement by then break down."""
+    mediator: Literal["united_states"]
+    """Who proposes packages."""
+    candidate_pool: int = Field(ge=1, le=5000)
+    """Packages sampled from the negotiable space at the start of talks."""
+    proposals_per_round: int = Field(ge=1, le=5000)
+    """Packages the mediator examines each round before tabling the best."""
+
+
+class War(Strict):
+    """The war during the talks (a monthly random walk of the battlefield balance)."""
+
+    initial_balance: float = Field(ge=-3, le=3)
+    """Battlefield balance at the start (positive: Russia gaining)."""
+    drift: float = Field(ge=-1, le=1)
+    """Monthly drift of the balance."""
+    volatility: float = Field(ge=0, le=2)
+    """Monthly standard deviation of the balance."""
+    western_support: float = Field(ge=0, le=1)
+    """Level of Western military and economic support to Ukraine at the start (0-1)."""
+    support_volatility: float = Field(ge=0, le=1)
+    """Monthly standard deviation of Western support."""
+    support_effect: float = Field(ge=0, le=2)
+    """How much Western support above/below 0.5 moves the balance each month in Ukraine's favour."""
+    belief_weight: float = Field(ge=0, le=5)
+    """How strongly Russia's belief that it is winning slows its concessions (playing for time)."""
+    russia_balance_weight: float = Field(ge=0, le=2)
+    """Change of Russia's reservation value per unit of battlefield balance."""
+    ukraine_balance_weight: float = Field(ge=0, le=2)
+    """Fall of Ukraine's reservation value per unit of balance in Russia's favour."""
+    ukraine_support_weight: float = Field(ge=0, le=2)
+    """Rise of Ukraine's reservation value per unit of Western support above its starting level."""
+    russia_cost_per_year: float = Field(ge=0, le=1)
+    """Fall of Russia's reservation value per year of war (costs, sanctions)."""
+    ukraine_cost_per_year: float = Field(ge=0, le=1)
+    """Fall of Ukraine's reservation value per year of war (costs, casualties)."""
+
+
+class Deterrence(Strict):
+    """The years after an agreement: Russia's yearly choice and the guarantors' response."""
+
+    horizon_years: int = Field(ge=1, le=200)
+    """Years simulated after an agreement (outcomes are censored there)."""
+    motive_base: float = Field(ge=0, le=3)
+    """Russia's baseline motive to resume the war, right after the ceasefire."""
+    motive_dissatisfaction: float = Field(ge=0, le=3)
+    """Extra motive per unit of Russia's dissatisfaction with the terms (1 - utility)."""
+    motive_floor_share: float = Field(ge=0, le=1)
+    """Share of the initial motive that never decays."""
+    motive_decay_years: float = Field(gt=0, le=200)
+    """E-folding time of the motive's decay as peace consolidates."""
+    army_reference: float = Field(gt=0)
+    """Ukrainian army size giving deterrence weight `army_weight`."""
+    army_weight: float = Field(ge=0, le=3)
+    """Deterrence from Ukraine's own army at the reference size."""
+    army_cap: float = Field(ge=0, le=5)
+    """Cap on the army term relative to the reference size."""
+    force_half_troops: float = Field(gt=0)
+    """Foreign troops at which the guarantor force reaches half its maximal military weight."""
+    force_weight: float = Field(ge=0, le=3)
+    """Deterrence from the guarantor force at full weight, times the coalition's credibility."""
+    commitment_weight: float = Field(ge=0, le=3)
+    """Deterrence from the coalition's commitment itself (beyond the troops present), times its credibility."""
+    us_weight: dict[str, float]
+    """Deterrence from the US per US role, times the US credibility."""
+    credibility: dict[str, float]
+    """Base probability that a guarantor honours its commitment, per guarantee strength."""
+    presence_credibility: float = Field(ge=0, le=1)
+    """How much troops on the ground raise the coalition's credibility (times the force's military weight)."""
+    backstop_dependence: dict[str, float]
+    """Coalition credibility multiplier per US role actually in force."""
+    ratified: bool
+    """Whether the US commitment is ratified (a Congress vote) rather than an executive promise."""
+    unratified_factor: float = Field(ge=0, le=1)
+    """US credibility multiplier for an unratified commitment."""
+    us_election_years: int = Field(ge=1, le=20)
+    """Years between US elections."""
+    us_disengage_probability: float = Field(ge=0, le=1)
+    """Probability that an election brings an administration that disengages from the guarantee."""
+    disengaged_factor: float = Field(ge=0, le=1)
+    """US credibility multiplier under a disengaged administration."""
+    cohesion_mean: float = Field(ge=0, le=1)
+    """Long-run mean of coalition cohesion."""
+    cohesion_reversion: float = Field(ge=0, le=1)
+    """Yearly pull of cohesion back to its mean."""
+    cohesion_volatility: float = Field(ge=0, le=1)
+    """Yearly standard deviation of coalition cohesion."""
+    expiry_residual: float = Field(ge=0, le=1)
+    """Share of credibility that survives the guarantee's expiry (foreign troops leave at expiry)."""
+    hazard_max: float = Field(gt=0, le=1)
+    """Largest yearly probability of a renewed Russian offensive."""
+    hazard_steepness: float = Field(gt=0, le=50)
+    """Steepness of the logistic link from net incentive to hazard."""
+    hazard_threshold: float = Field(ge=-3, le=3)
+    """Net incentive (motive - deterrence) at which the hazard is half its maximum."""
+    wait_discount: float = Field(gt=0, le=1)
+    """Russia's yearly discount factor when weighing waiting for the guarantee to expire."""
+    wait_weight: float = Field(ge=0, le=1)
+    """How far the option of waiting for expiry suppresses attack now (0: myopic Russia)."""
+
+    @model_validator(mode="after")
+    def _level_maps(self) -> Deterrence:
+        for field, issue in (
+            ("us_weight", "us_role"),
+            ("credibility", "guarantee_strength"),
+            ("backstop_dependence", "us_role"),
+        ):
+            levels = BY_NAME[issue].levels
+            got = getattr(self, field)
+            if set(got) != set(levels):
+                raise ValueError(
+                    f"{field} needs exactly the {issue} levels {', '.join(levels)}; found {', '.join(got)}"
+                )
+            if any(not 0 <= v <= 3 for v in got.values()):
+                raise ValueError(f"{field} values must be in [0, 3]")
+        if any(v > 1 for v in self.credibility.values()):
+            raise ValueError("credibility values are probabilities: each must be <= 1")
+        return self
+
+
+class Scenario(Strict):
+    """A complete, validated scenario."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")
+    """Short identifier (lowercase, digits, _ and -), used in result folder names."""
+    description: str
+    """What the scenario encodes and the sources it draws on."""
+    sources: list[str]
+    """Citations (keys of the source registry, `key` or `key/claim`) the scenario encodes."""
+    mode: Literal["negotiate", "evaluate"]
+    """negotiate: talks, then deterrence; evaluate: the package is signed as given (every issue fixed)."""
+    runs: int = Field(ge=1, le=10_000_000)
+    """Default number of replications."""
+    seed: int = Field(ge=0)
+    """Default master seed."""
+    package: Package
+    actors: Actors
+    negotiation: Negotiation
+    war: War
+    deterrence: Deterrence
+
+    @field_validator("sources")
+    @classmethod
+    def _sources_resolve(cls, sources: list[str]) -> list[str]:
+        from sim.config.sources import load_registry
+
+        problems = load_registry().check(sources)
+        if problems:
+            raise ValueError(
+                "; ".join(problems) + " (citations are keys of sim/data/sources.yaml: `key` or `key/claim`)"
+            )
+        return sources
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        if self.mode == "evaluate" and not self.package.is_fixed():
+            open_issues = [n for n in ISSUE_NAMES if isinstance(getattr(self.package, n), Range | Options)]
+            raise ValueError(
+                "mode 'evaluate' signs the package as given, so every issue must be fixed; "
+                f"negotiable: {', '.join(open_issues)}"
+            )
+        if self.negotiation.proposals_per_round > self.negotiation.candidate_pool:
+            raise ValueError("negotiation.proposals_per_round cannot exceed negotiation.candidate_pool")
+        return self
+
+
+DEFAULTS_FILE = "defaults.yaml"
+
+
+@functools.lru_cache(maxsize=1)
+def _defaults_text() -> str:
+    return (resources.files("sim") / "data" / DEFAULTS_FILE).read_text(encoding="utf-8")
+
+
+def defaults() -> dict[str, Any]:
+    """The packaged default scenario as plain data (a fresh copy)."""
+    return load_yaml_text(_defaults_text(), f"<{DEFAULTS_FILE}>").data
+
+
+def load_resolved(path: str | Path) -> Resolved:
+    """Resolve a scenario file's ``extends:`` chain over the defaults, without validating."""
+    return resolve(path, defaults=defaults())
+
+
+def apply_overrides(resolved: Resolved, overrides: Mapping[str, Any], origin: Origin | None = None) -> Resolved:
+    """Apply ``{"dotted.key.path": value}`` changes (``--set``, sweep points) to a resolved scenario.
+
+    Args:
+        resolved: The resolved scenario.
+        overrides: Changes by dotted key path; a value replaces what was there (mappings merge).
+        origin: Where the changes come from, for error messages (default ``<override>``).
+    """
+    origin = origin or Origin("<override>", None)
+    data = resolved.data
+    origins = dict(resolved.origins)
+    for dotted, value in overrides.items():
+        keys: tuple[str | int, ...] = tuple(dotted.split("."))
+        data, keys = _set_path(data, keys, value)
+        for depth in range(1, len(keys) + 1):
+            origins.setdefault(keys[:depth], origin)
+        origins[keys] = origin
+    return Resolved(data=data, origins=origins, chain=resolved.chain)
+
+
+def _set_path(data: Any, keys: tuple[str | int, ...], value: Any) -> tuple[Any, tuple[str | int, ...]]:
+    """A copy of ``data`` with ``value`` at ``keys``: a mapping value merges, list items are addressed by index.
+
+    Returns the new data and the key path with list indices as integers.
+    """
+    if not keys:
+        if isinstance(data, Mapping) and isinstance(value, Mapping):
+            return deep_merge(data, value), ()
+        return value, ()
+    head, rest = keys[0], keys[1:]
+    if isinstance(data, list) and isinstance(head, str) and head.isdigit() and int(head) < len(data):
+        i = int(head)
+        item, tail = _set_path(data[i], rest, value)
+        return [*data[:i], item, *data[i + 1 :]], (i, *tail)
+    base = dict(data) if isinstance(data, Mapping) else {}
+    item, tail = _set_path(base.get(head, {}) if rest else base.get(head), rest, value)
+    base[head] = item
+    return base, (head, *tail)
+
+
+def with_overrides(scenario: Scenario, overrides: Mapping[str, Any]) -> Scenario:
+    """A copy of a scenario with ``{"dotted.key": value}`` changes, validated again.
+
+    The same rules as ``load_scenario(..., overrides=...)`` and ``sim run --set``: a mapping value merges,
+    list items are addressed by index (``actors.russia.red_lines.0.penalty``).
+
+    Raises:
+        sim.config.errors.InputError: If the changed scenario is invalid (with key path, expected and found).
+    """
+    data = json.loads(scenario.model_dump_json())
+    resolved = Resolved(data=data, origins={}, chain=())
+    changed = apply_overrides(resolved, overrides, Origin("<with_overrides>", None))
+    return validate(changed, Scenario)  # type: ignore[return-value]
+
+
+def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
+    """Load, resolve and validate a scenario file.
+
+    Args:
+        path: The scenario file.
+        overrides: Optional ``{"dotted.key": value}`` changes applied after resolution.
+
+    Returns:
+        The validated scenario.
+
+    Raises:
+        sim.config.errors.InputError: With file, line, key path, expected, found and a hint.
+    """
+    resolved = load_resolved(path)
+    if overrides:
+        resolved = apply_overrides(resolved, overrides)
+    return validate(resolved, Scenario)  # type: ignore[return-value]
+
+
+def scenario_from_mapping(data: Mapping[str, Any], *, name: str = "<mapping>") -> Scenario:
+    """Validate a scenario given as a (partial) mapping merged over the defaults (for notebooks and tests)."""
+    text = yaml.safe_dump(deep_merge(defaults(), dict(data)), sort_keys=False)
+    loaded = load_yaml_text(text, name)
+    origins = {k: Origin(name, line) for k, line in loaded.lines.items()}
+    return validate(Resolved(data=loaded.data, origins=origins, chain=()), Scenario)  # type: ignore[return-value]
+
+
+def deep_merge_into_defaults(changes: Mapping[str, Any]) -> Scenario:
+    """The defaults with nested changes merged in, validated (a shorthand of :func:`scenario_from_mapping`)."""
+    return scenario_from_mapping(changes)
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema of a scenario *file* for editors: every key optional, since files override defaults."""
+    schema = Scenario.model_json_schema()
+    _drop_required(schema)
+    schema["properties"]["extends"] = {
+        "type": "string",
+        "description": "Path of a base scenario file (relative to this one) that this file changes.",
+    }
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Ukraine security-guarantee scenario"
+    return schema
+
+
+def _drop_required(node: Any) -> None:
+    if isinstance(node, dict):
+        node.pop("required", None)
+        for v in node.values():
+            _drop_required(v)
+    elif isinstance(node, list):
+        for v in node:
+            _drop_required(v)
+
+
+def dump_resolved(scenario: Scenario) -> str:
+    """The scenario fully resolved, as YAML text (``sim show``)."""
+    return yaml.safe_dump(json.loads(scenario.model_dump_json()), sort_keys=False, allow_unicode=True)
+
+
+__all__ = [
+    "ISSUES",
+    "Scenario",
+    "Package",
+    "Range",
+    "Options",
+    "defaults",
+    "load_scenario",
+    "scenario_from_mapping",
+    "json_schema",
+    "dump_resolved",
+]

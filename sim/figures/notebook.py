@@ -1,0 +1,649 @@
+"""Figures for notebooks and reports, over the tables of :mod:`sim.analysis.tables`.
+
+Every function returns a :class:`matplotlib.figure.Figure` built without ``pyplot``: nothing is shown,
+no backend is selected or changed, and the figures work headless (CI, the Agg backend). In Jupyter a
+figure displays as the value of a cell; :func:`save` writes it as a PNG.
+
+Every figure has a title, labelled axes with units, 95 % intervals where the figure is an estimate,
+and a one-line caption. All of them read in greyscale: the dilemma maps use a grey scale with the
+values printed in the cells, and lines differ by style and marker, not only by colour.
+
+Reuse: the run figures (negotiation trajectories, agreed terms, survival, survival overlays) are
+those of :mod:`sim.figures.run`, fed with tables made from outcomes; the maps and the Sobol bars are drawn
+here because :func:`sim.figures.sweep.draw_heatmaps` and :func:`sim.figures.sweep.draw_indices`
+write PNG files through ``pyplot`` rather than return figures, and the brief's map needs more than
+they draw (intervals per cell, the peak, the zone, facets).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+from sim.analysis.tables import MEASURES, RunsLike, outcomes_frame
+from sim.figures.sweep import sobol_bars
+from sim.outcomes import RunOutcome
+
+__all__ = [
+    "LEVEL_LABELS",
+    "dilemma_map",
+    "dilemma_panels",
+    "factor_label",
+    "hazard_figure",
+    "incentive_figure",
+    "level_label",
+    "negotiation_figure",
+    "save",
+    "sobol_figure",
+    "survival_figure",
+    "survival_overlay",
+    "terms_figure",
+]
+
+FACTOR_LABELS: dict[str, str] = {
+    "package.guarantee_strength": "guarantee strength",
+    "package.foreign_troops": "foreign troops stationed in Ukraine (troops)",
+    "package.duration_years": "guarantee duration (years)",
+    "package.us_role": "US role",
+    "package.ukraine_army": "Ukraine's peacetime army (troops)",
+    "package.territory": "territory (Donetsk)",
+    "package.neutrality": "neutrality",
+    "package.sanctions_relief": "share of sanctions lifted",
+}
+"""Readable names of the usual sweep factors (others: the key path, shortened)."""
+
+PARAMETER_LABELS: dict[str, str] = {
+    "actors.russia.reservation": "Russia's value of fighting on",
+    "actors.ukraine.reservation": "Ukraine's value of fighting on",
+    "actors.russia.red_lines.0.penalty": "Russia's penalty on foreign troops",
+    "deterrence.hazard_threshold": "hazard threshold (net incentive)",
+    "deterrence.force_half_troops": "troops for half military weight",
+    "deterrence.motive_dissatisfaction": "motive from bad terms (Russia)",
+    "deterrence.expiry_residual": "credibility left after expiry",
+    "deterrence.us_disengage_probability": "P(US disengages at an election)",
+}
+"""Readable names of the assumptions in the shipped sensitivity sweep (others: the key path)."""
+
+LEVEL_LABELS: dict[str, str] = {
+    "none": "none",
+    "assurances": "assurances\n(Budapest-style)",
+    "bilateral_aid": "bilateral aid",
+    "article5_like": "Article-5-like",
+    "nato_membership": "NATO membership",
+    "intel_logistics": "intelligence & logistics",
+    "monitoring_lead": "monitoring lead",
+    "air_support": "air support",
+    "ground_troops": "ground troops",
+    "donetsk_withdrawal": "Donetsk withdrawal",
+    "dmz": "demilitarised zone",
+    "freeze": "freeze",
+    "nato_open": "NATO door open",
+    "nato_renounced": "NATO renounced",
+    "neutral": "neutral",
+}
+"""Readable names of the issue levels."""
+
+SHORT_MEASURES: dict[str, str] = {
+    "p_agreement": "P(agreement)",
+    "p_holds_15": "P(peace holds 15 years | agreement)",
+    "p_durable_15": "P(durable peace) = P(agreement) × P(holds 15 y | agreement)",
+    "p_russia_accepts": "P(Russia accepts an offer)",
+}
+
+STYLES: tuple[tuple[str, str, str], ...] = (
+    ("-", "o", "black"),
+    ("--", "s", "0.45"),
+    (":", "^", "tab:blue"),
+    ("-.", "D", "tab:red"),
+    ((0, (5, 1, 1, 1)), "v", "tab:green"),
+)
+"""Line style, marker and colour per series: distinct in greyscale by style and marker."""
+
+DPI = 150
+
+
+# ------------------------------------------------------------------------------------ helpers
+
+
+def save(fig: Figure, path: str | Path) -> Path:
+    """Write a figure as a PNG (atomically, as the run figures are); return the path."""
+    from sim.figures.run import save_figure
+
+    return save_figure(fig, path)
+
+
+def factor_label(factor: str) -> str:
+    """A readable name for a sweep factor (its key path otherwise, without the section)."""
+    return FACTOR_LABELS.get(factor, factor.split(".", 1)[-1].replace("_", " "))
+
+
+def level_label(value: Any) -> str:
+    """A readable tick label: an issue level's name, or a number with thousands separators."""
+    if isinstance(value, str):
+        return LEVEL_LABELS.get(value, value.replace("_", " "))
+    if isinstance(value, int | float | np.integer | np.floating) and float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:g}" if isinstance(value, int | float | np.integer | np.floating) else str(value)
+
+
+def _figure(width: float, height: float, caption_lines: int = 1) -> Figure:
+    fig = Figure(figsize=(width, height), layout="constrained")
+    strip = (0.22 * caption_lines + 0.1) / height
+    fig.get_layout_engine().set(rect=(0, strip, 1, 1 - strip))
+    return fig
+
+
+def _caption(fig: Figure, text: str) -> None:
+    fig.text(0.01, 0.01, text, fontsize=8, color="0.2", ha="left", va="bottom", wrap=True)
+
+
+def _levels(values: pd.Series) -> list[Any]:
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        present = set(values.dropna().tolist())
+        return [c for c in values.cat.categories if c in present]
+    return sorted(values.dropna().unique().tolist())
+
+
+def _pct(v: float) -> str:
+    return "n/a" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.2f}"
+
+
+# ------------------------------------------------------------------------------------ dilemma maps
+
+
+def _draw_map(
+    ax: Any,
+    cells: pd.DataFrame,
+    x: str,
+    y: str,
+    *,
+    intervals: bool,
+    zone: pd.DataFrame | None,
+    xlevels: list[Any],
+    ylevels: list[Any],
+    fontsize: float = 9,
+    counts: bool = False,
+) -> Any:
+    """One heat map on ``ax`` (rows: ``y`` levels bottom-up, columns: ``x`` levels). Returns the image.
+
+    Each cell prints its value, and below it the 95 % interval (``intervals``) and the number of agreements
+    behind a conditional figure (``counts``). The zone's peak gets a black-and-white frame, other zone
+    cells a dashed one (both visible on any grey).
+    """
+    shape = (len(ylevels), len(xlevels))
+    grid, low, high = np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan)
+    n_agree = np.full(shape, -1)
+    for _, row in cells.iterrows():
+        r, c = ylevels.index(row[y]), xlevels.index(row[x])
+        grid[r, c], low[r, c], high[r, c] = row["value"], row["low"], row["high"]
+        if "agreements" in row:
+            n_agree[r, c] = int(row["agreements"])
+    image = ax.imshow(grid, origin="lower", cmap="Greys", vmin=0.0, vmax=1.0, aspect="auto")
+    for (r, c), v in np.ndenumerate(grid):
+        if np.isnan(v):
+            ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, hatch="///", edgecolor="0.75", lw=0))
+            ax.text(c, r, "no deal", ha="center", va="center", fontsize=fontsize - 1, color="0.3", style="italic")
+            continue
+        colour = "white" if v > 0.5 else "black"
+        extra = []
+        if intervals:
+            extra.append(f"[{low[r, c]:.2f}, {high[r, c]:.2f}]")
+        if counts and n_agree[r, c] >= 0:
+            extra.append(f"n = {n_agree[r, c]}")
+        lift = 0.12 * len(extra)
+        ax.text(c, r + lift, f"{v:.2f}", ha="center", va="center", fontsize=fontsize + 1, color=colour, weight="bold")
+        for k, line in enumerate(extra):
+            ax.text(c, r + lift - 0.26 * (k + 1), line, ha="center", va="center", fontsize=fontsize - 2, color=colour)
+    if zone is not None:
+        for _, row in zone.iterrows():
+            r, c = ylevels.index(row[y]), xlevels.index(row[x])
+            if row.get("is_peak", False):
+                ax.add_patch(Rectangle((c - 0.47, r - 0.47), 0.94, 0.94, fill=False, lw=3.2, edgecolor="black"))
+                ax.add_patch(Rectangle((c - 0.41, r - 0.41), 0.82, 0.82, fill=False, lw=1.4, edgecolor="white"))
+                ax.text(
+                    c - 0.38,
+                    r + 0.36,
+                    "peak",
+                    ha="left",
+                    va="top",
+                    fontsize=fontsize - 2,
+                    weight="bold",
+                    color="white" if row["value"] > 0.5 else "black",
+                )
+            elif row.get("in_zone", False):
+                ax.add_patch(Rectangle((c - 0.45, r - 0.45), 0.9, 0.9, fill=False, lw=2.4, edgecolor="white"))
+                ax.add_patch(Rectangle((c - 0.45, r - 0.45), 0.9, 0.9, fill=False, lw=2.0, ls="--", edgecolor="black"))
+    ax.set_xticks(range(len(xlevels)), [level_label(v) for v in xlevels])
+    ax.set_yticks(range(len(ylevels)), [level_label(v) for v in ylevels])
+    ax.tick_params(length=0)
+    return image
+
+
+def _facet_title(facets: list[str], key: tuple) -> str:
+    return ", ".join(
+        f"{factor_label(f)}: {level_label(v).replace(chr(10), ' ')}" for f, v in zip(facets, key, strict=True)
+    )
+
+
+CONDITIONAL = frozenset({"p_holds_15"})
+"""Measures conditional on agreement: their cells show how many agreements they rest on, and no peak is
+marked on them (a peak resting on one or two agreements would be noise)."""
+
+
+def _select(frame: pd.DataFrame, facets: Sequence[str], key: Sequence[Any]) -> pd.DataFrame:
+    for f, v in zip(facets, key, strict=True):
+        frame = frame[frame[f] == v]
+    return frame
+
+
+def _marks(grid: pd.DataFrame, zone: pd.DataFrame | None, measure: str) -> pd.DataFrame | None:
+    """The peak (and zone) frames for one measure: the given zone if it is for this measure, else the peak."""
+    from sim.analysis.tables import durable_zone
+
+    if measure in CONDITIONAL and (zone is None or measure not in set(zone["measure"].astype(str))):
+        return None
+    if zone is not None and measure in set(zone["measure"].astype(str)):
+        return zone[zone["measure"] == measure]
+    marks = durable_zone(grid, measure=measure, threshold=math.inf)
+    return marks[marks["measure"] == measure]
+
+
+def _per_cell(runs: np.ndarray) -> str:
+    return f"{int(runs.min())}" if runs.min() == runs.max() else f"{int(runs.min())}-{int(runs.max())}"
+
+
+def dilemma_map(
+    grid: pd.DataFrame,
+    measure: str = "p_durable_15",
+    *,
+    facet: Mapping[str, Any] | None = None,
+    zone: pd.DataFrame | None = None,
+    title: str | None = None,
+) -> Figure:
+    """The dilemma map for a policy brief: one measure over guarantee strength × foreign troops.
+
+    Greyscale cells (darker = more likely) with the value and its 95 % interval printed in each (and the
+    number of agreements for P(holds | agreement)); cells without any agreement hatched ("no deal"); the
+    peak framed in black and white; the other cells of the durable zone (if ``zone`` is given) framed with
+    dashes. The caption gives the runs per cell, the peak with its interval and the zone's rule.
+
+    Args:
+        grid: A grid from :func:`sim.analysis.tables.dilemma_grid`.
+        measure: Which figure to map (a key of :data:`sim.analysis.tables.MEASURES`).
+        facet: The facet to show when the grid has ``by`` factors, e.g. ``{"package.us_role": "air_support"}``.
+        zone: Output of :func:`sim.analysis.tables.durable_zone` for the same measure; without it only the peak
+            is marked.
+        title: Figure title (default: the measure and the facet).
+    """
+    x, y, facets = grid.attrs["x"], grid.attrs["y"], list(grid.attrs.get("by", []))
+    chosen = dict(facet or {})
+    missing = [f for f in facets if f not in chosen]
+    if missing:
+        options = {f: _levels(grid[f]) for f in missing}
+        raise ValueError(f"the grid is faceted by {', '.join(missing)}: pass facet={{...}}; values: {options}")
+    cells = _select(grid[grid["measure"] == measure], list(chosen), list(chosen.values()))
+    if cells.empty:
+        raise ValueError(f"no cells for measure {measure!r} and facet {chosen}")
+    marks = _marks(grid, zone, measure)
+    if marks is not None:
+        marks = _select(marks, list(chosen), list(chosen.values()))
+    xlevels, ylevels = _levels(grid[x]), _levels(grid[y])
+    fig = _figure(1.3 * len(xlevels) + 3.4, 0.9 * len(ylevels) + 2.2, caption_lines=2)
+    ax = fig.subplots()
+    image = _draw_map(
+        ax,
+        cells,
+        x,
+        y,
+        intervals=True,
+        zone=marks,
+        xlevels=xlevels,
+        ylevels=ylevels,
+        fontsize=10,
+        counts=measure in CONDITIONAL,
+    )
+    ax.set_xlabel(factor_label(x))
+    ax.set_ylabel(factor_label(y))
+    where = _facet_title(list(chosen), tuple(chosen.values())) if chosen else ""
+    ax.set_title(title or f"{SHORT_MEASURES.get(measure, measure)}" + (f"\n{where}" if where else ""), fontsize=11)
+    fig.colorbar(image, ax=ax, label="probability (0-1)", shrink=0.9)
+    text = (
+        f"N = {_per_cell(cells['runs'].to_numpy())} simulated negotiations per cell. Printed: estimate [95 % interval"
+    )
+    text += ", Greenwood] and n = agreements." if measure in CONDITIONAL else ", Wilson]."
+    if marks is not None and marks["is_peak"].any():
+        p = marks[marks["is_peak"]].iloc[0]
+        text += (
+            f" Peak (black frame): {level_label(p[y]).replace(chr(10), ' ')}, {level_label(p[x])} troops: "
+            f"{p['value']:.2f} [{p['low']:.2f}, {p['high']:.2f}]."
+        )
+    if marks is not None and (marks["in_zone"] & ~marks["is_peak"]).any():
+        text += f" Dashed frames: the rest of the durable zone ({zone.attrs.get('rule', 'see text')})."
+    elif zone is not None and "rule" in zone.attrs:
+        text += f" No other cell is in the durable zone ({zone.attrs['rule']})."
+    _caption(fig, text + " Hatched: no agreement in any run.")
+    return fig
+
+
+def dilemma_panels(
+    grid: pd.DataFrame,
+    measures: Sequence[str] | None = None,
+    *,
+    zone: pd.DataFrame | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Small multiples: one map per measure (columns) and per facet of the grid's ``by`` factors (rows).
+
+    Values are printed in the cells (intervals are in the table and in :func:`dilemma_map`; for
+    P(holds | agreement), the number of agreements behind each value); the peak of each panel is framed
+    (not for P(holds | agreement), where it would rest on a handful of agreements), and the durable zone
+    (``zone``, for its measure) dashed.
+    """
+    x, y, facets = grid.attrs["x"], grid.attrs["y"], list(grid.attrs.get("by", []))
+    measures = list(measures or [m for m in MEASURES if m in set(grid["measure"].astype(str))])
+    keys: list[tuple] = [()]
+    if facets:
+        keys = list(grid[facets].drop_duplicates().itertuples(index=False, name=None))
+        keys.sort(key=lambda k: tuple(_levels(grid[f]).index(v) for f, v in zip(facets, k, strict=True)))
+    xlevels, ylevels = _levels(grid[x]), _levels(grid[y])
+    w, h = 0.78 * len(xlevels) + 0.5, 0.62 * len(ylevels) + 1.0
+    fig = _figure(w * len(measures) + 2.6, h * len(keys) + 1.2, caption_lines=2)
+    axes = np.atleast_2d(fig.subplots(len(keys), len(measures), sharex=True, sharey=True, squeeze=False))
+    image = None
+    for i, key in enumerate(keys):
+        for j, m in enumerate(measures):
+            ax = axes[i, j]
+            cells = _select(grid[grid["measure"] == m], facets, key)
+            marks = _marks(grid, zone, m)
+            if marks is not None:
+                marks = _select(marks, facets, key)
+            image = _draw_map(
+                ax,
+                cells,
+                x,
+                y,
+                intervals=False,
+                zone=marks,
+                xlevels=xlevels,
+                ylevels=ylevels,
+                fontsize=8,
+                counts=m in CONDITIONAL,
+            )
+            head = SHORT_MEASURES.get(m, m).replace(" = ", "\n= ")
+            ax.set_title(head + (f"\n{_facet_title(facets, key)}" if facets else ""), fontsize=9)
+            if i == len(keys) - 1:
+                ax.set_xlabel(factor_label(x), fontsize=8)
+                ax.tick_params(axis="x", labelsize=7, rotation=30)
+            if j == 0:
+                ax.set_ylabel(factor_label(y), fontsize=8)
+                ax.tick_params(axis="y", labelsize=7)
+    if image is not None:
+        fig.colorbar(image, ax=axes, label="probability (0-1)", shrink=0.8)
+    fig.suptitle(title or "The guarantee dilemma: signed, kept, or both?", fontsize=12)
+    rule = f" ({zone.attrs['rule']})" if zone is not None and "rule" in zone.attrs else ""
+    _caption(
+        fig,
+        f"N = {_per_cell(grid['runs'].to_numpy())} simulated negotiations per cell; darker = more likely; "
+        "n = agreements behind P(holds | agreement). Black frame: the panel's peak"
+        + (f"; dashed: the rest of the durable zone{rule}" if zone is not None else "")
+        + ". Hatched: no agreement in any run. 95 % intervals: see the table or the single map.",
+    )
+    return fig
+
+
+# ------------------------------------------------------------------------------------ hazard and survival
+
+
+def hazard_figure(
+    hazards: Mapping[str, pd.DataFrame],
+    *,
+    expiries: Mapping[str, float] | None = None,
+    title: str | None = None,
+) -> Figure:
+    """The hazard of breakdown after agreement, per scenario, as steps over years (or periods of years),
+    with 95 % bands and a vertical line where each guarantee expires.
+
+    Args:
+        hazards: Label → output of :func:`sim.analysis.tables.yearly_hazard` (any period ``width``).
+        expiries: Label → the guarantee's duration in years. A guarantee that outlasts the last year
+            shown gets no line; its legend entry says so.
+        title: Figure title.
+    """
+    fig = _figure(11.5, 5.8, caption_lines=2)
+    ax = fig.subplots()
+    top, end = 0.0, 0.0
+    for table in hazards.values():
+        end = max(end, float(table["last"].max() if "last" in table else table["year"].max()))
+    widths = set()
+    for k, (label, table) in enumerate(hazards.items()):
+        style, marker, colour = STYLES[k % len(STYLES)]
+        t = table[table["at_risk"] > 0]
+        if t.empty:
+            ax.plot([], [], ls=style, marker=marker, color=colour, label=f"{label}: no agreement")
+            continue
+        first = t["year"].to_numpy(dtype=float)
+        last = t["last"].to_numpy(dtype=float) if "last" in t else first
+        widths |= set((last - first + 1).astype(int).tolist())
+        edges = np.append(first - 0.5, last[-1] + 0.5)
+        values, low, high = (np.append(t[c].to_numpy(dtype=float), t[c].iloc[-1]) for c in ("hazard", "low", "high"))
+        ax.fill_between(edges, low, high, step="post", color=colour, alpha=0.14, lw=0)
+        expiry = None if not expiries else expiries.get(label)
+        note = ""
+        if expiry is not None and expiry >= end:
+            note = f" (in force through all {end:g} years shown)"
+        ax.step(edges, values, where="post", ls=style, color=colour, lw=2, label=f"{label}{note}")
+        mids = (first + last) / 2
+        every = max(1, len(mids) // 12)
+        ax.plot(mids[::every], t["hazard"].to_numpy()[::every], ls="none", marker=marker, color=colour, ms=6)
+        top = max(top, float(np.nanmax(t["high"])))
+        if expiry is not None and expiry < end:
+            ax.axvline(expiry + 0.5, ls=style, color=colour, lw=1.3)
+            ax.text(
+                expiry + 0.5,
+                0.97,
+                f" {label}: guarantee expires ",
+                transform=ax.get_xaxis_transform(),
+                rotation=90,
+                ha="right",
+                va="top",
+                fontsize=8,
+                color=colour,
+            )
+    ax.set_xlim(0.5, end + 0.5)
+    ax.set_ylim(0, max(0.05, top * 1.1))
+    ax.set_xlabel("years after the agreement")
+    ax.set_ylabel("hazard: P(Russia attacks in a year | peace so far)")
+    span = "year by year" if widths <= {1} else f"pooled over {'/'.join(str(w) for w in sorted(widths))}-year periods"
+    ax.set_title(title or f"Yearly hazard of a renewed offensive, {span} (life table)", fontsize=11)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, title="guarantee", title_fontsize=8)
+    _caption(
+        fig,
+        "Breakdowns per year at risk among the agreements still at peace; shaded: 95 % Wilson intervals. "
+        "Vertical lines: the guarantee expires at the end of that year (its troops leave, the guarantors' "
+        "credibility falls to a residual).",
+    )
+    return fig
+
+
+def _runs_frames(data_by_label: Mapping[str, RunsLike]) -> dict[str, pd.DataFrame]:
+    out = {}
+    for label, data in data_by_label.items():
+        if isinstance(data, pd.DataFrame):
+            out[label] = data
+        elif hasattr(data, "to_pandas"):
+            out[label] = data.to_pandas()  # type: ignore[union-attr]
+        else:
+            out[label] = outcomes_frame(list(data))  # type: ignore[arg-type]
+    return out
+
+
+def survival_overlay(data_by_label: Mapping[str, RunsLike], title: str = "") -> Figure:
+    """Kaplan-Meier survival of peace after agreement, one curve per label, expiries marked
+    (:func:`sim.figures.run.compare_survival_figure`)."""
+    from sim.figures.run import compare_survival_figure
+
+    return compare_survival_figure(_runs_frames(data_by_label), title)
+
+
+def survival_figure(outcomes: Sequence[RunOutcome] | pd.DataFrame, title: str = "") -> Figure:
+    """Survival of peace after agreement with its 95 % band and the expiry (:func:`sim.figures.run.survival_figure`)."""
+    from sim.figures.run import survival_figure as draw
+
+    runs = outcomes if isinstance(outcomes, pd.DataFrame) else outcomes_frame(list(outcomes))
+    return draw(runs, title)
+
+
+def terms_figure(outcomes: Sequence[RunOutcome] | pd.DataFrame, title: str = "") -> Figure:
+    """The distribution of agreed terms, one panel per issue (:func:`sim.figures.run.terms_figure`)."""
+    from sim.figures.run import terms_figure as draw
+
+    runs = outcomes if isinstance(outcomes, pd.DataFrame) else outcomes_frame(list(outcomes))
+    return draw(runs, title)
+
+
+def negotiation_figure(outcomes: RunOutcome | Sequence[RunOutcome], title: str = "") -> Figure:
+    """Talks round by round for traced runs: each party's utility of the offer against its aspiration and
+    reservation value (:func:`sim.figures.run.trajectory_figure`). One run shows that run's own lines."""
+    from sim.figures.run import trajectory_figure
+    from sim.outcomes import trajectories_table
+
+    runs = [outcomes] if isinstance(outcomes, RunOutcome) else list(outcomes)
+    if not any(o.rounds_trace for o in runs):
+        raise ValueError("no round trace: run with trace=True (and mode negotiate)")
+    return trajectory_figure(trajectories_table(runs), title)
+
+
+def incentive_figure(paths: Mapping[str, pd.DataFrame], title: str | None = None) -> Figure:
+    """Russia's incentive to wait for expiry, per guarantee duration (from :func:`sim.analysis.tables.incentive_path`).
+
+    Left: the net incentive to attack now (solid) and the discounted incentive of attacking just after
+    expiry (dashed, open markers); where the dashed line is above the solid one, waiting pays. Right: the
+    yearly hazard with the option of waiting (as in the model) against a myopic Russia that ignores it,
+    while the guarantee is in force (dotted; one line when the curves coincide to within 2 %, as they nearly
+    do for one deal).
+    """
+    fig = _figure(13, 5.4, caption_lines=2)
+    left, right = fig.subplots(1, 2)
+    myopic: dict[str, pd.Series] = {}
+    for k, (label, path) in enumerate(paths.items()):
+        _, marker, colour = STYLES[k % len(STYLES)]
+        yr = path["year"].to_numpy()
+        every = max(1, len(yr) // 10)
+        left.plot(
+            yr,
+            path["incentive_now"],
+            "-",
+            marker=marker,
+            markevery=every,
+            color=colour,
+            lw=1.8,
+            label=f"{label}: attack now",
+        )
+        if path["incentive_wait"].notna().any():
+            left.plot(
+                yr,
+                path["incentive_wait"],
+                "--",
+                marker=marker,
+                markevery=every,
+                mfc="white",
+                color=colour,
+                lw=1.4,
+                label=f"{label}: wait for expiry (discounted)",
+            )
+        right.plot(yr, path["hazard"], "-", marker=marker, markevery=every, color=colour, lw=1.8, label=label)
+        active = path[path["active"].astype(bool)]
+        myopic[label] = pd.Series(active["hazard_myopic"].to_numpy(dtype=float), index=active["year"].to_numpy())
+        length = path.attrs.get("duration")
+        if length is not None and length < yr.max():
+            for ax in (left, right):
+                ax.axvline(length + 0.5, color=colour, lw=0.9, ls="-.", alpha=0.8)
+    merged = pd.concat(list(myopic.values()), axis=1) if myopic else pd.DataFrame()
+    shared = merged.empty or all(
+        np.allclose(row.dropna(), row.dropna().iloc[0], rtol=0.02, atol=5e-4) for _, row in merged.iterrows()
+    )
+    if shared and not merged.empty:
+        curve = merged.bfill(axis=1).iloc[:, 0]
+        right.plot(curve.index, curve.to_numpy(), ":", color="0.5", lw=2.4, label="myopic Russia, guarantee in force")
+    else:
+        for k, (label, curve) in enumerate(myopic.items()):
+            right.plot(
+                curve.index,
+                curve.to_numpy(),
+                ":",
+                color=STYLES[k % len(STYLES)][2],
+                lw=2.0,
+                label=f"{label}: myopic Russia",
+            )
+    left.axhline(0, color="black", lw=0.6)
+    left.set_xlabel("years after the agreement")
+    left.set_ylabel("net incentive (motive - deterrence), model units")
+    left.set_title("Russia's incentive: attack now, or wait for expiry?", fontsize=10)
+    left.legend(fontsize=7, loc="center right")
+    left.grid(alpha=0.3)
+    right.set_xlabel("years after the agreement")
+    right.set_ylabel("yearly hazard of a renewed offensive")
+    right.set_title("Yearly hazard, with the option of waiting and without (myopic)", fontsize=10)
+    right.set_ylim(bottom=0)
+    right.legend(fontsize=7, loc="center right", title="guarantee", title_fontsize=7)
+    right.grid(alpha=0.3)
+    fig.suptitle(
+        title or "What a guarantee's expiry does to Russia's calculus (one deal, guarantors' state held fixed)",
+        fontsize=11,
+    )
+    _caption(
+        fig,
+        "Deterministic: the model's motive, deterrence and hazard equations (docs/MODEL.md 7.8) for a fixed deal, "
+        "with US engagement and coalition cohesion held at their starting values, no random draws. "
+        "Dash-dotted verticals: expiry.",
+    )
+    return fig
+
+
+# ------------------------------------------------------------------------------------ sensitivity
+
+
+def sobol_figure(indices: pd.DataFrame, outcomes: Sequence[str] | None = None, title: str | None = None) -> Figure:
+    """Sobol indices per uncertain assumption: total (dark bars) and first-order (hatched), with 95 %
+    confidence intervals, one panel per outcome, factors in the order of the first panel's total index.
+
+    Args:
+        indices: Output of :func:`sim.analysis.tables.sensitivity_indices`.
+        outcomes: Which outcomes (default: all, P(durable) first if present).
+        title: Figure title.
+    """
+    present = list(dict.fromkeys(indices["outcome"]))
+    if outcomes is None:
+        outcomes = sorted(present, key=lambda o: (o != "p_durable_15", present.index(o)))
+    first = indices[indices["outcome"] == outcomes[0]].sort_values("ST", ascending=True)
+    order = list(first["factor"])
+    n = len(order)
+    fig = _figure(4.6 * len(outcomes) + 2.4, 0.42 * n + 2.4, caption_lines=2)
+    axes = np.atleast_1d(fig.subplots(1, len(outcomes), sharey=True, squeeze=False))[0]
+    pos = np.arange(n)
+    for ax, outcome in zip(axes, outcomes, strict=True):
+        sub = indices[indices["outcome"] == outcome].set_index("factor").reindex(order)
+        sobol_bars(ax, sub, pos)
+        ax.set_title(
+            SHORT_MEASURES.get(outcome, outcome).replace(" = P(agreement) × P(holds 15 y | agreement)", ""), fontsize=10
+        )
+        ax.set_xlabel("share of the outcome's variance")
+        ax.grid(axis="x", alpha=0.3)
+    axes[0].set_yticks(pos, [PARAMETER_LABELS.get(f, f) for f in order], fontsize=8)
+    axes[0].set_ylabel("uncertain assumption (range: the sweep file)")
+    axes[-1].legend(loc="lower right", fontsize=8)
+    fig.suptitle(title or "What drives the results? Sobol sensitivity to the uncertain assumptions", fontsize=11)
+    _caption(
+        fig,
+        "ST: the share of the outcome's variance that involves the assumption (alone or with others); "
+        "S1: its share alone. Whiskers: 95 % bootstrap confidence intervals; negative estimates are noise around zero.",
+    )
+    return fig
