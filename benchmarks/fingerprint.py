@@ -68,15 +68,46 @@ def write(path: Path, runs: int, traced: int) -> None:
     with path.open("w", encoding="utf-8") as fh:
         for name in SCENARIOS:
             scenario = load_scenario(ROOT / "scenarios" / f"{name}.yaml")
+            try:
+                from sim.model.compiled import compile_scenario
+
+                scenario = compile_scenario(scenario)
+            except ImportError:  # before scenarios were compiled once
+                pass
             for j in range(runs):
                 o = run_once(scenario, run_seed(1, j), trace=j < traced)
                 fh.write(json.dumps({"scenario": name, "run": j, **record(o)}, sort_keys=True) + "\n")
     print(f"wrote {len(SCENARIOS) * runs} runs of {len(SCENARIOS)} scenarios to {path}")
 
 
+_V1_YEAR = {  # model v1's year-trace keys -> the keys once guarantors became data
+    "us_engaged": "guarantors.united_states.engaged",
+    "cohesion": "guarantors.coalition.cohesion",
+    "credibility_us": "guarantors.united_states.credibility",
+    "credibility_coalition": "guarantors.coalition.credibility",
+}
+
+
+def _canonical(line: str) -> str:
+    """A fingerprint line with model v1's year-trace keys renamed to today's (other lines unchanged)."""
+    row = json.loads(line)
+    out = {}
+    for key, value in row.items():
+        head, _, tail = key.partition(".")
+        if head == "years_trace":
+            k, _, field = tail.partition(".")
+            field = _V1_YEAR.get(field, field)
+            key = f"years_trace.{k}.{field}"
+        out[key] = value
+    # Only the coalition has a cohesion and only elections carry an engagement flag.
+    for key in [k for k in out if k.endswith((".guarantors.coalition.engaged", ".guarantors.united_states.cohesion"))]:
+        del out[key]
+    return json.dumps(out, sort_keys=True)
+
+
 def compare(a: Path, b: Path) -> int:
-    left = a.read_text(encoding="utf-8").splitlines()
-    right = b.read_text(encoding="utf-8").splitlines()
+    left = [_canonical(x) for x in a.read_text(encoding="utf-8").splitlines()]
+    right = [_canonical(x) for x in b.read_text(encoding="utf-8").splitlines()]
     differ = 0
     shown = 0
     for la, lb in zip(left, right, strict=False):

@@ -460,9 +460,9 @@ SENSITIVITY_PARAMS: list[str] = [
     "deterrence.hazard_max",
     "deterrence.hazard_steepness",
     "deterrence.hazard_threshold",
-    "deterrence.force_weight",
-    "deterrence.credibility.article5_like",
-    "deterrence.expiry_residual",
+    "actors.coalition.guarantor.force.weight",
+    "actors.coalition.guarantor.credibility.article5_like",
+    "actors.coalition.guarantor.expiry_residual",
     "deterrence.wait_weight",
 ]
 

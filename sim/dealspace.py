@@ -197,15 +197,62 @@ def normalise_matrix(numbers: np.ndarray) -> np.ndarray:
     return out
 
 
-def compatible(numbers: np.ndarray) -> np.ndarray:
-    """Mask of packages whose terms are mutually consistent.
+@dataclass(frozen=True)
+class Conflict:
+    """Terms that contradict each other: ``issue`` at ``level`` allows ``other`` only at the ``allowed`` levels.
 
-    NATO membership as the guarantee contradicts renouncing NATO or neutrality.
+    Attributes:
+        issue: The issue whose level triggers the rule.
+        level: The level of ``issue`` that constrains ``other``.
+        other: The constrained issue.
+        allowed: The levels of ``other`` compatible with ``issue`` at ``level``.
+        reason: One line for error messages.
     """
-    strength = numbers[..., ISSUE_INDEX["guarantee_strength"]]
-    neutrality = numbers[..., ISSUE_INDEX["neutrality"]]
-    nato = strength == GUARANTEE_LEVELS.index("nato_membership")
-    return ~(nato & (neutrality != NEUTRALITY_LEVELS.index("nato_open")))
+
+    issue: str
+    level: str
+    other: str
+    allowed: tuple[str, ...]
+    reason: str
+
+
+CONFLICTS: tuple[Conflict, ...] = (
+    Conflict(
+        "guarantee_strength",
+        "nato_membership",
+        "neutrality",
+        ("nato_open",),
+        "NATO membership as the guarantee contradicts renouncing NATO or neutrality",
+    ),
+)
+"""The only home of the rules on mutually inconsistent terms: the schema (fixed terms of a scenario) and the
+talks (every candidate package) both apply these."""
+
+
+def conflicts(terms: Mapping[str, str | float]) -> list[str]:
+    """The contradictions among fixed terms given as ``{issue: natural value}`` (issues left out are open)."""
+    out = []
+    for c in CONFLICTS:
+        other = terms.get(c.other)
+        if terms.get(c.issue) == c.level and isinstance(other, str) and other not in c.allowed:
+            out.append(
+                f"{c.issue} {c.level} contradicts {c.other} {other!r} ({c.reason}); "
+                f"use {c.other}: {' or '.join(c.allowed)}, or another {c.issue}"
+            )
+    return out
+
+
+def compatible(numbers: np.ndarray) -> np.ndarray:
+    """Mask of packages (rows of numeric natural values) whose terms are mutually consistent (:data:`CONFLICTS`)."""
+    ok = np.ones(np.shape(numbers)[:-1], dtype=bool)
+    for c in CONFLICTS:
+        trigger = numbers[..., ISSUE_INDEX[c.issue]] == BY_NAME[c.issue].level_index(c.level)
+        other = numbers[..., ISSUE_INDEX[c.other]]
+        allowed = np.zeros(other.shape, dtype=bool)
+        for level in c.allowed:
+            allowed |= other == BY_NAME[c.other].level_index(level)
+        ok &= ~(trigger & ~allowed)
+    return ok
 
 
 @dataclass(frozen=True)

@@ -111,7 +111,8 @@ def outcome_of(model: GuaranteeModel) -> RunOutcome:
         numbers = np.asarray(deal.values)[None, :]
         normalised = normalise_matrix(numbers)
         utilities = {p.key: float(p.preferences.utility(numbers, normalised)[0]) for p in model.parties}
-        offered = float(model.coalition.troops_offered(numbers)[0])
+        if model.coalition is not None:
+            offered = float(model.coalition.troops_offered(numbers)[0])
     peace = model.breakdown
     year = peace.get("breakdown_year")
     return RunOutcome(
@@ -127,7 +128,7 @@ def outcome_of(model: GuaranteeModel) -> RunOutcome:
         breakdown=year is not None,
         breakdown_year=year,
         cause=peace.get("cause"),
-        honoured=peace.get("honoured", {"united_states": None, "coalition": None}),
+        honoured=peace.get("honoured", {g.key: None for g in model.guarantors}),
         horizon=horizon,
         duration=None if deal is None else deal.number("duration_years"),
         rounds_trace=tuple(model.rounds_trace),
@@ -154,7 +155,53 @@ def _issue_type(issue_index: int) -> ColumnType:
     return _category(issue.levels, ordered=True) if issue.is_ordinal else "float64"
 
 
-def _runs_schema() -> dict[str, ColumnType]:
+DEFAULT_CAUSES: tuple[str, ...] = ("expired", "us_disengaged", "coalition_split", "no_enforcement", "deterrence_gap")
+"""The breakdown causes of the default scenario's guarantors (a scenario's own: :func:`actor_columns`)."""
+
+
+@dataclass(frozen=True)
+class ActorColumns:
+    """What a scenario's actors put into the column names and categories of its tables.
+
+    Attributes:
+        parties: The parties' keys (``utility.<party>``), in the scenario's order.
+        guarantors: The guarantors' keys (``honoured.<guarantor>``).
+        causes: The breakdown causes (the ``cause`` categories).
+        challenger: The challenger's key (its rows in the trajectories' peace phase).
+    """
+
+    parties: tuple[str, ...] = PARTY_KEYS
+    guarantors: tuple[str, ...] = GUARANTORS
+    causes: tuple[str, ...] = DEFAULT_CAUSES
+    challenger: str = "russia"
+
+    @property
+    def actors(self) -> tuple[str, ...]:
+        """Every actor key that has rows in the trajectories table, parties first."""
+        return tuple(dict.fromkeys((*self.parties, *self.guarantors)))
+
+
+def actor_columns(scenario: Scenario | None) -> ActorColumns:
+    """The :class:`ActorColumns` of a scenario (the default scenario's when None)."""
+    if scenario is None:
+        return ActorColumns()
+    from sim.model.compiled import compile_scenario
+
+    c = compile_scenario(scenario)
+    return ActorColumns(c.parties, c.guarantor_keys, c.causes, c.parties[c.challenger])
+
+
+def runs_schema(columns: ActorColumns | None = None) -> dict[str, ColumnType]:
+    """Column types of the outcome part of the runs table for a scenario's actors (default: the defaults')."""
+    return _runs_schema(columns or ActorColumns())
+
+
+def trajectories_schema(columns: ActorColumns | None = None) -> dict[str, ColumnType]:
+    """Column types of the trajectories table for a scenario's actors (default: the defaults')."""
+    return _trajectories_schema(columns or ActorColumns())
+
+
+def _runs_schema(columns: ActorColumns) -> dict[str, ColumnType]:
     schema: dict[str, ColumnType] = {
         "run": "int64",
         "seed": "int64",
@@ -165,26 +212,26 @@ def _runs_schema() -> dict[str, ColumnType]:
         "russia_accepted": "bool",
     }
     schema |= {f"deal.{issue.name}": _issue_type(k) for k, issue in enumerate(ISSUES)}
-    schema |= {f"utility.{p}": "float64" for p in PARTY_KEYS}
+    schema |= {f"utility.{p}": "float64" for p in columns.parties}
     schema |= {
         "coalition_troops_offered": "float64",
         "peace_years": "float64",
         "breakdown": "bool",
         "breakdown_year": "Int64",
-        "cause": _category(typing.get_args(Cause)),
+        "cause": _category(columns.causes),
     }
-    schema |= {f"honoured.{g}": "boolean" for g in GUARANTORS}
+    schema |= {f"honoured.{g}": "boolean" for g in columns.guarantors}
     schema |= {"horizon": "int64", "duration": "float64"}
     return schema
 
 
-def _trajectories_schema() -> dict[str, ColumnType]:
+def _trajectories_schema(columns: ActorColumns) -> dict[str, ColumnType]:
     schema: dict[str, ColumnType] = {
         "run": "int64",
         "seed": "int64",
         "phase": _category(PHASES),
         "step": "int64",
-        "actor": _category(ACTORS),
+        "actor": _category(columns.actors),
         "utility": "float64",
         "aspiration": "float64",
         "reservation": "float64",
@@ -207,9 +254,9 @@ def _trajectories_schema() -> dict[str, ColumnType]:
     return schema
 
 
-RUNS_SCHEMA: dict[str, ColumnType] = _runs_schema()
+RUNS_SCHEMA: dict[str, ColumnType] = runs_schema()
 """Column types of the outcome part of the runs table (the ``input.*`` columns follow)."""
-TRAJECTORIES_SCHEMA: dict[str, ColumnType] = _trajectories_schema()
+TRAJECTORIES_SCHEMA: dict[str, ColumnType] = trajectories_schema()
 """Column types of the trajectories table."""
 
 
@@ -263,7 +310,7 @@ def runs_table(
         raise ValueError(f"{len(ids)} run ids for {len(outs)} outcomes")
     name = scenario.name if scenario is not None else ""
     rows = [{"run": j, "scenario": name, **o.flat()} for j, o in zip(ids, outs, strict=True)]
-    frame = typed_frame(rows, RUNS_SCHEMA)
+    frame = typed_frame(rows, runs_schema(actor_columns(scenario)))
     if scenario is not None:
         inputs = input_values(scenario)
         extra = {f"input.{k}": pd.Series([v] * len(frame), dtype=_input_dtype(v)) for k, v in inputs.items()}
@@ -298,7 +345,12 @@ def input_values(scenario: Scenario) -> dict[str, bool | int | float | str]:
     return out
 
 
-def trajectories_table(outcomes: Iterable[RunOutcome], run_ids: Iterable[int] | None = None) -> pd.DataFrame:
+def trajectories_table(
+    outcomes: Iterable[RunOutcome],
+    run_ids: Iterable[int] | None = None,
+    *,
+    scenario: Scenario | None = None,
+) -> pd.DataFrame:
     """The traces of traced runs, long format: one row per run, phase, step and actor.
 
     Talks (``phase == "talks"``, ``step`` = round, one row per negotiating party): the party's
@@ -306,9 +358,9 @@ def trajectories_table(outcomes: Iterable[RunOutcome], run_ids: Iterable[int] | 
     ``accepted``, the offer's terms ``offer.<issue>``, the battlefield ``balance`` and Western
     ``support``; Russia's row adds ``russia_belief`` (its belief that it is winning).
 
-    Peace (``phase == "peace"``, ``step`` = year after the deal): for ``united_states`` and
-    ``coalition`` their ``credibility`` (probability of honouring) and whether the guarantee is
-    ``active``; the US adds ``engaged``, the coalition its ``cohesion``; ``russia`` has the
+    Peace (``phase == "peace"``, ``step`` = year after the deal): for each guarantor its
+    ``credibility`` (probability of honouring) and whether the guarantee is ``active``, a guarantor with
+    elections adds ``engaged``, a composite one its ``cohesion``; the challenger (``russia``) has the
     ``deterrence`` it faces, its ``motive``, the yearly ``hazard`` of a renewed offensive and whether
     it ``attacked``.
 
@@ -317,7 +369,9 @@ def trajectories_table(outcomes: Iterable[RunOutcome], run_ids: Iterable[int] | 
     Args:
         outcomes: The run outcomes.
         run_ids: Replicate indices of the outcomes (default 0, 1, 2, ...).
+        scenario: The scenario the runs come from (its actors name the rows; default: the defaults').
     """
+    columns = actor_columns(scenario)
     outs = list(outcomes)
     ids = list(range(len(outs))) if run_ids is None else list(run_ids)
     rows: list[dict[str, Any]] = []
@@ -325,7 +379,7 @@ def trajectories_table(outcomes: Iterable[RunOutcome], run_ids: Iterable[int] | 
         base = {"run": j, "seed": o.seed}
         for r in o.rounds_trace:
             offer = {f"offer.{k}": v for k, v in (r.offer or {}).items()}
-            for p in PARTY_KEYS:
+            for p in r.utility:
                 row = {
                     **base,
                     "phase": "talks",
@@ -339,7 +393,7 @@ def trajectories_table(outcomes: Iterable[RunOutcome], run_ids: Iterable[int] | 
                     "balance": r.balance,
                     "support": r.support,
                 }
-                if p == "russia":
+                if p == columns.challenger:
                     row["russia_belief"] = r.russia_belief
                 rows.append(row)
         for y in o.years_trace:
@@ -347,32 +401,22 @@ def trajectories_table(outcomes: Iterable[RunOutcome], run_ids: Iterable[int] | 
             rows.append(
                 {
                     **step,
-                    "actor": "russia",
+                    "actor": columns.challenger,
                     "deterrence": y.deterrence,
                     "motive": y.motive,
                     "hazard": y.hazard,
                     "attacked": y.attacked,
                 }
             )
-            rows.append(
-                {
-                    **step,
-                    "actor": "united_states",
-                    "credibility": y.credibility_us,
-                    "engaged": y.us_engaged,
-                    "active": y.active,
-                }
-            )
-            rows.append(
-                {
-                    **step,
-                    "actor": "coalition",
-                    "credibility": y.credibility_coalition,
-                    "cohesion": y.cohesion,
-                    "active": y.active,
-                }
-            )
-    return typed_frame(rows, TRAJECTORIES_SCHEMA)
+            for key, g in y.guarantors.items():
+                row = {**step, "actor": key, "credibility": g.credibility}
+                if g.cohesion is None:
+                    row["engaged"] = g.engaged
+                else:
+                    row["cohesion"] = g.cohesion
+                row["active"] = y.active
+                rows.append(row)
+    return typed_frame(rows, trajectories_schema(columns))
 
 
 def column_types(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:

@@ -179,7 +179,7 @@ def test_project_root_holds_the_scenarios():
 def test_with_overrides_changes_one_value_and_validates():
     base = load_scenario(BASE)
     changed = A.with_overrides(base, {"package.foreign_troops": 5000, "actors.russia.red_lines.0.penalty": 0.1})
-    assert changed.package.foreign_troops == 5000 and changed.actors.russia.red_lines[0].penalty == 0.1
+    assert changed.package.foreign_troops == 5000 and changed.actors["russia"].red_lines[0].penalty == 0.1
     assert base.package.foreign_troops != 5000  # the original is untouched
     assert changed == load_scenario(
         BASE, overrides={"package.foreign_troops": 5000, "actors.russia.red_lines.0.penalty": 0.1}
@@ -247,8 +247,8 @@ def test_incentive_path_is_the_hazard_of_a_run_whose_guarantors_never_change():
     fixed = {
         "mode": "evaluate",
         **{f"package.{k}": v for k, v in WORKED_DEAL.items()},
-        "deterrence.cohesion_volatility": 0.0,
-        "deterrence.us_disengage_probability": 0.0,
+        "actors.coalition.guarantor.engagement.volatility": 0.0,
+        "actors.united_states.guarantor.engagement.disengage_probability": 0.0,
     }
     scenario = A.with_overrides(load_scenario(BASE), fixed)
     path = A.incentive_path(scenario)
@@ -434,9 +434,9 @@ def sobol_store(tmp_path_factory):
 def test_sensitivity_indices_and_the_doubt_ranking(sobol_store):
     indices = A.sensitivity_indices(sobol_store)
     assert set(indices["outcome"]) == {"p_agreement", "p_russia_accepts", "p_durable_15"}
-    assert len(indices) == 3 * 8
+    assert len(indices) == 3 * 9  # three outcomes, nine factors
     ranking = A.doubt_ranking(indices, "p_agreement")
-    assert ranking["rank"].tolist() == list(range(1, 9))
+    assert ranking["rank"].tolist() == list(range(1, 10))
     st = ranking["ST"].dropna().tolist()
     assert st == sorted(st, reverse=True)
     assert set(ranking["provenance"]) <= {"assumption", "cited", "both"}

@@ -10,13 +10,15 @@ from hypothesis import strategies as st
 from sim.config.scenario import defaults, scenario_from_mapping
 from sim.dealspace import ISSUES, Deal, normalise_matrix
 from sim.execution.runs import run_once, run_seed
-from sim.model.deterrence import GuarantorState, coalition_credibility, deterrence, us_credibility
+from sim.model.compiled import compile_scenario
+from sim.model.deterrence import GuarantorState, credibilities, deterrence
 from sim.model.simulation import GuaranteeModel
 from sim.outcomes import outcome_of
 from tests.helpers import FIXED_PACKAGE
 
 BASE = scenario_from_mapping({})
 DETERRENCE = BASE.deterrence
+RULES = compile_scenario(BASE).guarantors  # (united_states, coalition)
 PARTIES = ("ukraine", "russia", "united_states")
 
 
@@ -56,32 +58,43 @@ def test_utilities_are_bounded_between_zero_and_one(rows):
         assert np.all(u >= 0.0) and np.all(u <= 1.0)
 
 
-states = st.builds(GuarantorState, active=st.booleans(), us_engaged=st.booleans(), cohesion=st.floats(0.0, 1.0))
+years = st.tuples(
+    st.booleans(),  # the guarantee in force
+    st.builds(lambda engaged: GuarantorState(engaged, 1.0), st.booleans()),  # the United States
+    st.builds(lambda c: GuarantorState(True, c), st.floats(0.0, 1.0)),  # the coalition
+).map(lambda t: (t[0], (t[1], t[2])))
 
 
 @settings(max_examples=300, deadline=None)
 @given(
-    state=states,
+    year=years,
     strength=st.integers(0, 4),
     role=st.integers(0, 4),
     troops=st.tuples(st.floats(0, 300_000), st.floats(0, 300_000)).map(sorted),
 )
-def test_more_troops_never_lower_credibility_or_deterrence(state, strength, role, troops):
+def test_more_troops_never_lower_credibility_or_deterrence(year, strength, role, troops):
+    active, states = year
     fewer, more = (Deal.from_mapping({**FIXED_PACKAGE, "foreign_troops": t}) for t in troops)
     fewer = Deal(tuple(strength if i == 0 else role if i == 3 else v for i, v in enumerate(fewer.values)))
     more = Deal(tuple(strength if i == 0 else role if i == 3 else v for i, v in enumerate(more.values)))
-    assert coalition_credibility(more, state, DETERRENCE) >= coalition_credibility(fewer, state, DETERRENCE)
-    assert us_credibility(more, state, DETERRENCE) == us_credibility(fewer, state, DETERRENCE)
-    assert deterrence(more, state, DETERRENCE) >= deterrence(fewer, state, DETERRENCE) - 1e-12
+    us_more, coalition_more = credibilities(more, active, states, RULES)
+    us_fewer, coalition_fewer = credibilities(fewer, active, states, RULES)
+    assert coalition_more >= coalition_fewer
+    assert us_more == us_fewer
+    assert (
+        deterrence(more, active, states, RULES, DETERRENCE)
+        >= deterrence(fewer, active, states, RULES, DETERRENCE) - 1e-12
+    )
 
 
 @settings(max_examples=200, deadline=None)
-@given(state=states, strength=st.integers(0, 4), troops=st.floats(0, 300_000))
-def test_credibilities_are_probabilities(state, strength, troops):
+@given(year=years, strength=st.integers(0, 4), troops=st.floats(0, 300_000))
+def test_credibilities_are_probabilities(year, strength, troops):
+    active, states = year
     deal = Deal.from_mapping(
         {**FIXED_PACKAGE, "foreign_troops": troops, "guarantee_strength": ISSUES[0].levels[strength]}
     )
-    for kappa in (coalition_credibility(deal, state, DETERRENCE), us_credibility(deal, state, DETERRENCE)):
+    for kappa in credibilities(deal, active, states, RULES):
         assert 0.0 <= kappa <= 1.0
 
 

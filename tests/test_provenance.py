@@ -71,7 +71,7 @@ def test_the_parameter_table_gives_every_parameter_a_source_or_an_assumption(
     assert all(r["source"] or r["assumption"] for r in rows)
     assert "(unresolved)" not in " ".join(r["source"] for r in rows)
     by_path = {r["path"]: r for r in rows}
-    assert by_path["actors.coalition.members"]["value"] == defaults()["actors"]["coalition"]["members"]
+    assert by_path["actors.coalition.members.count"]["value"] == defaults()["actors"]["coalition"]["members"]["count"]
 
 
 # --- what the check reports --------------------------------------------------------------------

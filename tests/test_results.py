@@ -81,7 +81,7 @@ def test_runs_table_ends_with_the_resolved_inputs(scenario, outcomes):
     assert table["input.deterrence.horizon_years"].dtype == "int64"
     assert all(json.loads(v) == list(BY_NAME["territory"].levels) for v in table["input.package.territory.options"])
     red_lines = json.loads(table["input.actors.ukraine.red_lines"].iloc[0])
-    assert red_lines[0]["issue"] == scenario.actors.ukraine.red_lines[0].issue
+    assert red_lines[0]["issue"] == scenario.actors["ukraine"].red_lines[0].issue
     first_input = next(i for i, c in enumerate(table.columns) if c.startswith("input."))
     assert all(c.startswith("input.") for c in table.columns[first_input:])
 
@@ -110,10 +110,10 @@ def test_trajectories_are_long_per_round_and_year_and_actor(outcomes):
     assert row["offer.territory"] == r.offer["territory"] and row["russia_belief"] == r.russia_belief
     y = o.years_trace[0]
     year = peace[(peace["run"] == j) & (peace["step"] == y.year)].set_index("actor")
-    assert year.loc["coalition", "credibility"] == y.credibility_coalition
-    assert year.loc["united_states", "credibility"] == y.credibility_us
+    assert year.loc["coalition", "credibility"] == y.guarantors["coalition"].credibility
+    assert year.loc["united_states", "credibility"] == y.guarantors["united_states"].credibility
     assert year.loc["russia", "hazard"] == y.hazard and year.loc["russia", "motive"] == y.motive
-    assert year.loc["coalition", "cohesion"] == y.cohesion
+    assert year.loc["coalition", "cohesion"] == y.guarantors["coalition"].cohesion
     assert table["accepted"].dtype == "boolean" and table["step"].dtype == "int64"
 
 

@@ -480,15 +480,16 @@ def incentive_path(
         scenario: Supplies the parameters, Russia's preferences and the fixed terms of the package.
         deal: Terms that complete or replace the scenario's fixed terms (every issue must end up fixed).
         years: Years to evaluate (default: the scenario's horizon).
-        cohesion: Coalition cohesion held fixed (default: its long-run mean).
-        us_engaged: Whether the US administration stands by the commitment throughout.
+        cohesion: Cohesion of every composite guarantor (the coalition), held fixed (default: its long-run mean).
+        us_engaged: Whether every guarantor with elections (the United States) stands by its commitment
+            throughout.
 
     Raises:
         ValueError: If some issue is left open (a negotiated range or options and no value in ``deal``).
     """
     from sim.dealspace import normalise_matrix
-    from sim.model.actors import preferences_from_spec
-    from sim.model.deterrence import GuarantorState, deterrence, hazard, motive
+    from sim.model.compiled import compile_scenario
+    from sim.model.deterrence import GuarantorState, hazard, yearly_choice
 
     terms = {**_fixed_terms(scenario), **(deal or {})}
     open_issues = [n for n in ISSUE_NAMES if n not in terms]
@@ -496,24 +497,29 @@ def incentive_path(
         raise ValueError(f"the deal leaves issues open: {', '.join(open_issues)}; give them in deal=")
     d = Deal.from_mapping(terms)
     p = scenario.deterrence
+    compiled = compile_scenario(scenario)
     numbers = np.asarray(d.values, dtype=float)[None, :]
-    u_ru = float(preferences_from_spec(scenario.actors.russia).utility(numbers, normalise_matrix(numbers))[0])
+    u_ru = float(compiled.preferences[compiled.challenger].utility(numbers, normalise_matrix(numbers))[0])
     length = d.number("duration_years")
     horizon = p.horizon_years if years is None else years
-    c = p.cohesion_mean if cohesion is None else cohesion
+    states = tuple(
+        GuarantorState(
+            engaged=us_engaged,
+            cohesion=r.initial_state().cohesion if cohesion is None or r.engagement.kind != "cohesion" else cohesion,
+        )
+        for r in compiled.guarantors
+    )
     rows = []
     for y in range(1, horizon + 1):
-        active = y <= length
-        state = GuarantorState(active=active, us_engaged=us_engaged, cohesion=c)
-        m = motive(y, u_ru, p)
-        deter = deterrence(d, state, p)
-        v_now = m - deter
-        v_wait = None
-        if active and length < p.horizon_years:
-            expiry = int(length) + 1
-            after = GuarantorState(active=False, us_engaged=us_engaged, cohesion=c)
-            v_wait = p.wait_discount ** (expiry - y) * (motive(expiry, u_ru, p) - deterrence(d, after, p))
-        h = hazard(v_now, v_wait, p)
+        calc = yearly_choice(d, y, states, compiled.guarantors, p, u_ru)
+        active, m, deter, v_now, v_wait = (
+            calc.active,
+            calc.motive,
+            calc.deterrence,
+            calc.incentive_now,
+            calc.incentive_wait,
+        )
+        h = calc.hazard
         myopic = hazard(v_now, None, p)
         gain = max(0.0, v_wait - v_now) if v_wait is not None else 0.0
         rows.append(

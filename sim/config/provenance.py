@@ -27,6 +27,9 @@ from sim.config.yamlio import load_yaml_text
 RUN_SETTINGS: frozenset[str] = frozenset({"name", "description", "sources", "mode", "runs", "seed"})
 """Top-level keys of a scenario that are run settings, not model parameters: they need no provenance."""
 
+NAMES: frozenset[str] = frozenset({"label", "lapse_cause"})
+"""Keys (at any depth) that name something for tables and figures, not model parameters: they need no provenance."""
+
 _FIELDS = frozenset({"cite", "assumption", "note"})
 
 
@@ -113,7 +116,7 @@ def _leaves(data: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
         yield prefix, data
         return
     for key, value in items:
-        if not prefix and key in RUN_SETTINGS:
+        if (not prefix and key in RUN_SETTINGS) or key in NAMES:
             continue
         yield from _leaves(value, f"{prefix}.{key}" if prefix else str(key))
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -24,12 +24,13 @@ from pydantic import (
     Field,
     Tag,
     ValidationInfo,
+    create_model,
     field_validator,
     model_validator,
 )
 
 from sim.config.yamlio import Origin, Resolved, deep_merge, load_yaml_text, resolve, validate
-from sim.dealspace import BY_NAME, ISSUE_NAMES, ISSUES
+from sim.dealspace import BY_NAME, ISSUE_NAMES, ISSUES, Issue, conflicts
 
 
 class Strict(BaseModel):
@@ -81,25 +82,12 @@ Term = Annotated[
 ]
 
 
-class Package(Strict):
-    """What is on the table: per issue, a fixed value (a package) or what may be negotiated."""
+class _PackageTerms(Strict):
+    """What is on the table: per issue, a fixed value (a package) or what may be negotiated.
 
-    guarantee_strength: Term
-    """Level: none, assurances, bilateral_aid, article5_like or nato_membership; or {options: [...]}."""
-    foreign_troops: Term
-    """Foreign troops stationed in Ukraine (count), or {min, max}, or {options: [...]}."""
-    duration_years: Term
-    """Years the guarantee lasts, or {min, max}, or {options: [...]}."""
-    us_role: Term
-    """Level: none, intel_logistics, monitoring_lead, air_support or ground_troops; or {options: [...]}."""
-    ukraine_army: Term
-    """Ukraine's peacetime army (count), or {min, max}, or {options: [...]}."""
-    territory: Term
-    """Level: donetsk_withdrawal, dmz or freeze; or {options: [...]}."""
-    neutrality: Term
-    """Level: nato_open, nato_renounced or neutral; or {options: [...]}."""
-    sanctions_relief: Term
-    """Share of sanctions lifted, 0-1, or {min, max}, or {options: [...]}."""
+    The fields, one per issue of the deal space (:data:`sim.dealspace.ISSUES`), are made by
+    :func:`_issue_fields`: adding an issue to the deal space adds it here.
+    """
 
     @field_validator("*")
     @classmethod
@@ -108,21 +96,38 @@ class Package(Strict):
         return term
 
     @model_validator(mode="after")
-    def _terms_consistent(self) -> Package:
-        if (
-            self.guarantee_strength == "nato_membership"
-            and isinstance(self.neutrality, str)
-            and self.neutrality != "nato_open"
-        ):
-            raise ValueError(
-                f"guarantee_strength nato_membership contradicts neutrality {self.neutrality!r}; "
-                "use neutrality: nato_open, or a weaker guarantee"
-            )
+    def _terms_consistent(self) -> _PackageTerms:
+        fixed = {n: t for n in ISSUE_NAMES if not isinstance(t := getattr(self, n), Range | Options)}
+        problems = conflicts(fixed)
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     def is_fixed(self) -> bool:
         """Whether every issue is fixed (a single package, nothing to negotiate)."""
         return all(not isinstance(getattr(self, n), Range | Options) for n in ISSUE_NAMES)
+
+
+def _term_doc(issue: Issue) -> str:
+    if issue.is_ordinal:
+        return f"{issue.doc} A level: {', '.join(issue.levels)}; or {{options: [...]}}."
+    unit = f" ({issue.unit})" if issue.unit else ""
+    return f"{issue.doc} A number{unit}, or {{min, max}}, or {{options: [...]}}."
+
+
+def _issue_fields(annotation: Any, doc: Callable[[Issue], str]) -> dict[str, Any]:
+    """One required field per issue of the deal space, in its order."""
+    return {issue.name: (annotation, Field(description=doc(issue))) for issue in ISSUES}
+
+
+Package = create_model(
+    "Package",
+    __base__=_PackageTerms,
+    __module__=__name__,
+    __doc__=_PackageTerms.__doc__,
+    **_issue_fields(Term, _term_doc),
+)
+"""What is on the table: one field per issue (a fixed value, ``{min, max}`` or ``{options: [...]}``)."""
 
 
 def check_term(name: str, term: Term) -> None:
@@ -165,25 +170,26 @@ class IssuePreference(Strict):
     """Normalised distance from the ideal at which satisfaction falls to 1/e (0-1 scale)."""
 
 
-class Preferences(Strict):
-    """Per-issue preferences of a party."""
-
-    guarantee_strength: IssuePreference
-    foreign_troops: IssuePreference
-    duration_years: IssuePreference
-    us_role: IssuePreference
-    ukraine_army: IssuePreference
-    territory: IssuePreference
-    neutrality: IssuePreference
-    sanctions_relief: IssuePreference
+class _IssuePreferences(Strict):
+    """Per-issue preferences of a party (one field per issue of the deal space)."""
 
     @model_validator(mode="after")
-    def _ideals_fit_issues(self) -> Preferences:
+    def _ideals_fit_issues(self) -> _IssuePreferences:
         for name in ISSUE_NAMES:
             check_value(name, getattr(self, name).ideal)
         if sum(getattr(self, n).salience for n in ISSUE_NAMES) <= 0:
             raise ValueError("saliences are all zero: at least one issue must matter")
         return self
+
+
+Preferences = create_model(
+    "Preferences",
+    __base__=_IssuePreferences,
+    __module__=__name__,
+    __doc__=_IssuePreferences.__doc__,
+    **_issue_fields(IssuePreference, lambda issue: f"Preference on {issue.name}: {issue.doc}"),
+)
+"""Per-issue preferences of a party: one :class:`IssuePreference` per issue."""
 
 
 class RedLineSpec(Strict):
@@ -212,6 +218,30 @@ class RedLineSpec(Strict):
         return self
 
 
+Role = Literal["party", "challenger", "defender", "guarantor"]
+"""What an actor does: ``party`` (its acceptance is needed for a deal), ``challenger`` (the party the guarantee
+deters: it may resume the war), ``defender`` (the party defended: its army deters), ``guarantor`` (commits to
+respond if the challenger attacks)."""
+
+Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+
+
+def check_levels(mapping: Mapping[str, float], issue: str, what: str, hi: float = 3.0) -> None:
+    """Raise ValueError unless ``mapping`` has exactly the levels of ``issue``, each value in [0, hi]."""
+    levels = BY_NAME[issue].levels
+    unknown = sorted(set(mapping) - set(levels))
+    missing = [lv for lv in levels if lv not in mapping]
+    if unknown or missing:
+        raise ValueError(
+            f"{what} needs exactly the {issue} levels {', '.join(levels)}"
+            + (f"; unknown: {', '.join(unknown)}" if unknown else "")
+            + (f"; missing: {', '.join(missing)}" if missing else "")
+        )
+    bad = [k for k, v in mapping.items() if not 0 <= v <= hi]
+    if bad:
+        raise ValueError(f"{what} values must be in [0, {hi:g}]; out of range: {', '.join(bad)}")
+
+
 class Concession(Strict):
     """Time-dependent concession (Faratin, Sierra & Jennings 1998)."""
 
@@ -221,23 +251,118 @@ class Concession(Strict):
     """Share of the distance to the reservation value conceded at the start."""
 
 
-class Party(Strict):
-    """A negotiating party (Ukraine, Russia, or the United States as guarantor)."""
+class RoleWeight(Strict):
+    """A guarantor's role as an issue of the package (the US role): no commitment at the issue's lowest level."""
 
-    preferences: Preferences
-    red_lines: list[RedLineSpec]
-    """The party's red lines."""
-    reservation: float = Field(ge=0, le=1)
-    """Utility of no deal (going on with the war) at the start of talks."""
-    concession: Concession
-    perception_noise: float = Field(ge=0, le=1)
-    """Standard deviation of the noise on the party's evaluation of an offer each round."""
+    issue: Slug
+    """The ordinal issue that sets the guarantor's role (``us_role``)."""
+    weight: dict[str, float]
+    """Deterrence per level of that issue, times the guarantor's credibility."""
+
+    @model_validator(mode="after")
+    def _levels(self) -> RoleWeight:
+        if self.issue not in BY_NAME or not BY_NAME[self.issue].is_ordinal:
+            ordinal = [i.name for i in ISSUES if i.is_ordinal]
+            raise ValueError(f"role issue {self.issue!r} is not an ordinal issue; one of {', '.join(ordinal)}")
+        check_levels(self.weight, self.issue, "weight")
+        return self
 
 
-class Coalition(Strict):
-    """The coalition of the willing, as member-state agents."""
+class Force(Strict):
+    """The guarantor force stationed in Ukraine: the package's ``foreign_troops``, fielded by this guarantor."""
 
-    members: int = Field(ge=2, le=60)
+    half_troops: float = Field(gt=0)
+    """Troops at which the force reaches half its maximal military weight (``F = troops / (troops + half)``)."""
+    weight: float = Field(ge=0, le=3)
+    """Deterrence from the force at full weight, times the guarantor's credibility."""
+    presence_credibility: float = Field(ge=0, le=1)
+    """How much troops on the ground raise the guarantor's credibility (times the force's military weight)."""
+
+
+class Backstop(Strict):
+    """How much a guarantor's credibility leans on another guarantor's role actually in force (the US backstop)."""
+
+    guarantor: Slug
+    """The actor whose role in force matters (a guarantor with a ``role``)."""
+    dependence: dict[str, float]
+    """Credibility multiplier per level of that guarantor's role issue, the level in force (its lowest level
+    when that guarantor has disengaged)."""
+
+
+class Steady(Strict):
+    """Engagement that does not change after the deal."""
+
+    kind: Literal["steady"]
+    """``steady``."""
+
+
+class Elections(Strict):
+    """Engagement decided at elections: each may bring a government that disengages from the guarantee."""
+
+    kind: Literal["elections"]
+    """``elections``."""
+    every_years: int = Field(ge=1, le=20)
+    """Years between elections (the first falls in year ``every_years + 1`` after the deal)."""
+    disengage_probability: float = Field(ge=0, le=1)
+    """Probability that an election brings a government that disengages from the guarantee."""
+    disengaged_factor: float = Field(ge=0, le=1)
+    """Credibility multiplier under a disengaged government."""
+    lapse_cause: Slug
+    """Breakdown cause recorded when Russia attacks while this guarantor is disengaged (``us_disengaged``)."""
+
+
+class Cohesion(Strict):
+    """Engagement as a cohesion in [0, 1] that moves each year (mean-reverting, AR(1))."""
+
+    kind: Literal["cohesion"]
+    """``cohesion``."""
+    mean: float = Field(ge=0, le=1)
+    """Long-run mean of cohesion (and its value when the deal is signed)."""
+    reversion: float = Field(ge=0, le=1)
+    """Yearly pull of cohesion back to its mean."""
+    volatility: float = Field(ge=0, le=1)
+    """Yearly standard deviation of cohesion."""
+    split_margin: float = Field(ge=0, le=1)
+    """A breakdown counts as a split (``lapse_cause``) when cohesion is more than this below its mean."""
+    lapse_cause: Slug
+    """Breakdown cause recorded when Russia attacks during a split (``coalition_split``)."""
+
+
+Engagement = Annotated[Steady | Elections | Cohesion, Field(discriminator="kind")]
+
+
+class Guarantor(Strict):
+    """What a guarantor brings after a deal: its credibility, its weight in deterrence, its engagement."""
+
+    credibility: dict[str, float]
+    """Base probability of honouring the commitment, per guarantee strength."""
+    commitment_weight: float = Field(ge=0, le=3)
+    """Deterrence from the commitment itself (beyond any force or role), times the credibility."""
+    role: RoleWeight | None = None
+    """The guarantor's role as a package issue (the US role), if it has one."""
+    force: Force | None = None
+    """The guarantor force it fields (the package's foreign troops), if any."""
+    backstop: Backstop | None = None
+    """Dependence of its credibility on another guarantor's role in force, if any."""
+    ratified: bool = True
+    """Whether its commitment is ratified (a parliament's vote) rather than an executive promise."""
+    unratified_factor: float = Field(1.0, ge=0, le=1)
+    """Credibility multiplier for an unratified commitment."""
+    engagement: Engagement
+    """How its engagement evolves after the deal (steady, elections, or cohesion)."""
+    expiry_residual: float = Field(ge=0, le=1)
+    """Share of its credibility that survives the guarantee's expiry (a force leaves at expiry)."""
+
+    @model_validator(mode="after")
+    def _levels(self) -> Guarantor:
+        check_levels(self.credibility, "guarantee_strength", "credibility", hi=1.0)
+        return self
+
+
+class Members(Strict):
+    """A composite actor's member states (the coalition of the willing), as member-state agents."""
+
+    count: int = Field(ge=2, le=60)
     """Number of member states (the two leads included)."""
     lead_pledge: float = Field(ge=0)
     """Troops each lead nation (France, UK) would send if it takes part."""
@@ -250,7 +375,7 @@ class Coalition(Strict):
     willingness_concentration: float = Field(gt=0)
     """Concentration (alpha + beta) of the members' Beta-distributed willingness."""
     backstop_factor: dict[str, float]
-    """Willingness multiplier per US role: how much members condition on a US backstop."""
+    """Willingness multiplier per level of the backstop guarantor's role (the US role)."""
     threat_sensitivity: float = Field(ge=0, le=1)
     """Largest reduction of a member's willingness from Russia's threat to target foreign troops."""
     participation_threshold: float = Field(ge=0, le=1)
@@ -264,29 +389,56 @@ class Coalition(Strict):
     consent_threshold: float = Field(gt=0, le=1)
     """Share of members that must approve under the threshold rule."""
 
+
+_PARTY_FIELDS = ("preferences", "reservation", "concession", "perception_noise")
+
+
+class Actor(Strict):
+    """An actor and its roles. A party states its preferences and bargaining; a guarantor its commitment; a
+    composite guarantor (the coalition) its member states. An actor may hold several roles (the United States
+    is a party and a guarantor)."""
+
+    label: str = Field(min_length=1, max_length=80)
+    """Name for tables and figures."""
+    roles: list[Role] = Field(min_length=1)
+    """What the actor does: party, challenger, defender, guarantor."""
+    preferences: Preferences | None = None
+    """A party's preferences over packages."""
+    red_lines: list[RedLineSpec] = []
+    """A party's red lines."""
+    reservation: float | None = Field(None, ge=0, le=1)
+    """A party's utility of no deal (going on with the war) at the start of talks."""
+    concession: Concession | None = None
+    """A party's concession tactic."""
+    perception_noise: float | None = Field(None, ge=0, le=1)
+    """Standard deviation of the noise on a party's evaluation of an offer each round."""
+    guarantor: Guarantor | None = None
+    """A guarantor's commitment."""
+    members: Members | None = None
+    """A composite guarantor's member states (they field its force and may veto the package)."""
+
     @model_validator(mode="after")
-    def _backstop_levels(self) -> Coalition:
-        levels = BY_NAME["us_role"].levels
-        unknown = sorted(set(self.backstop_factor) - set(levels))
-        missing = [lv for lv in levels if lv not in self.backstop_factor]
-        if unknown or missing:
-            raise ValueError(
-                f"backstop_factor needs exactly the US role levels {', '.join(levels)}"
-                + (f"; unknown: {', '.join(unknown)}" if unknown else "")
-                + (f"; missing: {', '.join(missing)}" if missing else "")
-            )
-        if any(not 0 <= v <= 1.5 for v in self.backstop_factor.values()):
-            raise ValueError("backstop_factor values must be in [0, 1.5]")
+    def _roles_match_sections(self) -> Actor:
+        roles = set(self.roles)
+        if len(roles) != len(self.roles):
+            raise ValueError("roles are listed twice")
+        if {"challenger", "defender"} & roles and "party" not in roles:
+            raise ValueError("a challenger or defender is also a party: add `party` to its roles")
+        if "party" in roles:
+            missing = [f for f in _PARTY_FIELDS if getattr(self, f) is None]
+            if missing:
+                raise ValueError(f"a party needs {', '.join(missing)}")
+        elif any(getattr(self, f) is not None for f in _PARTY_FIELDS) or self.red_lines:
+            raise ValueError("preferences, red lines and bargaining belong to a party: add `party` to its roles")
+        if ("guarantor" in roles) != (self.guarantor is not None):
+            raise ValueError("a guarantor needs a `guarantor:` section, and only a guarantor has one")
+        if self.members is not None and (self.guarantor is None or self.guarantor.force is None):
+            raise ValueError("member states field a force: an actor with `members` is a guarantor with a `force`")
         return self
 
-
-class Actors(Strict):
-    """All actors."""
-
-    ukraine: Party
-    russia: Party
-    united_states: Party
-    coalition: Coalition
+    def has(self, role: str) -> bool:
+        """Whether the actor holds a role."""
+        return role in self.roles
 
 
 class Negotiation(Strict):
@@ -294,8 +446,6 @@ class Negotiation(Strict):
 
     max_rounds: int = Field(ge=1, le=240)
     """Deadline in rounds (months); talks with no agreement by then break down."""
-    mediator: Literal["united_states"]
-    """Who proposes packages."""
     candidate_pool: int = Field(ge=1, le=5000)
     """Packages sampled from the negotiable space at the start of talks."""
     proposals_per_round: int = Field(ge=1, le=5000)
@@ -332,7 +482,8 @@ class War(Strict):
 
 
 class Deterrence(Strict):
-    """The years after an agreement: Russia's yearly choice and the guarantors' response."""
+    """The years after an agreement: Russia's motive, the defender's army and the yearly hazard (each guarantor's
+    own parameters are in its ``guarantor:`` section)."""
 
     horizon_years: int = Field(ge=1, le=200)
     """Years simulated after an agreement (outcomes are censored there)."""
@@ -350,38 +501,6 @@ class Deterrence(Strict):
     """Deterrence from Ukraine's own army at the reference size."""
     army_cap: float = Field(ge=0, le=5)
     """Cap on the army term relative to the reference size."""
-    force_half_troops: float = Field(gt=0)
-    """Foreign troops at which the guarantor force reaches half its maximal military weight."""
-    force_weight: float = Field(ge=0, le=3)
-    """Deterrence from the guarantor force at full weight, times the coalition's credibility."""
-    commitment_weight: float = Field(ge=0, le=3)
-    """Deterrence from the coalition's commitment itself (beyond the troops present), times its credibility."""
-    us_weight: dict[str, float]
-    """Deterrence from the US per US role, times the US credibility."""
-    credibility: dict[str, float]
-    """Base probability that a guarantor honours its commitment, per guarantee strength."""
-    presence_credibility: float = Field(ge=0, le=1)
-    """How much troops on the ground raise the coalition's credibility (times the force's military weight)."""
-    backstop_dependence: dict[str, float]
-    """Coalition credibility multiplier per US role actually in force."""
-    ratified: bool
-    """Whether the US commitment is ratified (a Congress vote) rather than an executive promise."""
-    unratified_factor: float = Field(ge=0, le=1)
-    """US credibility multiplier for an unratified commitment."""
-    us_election_years: int = Field(ge=1, le=20)
-    """Years between US elections."""
-    us_disengage_probability: float = Field(ge=0, le=1)
-    """Probability that an election brings an administration that disengages from the guarantee."""
-    disengaged_factor: float = Field(ge=0, le=1)
-    """US credibility multiplier under a disengaged administration."""
-    cohesion_mean: float = Field(ge=0, le=1)
-    """Long-run mean of coalition cohesion."""
-    cohesion_reversion: float = Field(ge=0, le=1)
-    """Yearly pull of cohesion back to its mean."""
-    cohesion_volatility: float = Field(ge=0, le=1)
-    """Yearly standard deviation of coalition cohesion."""
-    expiry_residual: float = Field(ge=0, le=1)
-    """Share of credibility that survives the guarantee's expiry (foreign troops leave at expiry)."""
     hazard_max: float = Field(gt=0, le=1)
     """Largest yearly probability of a renewed Russian offensive."""
     hazard_steepness: float = Field(gt=0, le=50)
@@ -392,25 +511,6 @@ class Deterrence(Strict):
     """Russia's yearly discount factor when weighing waiting for the guarantee to expire."""
     wait_weight: float = Field(ge=0, le=1)
     """How far the option of waiting for expiry suppresses attack now (0: myopic Russia)."""
-
-    @model_validator(mode="after")
-    def _level_maps(self) -> Deterrence:
-        for field, issue in (
-            ("us_weight", "us_role"),
-            ("credibility", "guarantee_strength"),
-            ("backstop_dependence", "us_role"),
-        ):
-            levels = BY_NAME[issue].levels
-            got = getattr(self, field)
-            if set(got) != set(levels):
-                raise ValueError(
-                    f"{field} needs exactly the {issue} levels {', '.join(levels)}; found {', '.join(got)}"
-                )
-            if any(not 0 <= v <= 3 for v in got.values()):
-                raise ValueError(f"{field} values must be in [0, 3]")
-        if any(v > 1 for v in self.credibility.values()):
-            raise ValueError("credibility values are probabilities: each must be <= 1")
-        return self
 
 
 class Scenario(Strict):
@@ -429,7 +529,9 @@ class Scenario(Strict):
     seed: int = Field(ge=0)
     """Default master seed."""
     package: Package
-    actors: Actors
+    actors: dict[Slug, Actor | None]
+    """The actors by key, in order: parties, the challenger and the defender, guarantors. In a file that extends
+    another, ``key: null`` removes an actor."""
     negotiation: Negotiation
     war: War
     deterrence: Deterrence
@@ -445,6 +547,46 @@ class Scenario(Strict):
                 "; ".join(problems) + " (citations are keys of sim/data/sources.yaml: `key` or `key/claim`)"
             )
         return sources
+
+    @field_validator("actors")
+    @classmethod
+    def _drop_removed(cls, actors: dict[str, Actor | None]) -> dict[str, Actor]:
+        return {k: a for k, a in actors.items() if a is not None}
+
+    @model_validator(mode="after")
+    def _cast(self) -> Scenario:
+        actors: dict[str, Actor] = self.actors  # type: ignore[assignment]
+        for role in ("challenger", "defender"):
+            holders = [k for k, a in actors.items() if a.has(role)]
+            if len(holders) != 1:
+                raise ValueError(f"exactly one actor must be the {role}; found {len(holders)}: {', '.join(holders)}")
+        guarantors = {k: a.guarantor for k, a in actors.items() if a.guarantor is not None}
+        forces = [k for k, g in guarantors.items() if g.force is not None]
+        if len(forces) > 1:
+            raise ValueError(f"one guarantor at most fields the foreign troops; found {', '.join(forces)}")
+        troops = self.package.foreign_troops
+        values = troops.options if isinstance(troops, Options) else [getattr(troops, "max", troops)]
+        top = max((v for v in values if isinstance(v, int | float)), default=0)
+        if not forces and isinstance(top, int | float) and top > 0:
+            raise ValueError("package.foreign_troops can be above 0 but no guarantor has a `force` to field them")
+        for key, g in guarantors.items():
+            if g.backstop is None:
+                continue
+            other = guarantors.get(g.backstop.guarantor)
+            if other is None or other.role is None:
+                raise ValueError(
+                    f"actors.{key}.guarantor.backstop.guarantor {g.backstop.guarantor!r} is not a guarantor "
+                    f"with a role; guarantors with a role: {', '.join(k for k, o in guarantors.items() if o.role)}"
+                )
+            check_levels(g.backstop.dependence, other.role.issue, f"actors.{key}.guarantor.backstop.dependence")
+            members = actors[key].members
+            if members is not None:
+                check_levels(members.backstop_factor, other.role.issue, f"actors.{key}.members.backstop_factor", 1.5)
+        return self
+
+    def keys_with(self, role: str) -> tuple[str, ...]:
+        """The keys of the actors that hold a role, in the scenario's order."""
+        return tuple(k for k, a in self.actors.items() if a is not None and a.has(role))
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -594,6 +736,9 @@ def dump_resolved(scenario: Scenario) -> str:
 
 __all__ = [
     "ISSUES",
+    "Actor",
+    "Guarantor",
+    "Members",
     "Scenario",
     "Package",
     "Range",

@@ -33,6 +33,7 @@ from sim.config.scenario import Scenario
 from sim.execution.manifest import scenario_provenance, software, utc_now
 from sim.execution.results import RunDirectory, runs_table, trajectories_table
 from sim.execution.runs import run_once, run_seed
+from sim.model.compiled import compile_scenario
 from sim.outcomes import RunOutcome
 
 __all__ = ["DEFAULT_TRACED_RUNS", "Execution", "Interrupted", "execute", "summary_data"]
@@ -199,7 +200,7 @@ def execute(
 
     def write(status: Status) -> tuple[pd.DataFrame, pd.DataFrame, Summary, dict[str, Any]]:
         runs_df = runs_table(outcomes, scenario=scenario)
-        traj_df = trajectories_table(traced)
+        traj_df = trajectories_table(traced, scenario=scenario)
         summary = summarise(outcomes)
         directory.write_tables(runs_df, traj_df)
         extra = {"scenario": scenario.name, "status": status, "seed": master}
@@ -219,9 +220,10 @@ def execute(
     interval = checkpoint_seconds
     next_checkpoint = time.monotonic() + interval
     status: Status = "complete"
+    compiled = compile_scenario(scenario)
     try:
         for j in range(n):
-            outcome = run_once(scenario, run_seed(master, j), trace=j < traced_runs)
+            outcome = run_once(compiled, run_seed(master, j), trace=j < traced_runs)
             if j < traced_runs:
                 traced.append(outcome)
                 outcome = replace(outcome, rounds_trace=(), years_trace=())

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from sim.config.scenario import Scenario
+from sim.model.compiled import CompiledScenario, compile_scenario
 from sim.model.simulation import GuaranteeModel
 from sim.outcomes import RunOutcome, outcome_of
 
@@ -21,8 +22,8 @@ def run_seed(master: int, *key: int) -> int:
     return (int(state[0]) << 31) | (int(state[1]) >> 1)  # 63 bits: fits a signed 64-bit column
 
 
-def run_once(scenario: Scenario, seed: int, *, trace: bool = False) -> RunOutcome:
-    """One replication with the given run seed."""
+def run_once(scenario: Scenario | CompiledScenario, seed: int, *, trace: bool = False) -> RunOutcome:
+    """One replication with the given run seed (pass the compiled scenario when making many runs of it)."""
     model = GuaranteeModel(scenario, seed, trace=trace).run()
     outcome = outcome_of(model)
     model.release()
@@ -42,8 +43,9 @@ def iter_runs(
     """
     n = scenario.runs if runs is None else runs
     master = scenario.seed if seed is None else seed
+    compiled = compile_scenario(scenario)
     for j in range(n):
-        yield run_once(scenario, run_seed(master, j), trace=trace)
+        yield run_once(compiled, run_seed(master, j), trace=trace)
 
 
 def run_scenario(

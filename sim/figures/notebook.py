@@ -64,10 +64,11 @@ PARAMETER_LABELS: dict[str, str] = {
     "actors.ukraine.reservation": "Ukraine's value of fighting on",
     "actors.russia.red_lines.0.penalty": "Russia's penalty on foreign troops",
     "deterrence.hazard_threshold": "hazard threshold (net incentive)",
-    "deterrence.force_half_troops": "troops for half military weight",
+    "actors.coalition.guarantor.force.half_troops": "troops for half military weight",
     "deterrence.motive_dissatisfaction": "motive from bad terms (Russia)",
-    "deterrence.expiry_residual": "credibility left after expiry",
-    "deterrence.us_disengage_probability": "P(US disengages at an election)",
+    "actors.coalition.guarantor.expiry_residual": "coalition credibility left after expiry",
+    "actors.united_states.guarantor.expiry_residual": "US credibility left after expiry",
+    "actors.united_states.guarantor.engagement.disengage_probability": "P(US disengages at an election)",
 }
 """Readable names of the assumptions in the shipped sensitivity sweep (others: the key path)."""
 

@@ -1,88 +1,50 @@
-"""The Mesa agents: the negotiating parties, and the coalition of the willing with its member states.
+"""The Mesa agents: the negotiating parties, the guarantors, and the coalition of the willing with its member states.
 
-Agents own their state and their decisions (accept an offer, how far to concede, whether to send
-troops or veto, whether to attack, whether to honour a commitment); the model sequences them.
-Every random draw comes from ``self.model.rng``.
+Agents own their state and their decisions (how far to concede, whether to accept an offer, whether to
+send troops or veto, how a guarantor's engagement moves, whether to attack, whether to honour a commitment);
+the model sequences them. Which agents a run has follows from the scenario's actors and their roles. Every
+random draw comes from ``self.model.rng``.
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 
-from sim.config.scenario import Coalition as CoalitionSpec
-from sim.config.scenario import Party as PartySpec
+from sim.config.scenario import Actor, Cohesion, Elections
+from sim.config.scenario import Members as MembersSpec
 from sim.dealspace import BY_NAME, ISSUE_INDEX
-from sim.model.preferences import Preferences, RedLine
-
-if TYPE_CHECKING:
-    pass
-
-US_ROLES = BY_NAME["us_role"].levels
-
-
-_PREFERENCES_CACHE: dict[int, tuple[PartySpec, Preferences]] = {}
-
-
-def preferences_from_spec(spec: PartySpec) -> Preferences:
-    """Turn a party's validated scenario section into a :class:`Preferences` (cached per spec object:
-    both are immutable, and every run of a scenario shares them)."""
-    hit = _PREFERENCES_CACHE.get(id(spec))
-    if hit is not None and hit[0] is spec:
-        return hit[1]
-    if len(_PREFERENCES_CACHE) > 10_000:
-        _PREFERENCES_CACHE.clear()
-    prefs = _preferences_from_spec(spec)
-    _PREFERENCES_CACHE[id(spec)] = (spec, prefs)
-    return prefs
-
-
-def _preferences_from_spec(spec: PartySpec) -> Preferences:
-    prefs = spec.preferences
-    names = type(prefs).model_fields
-    lines = []
-    for r in spec.red_lines:
-        issue = BY_NAME[r.issue]
-        lines.append(
-            RedLine(
-                issue=r.issue,
-                above=None if r.above is None else issue.to_number(r.above),
-                below=None if r.below is None else issue.to_number(r.below),
-                hard=r.kind == "hard",
-                penalty=r.penalty,
-            )
-        )
-    return Preferences.from_spec(
-        ideal={n: getattr(prefs, n).ideal for n in names},
-        salience={n: getattr(prefs, n).salience for n in names},
-        tolerance={n: getattr(prefs, n).tolerance for n in names},
-        red_lines=lines,
-    )
+from sim.model.deterrence import Calculus, GuarantorRule, GuarantorState
+from sim.model.preferences import Preferences
 
 
 class PartyAgent(mesa.Agent):
-    """A party whose signature (Ukraine, Russia) or commitment (the United States) a deal needs.
+    """A party whose acceptance a deal needs (Ukraine, Russia, the United States as guarantor).
 
     Attributes:
-        key: ``ukraine``, ``russia`` or ``united_states``.
+        key: The actor's key.
+        spec: The actor's validated scenario section.
         preferences: Utility over packages.
         reservation: Current utility of no deal; moved by the war during talks.
+        best: Best utility over the feasible packages (set once the table is built).
         aspiration: Current least utility the party accepts (time-dependent concession).
     """
 
-    def __init__(self, model: mesa.Model, key: str, spec: PartySpec) -> None:
+    def __init__(self, model: mesa.Model, key: str, spec: Actor, preferences: Preferences) -> None:
         super().__init__(model)
+        assert spec.reservation is not None and spec.concession is not None  # noqa: S101 - a party, by schema
         self.key = key
         self.spec = spec
-        self.preferences = preferences_from_spec(spec)
+        self.preferences = preferences
         self.reservation0 = spec.reservation
         self.reservation = spec.reservation
         self.best = 1.0
         self.aspiration = 1.0
         self.beta = spec.concession.beta
+        self._initial = spec.concession.initial
+        self._noise = spec.perception_noise or 0.0
 
     def concede(self, t: int, deadline: int, beta: float | None = None) -> float:
         """Update and return the aspiration at round ``t`` (Faratin et al. 1998, polynomial tactic).
@@ -91,7 +53,7 @@ class PartyAgent(mesa.Agent):
         never below the reservation value.
         """
         b = self.beta if beta is None else beta
-        k = self.spec.concession.initial
+        k = self._initial
         alpha = k + (1.0 - k) * (t / deadline) ** (1.0 / b)
         gap = max(self.best - self.reservation, 0.0)
         self.aspiration = max(self.best - alpha * gap, self.reservation)
@@ -99,22 +61,65 @@ class PartyAgent(mesa.Agent):
 
     def accepts(self, utility: float) -> bool:
         """Whether the party accepts an offer of the given (true) utility, as it perceives it."""
-        noise = self.spec.perception_noise
+        noise = self._noise
         # noise * z is what rng.normal(0, noise) computes, from the same draw, with less call overhead.
         perceived = utility + (noise * self.model.rng.standard_normal() if noise > 0 else 0.0)
         return bool(perceived >= self.aspiration)
 
 
-class RussiaAgent(PartyAgent):
-    """Russia: plays for time while it believes it is winning; decides yearly whether to attack."""
+class ChallengerAgent(PartyAgent):
+    """The challenger (Russia): plays for time while it believes it is winning; decides yearly whether to attack."""
 
     def play_for_time_beta(self, belief: float, weight: float) -> float:
-        """Concession exponent given Russia's belief (0-1) that it is winning: more boulware when winning."""
+        """Concession exponent given its belief (0-1) that it is winning: more boulware when winning."""
         return self.beta * math.exp(-weight * (2.0 * belief - 1.0))
 
-    def attacks(self, hazard: float, draw: float) -> bool:
-        """Whether Russia resumes the war this year, given the yearly hazard and a uniform draw."""
-        return draw < hazard
+    def attacks(self, calculus: Calculus, draw: float) -> bool:
+        """Whether it resumes the war this year, given its calculus (:func:`~sim.model.deterrence.yearly_choice`)
+        and a uniform draw: with probability equal to the yearly hazard."""
+        return draw < calculus.hazard
+
+
+RussiaAgent = ChallengerAgent
+"""The name model v1 used."""
+
+
+class GuarantorAgent(mesa.Agent):
+    """A guarantor in the years after a deal: owns its engagement state, and honours its commitment or not.
+
+    Attributes:
+        key: The actor's key.
+        rule: Its compiled commitment (credibility, weights, engagement process).
+        state: Its engagement this year.
+    """
+
+    def __init__(self, model: mesa.Model, rule: GuarantorRule, election_slot: int | None = None) -> None:
+        super().__init__(model)
+        self.key = rule.key
+        self.rule = rule
+        self.state = rule.initial_state()
+        self._slot = election_slot
+
+    def step_year(self, year: int, draws: np.ndarray) -> GuarantorState:
+        """Move its engagement into ``year`` (1 = the first year after the deal) and return it.
+
+        Elections: in the years after each term (``every_years``), a new government disengages with the
+        stated probability, decided by the year's draw in this guarantor's election slot. Cohesion:
+        ``c_t = clip(c + r (mean - c) + sigma z, 0, 1)`` with a standard normal ``z`` drawn from the model's rng.
+        """
+        e = self.rule.engagement
+        engaged, cohesion = self.state
+        if isinstance(e, Elections) and self._slot is not None and year > 1 and (year - 1) % e.every_years == 0:
+            engaged = bool(draws[self._slot] >= e.disengage_probability)
+        if isinstance(e, Cohesion):
+            cohesion = cohesion + e.reversion * (e.mean - cohesion)
+            cohesion = min(max(cohesion + e.volatility * self.model.rng.standard_normal(), 0.0), 1.0)
+        self.state = GuarantorState(engaged=engaged, cohesion=cohesion)
+        return self.state
+
+    def honours(self, credibility: float, draw: float) -> bool:
+        """Whether it honours its commitment when Russia attacks: with probability equal to its credibility."""
+        return draw < credibility
 
 
 class MemberState(mesa.Agent):
@@ -135,27 +140,34 @@ class MemberState(mesa.Agent):
         self.threat_sensitivity = threat
 
 
-class CoalitionAgent(mesa.Agent):
-    """The coalition of the willing: its troop offer and its consent emerge from its members.
+class CoalitionAgent(GuarantorAgent):
+    """A composite guarantor (the coalition of the willing): its troop offer and its consent emerge from its members.
 
     A member's effective willingness for a package is its willingness times the backstop factor of the
-    package's US role, reduced by Russia's threat when troops are to be deployed. It sends its pledge
-    if that is at least the participation threshold, and vetoes a package whose demands (strength,
-    duration) exceed its effective willingness.
+    package's level of the backstop guarantor's role (the US role), reduced by Russia's threat when troops
+    are to be deployed. It sends its pledge if that is at least the participation threshold, and vetoes a
+    package whose demands (strength, duration) exceed its effective willingness.
     """
 
-    def __init__(self, model: mesa.Model, spec: CoalitionSpec) -> None:
-        super().__init__(model)
-        self.spec = spec
+    def __init__(
+        self,
+        model: mesa.Model,
+        rule: GuarantorRule,
+        members: MembersSpec,
+        backstop_issue: str,
+        election_slot: int | None = None,
+    ) -> None:
+        super().__init__(model, rule, election_slot)
+        self.spec = members
         rng = model.rng
-        m = spec.members
-        a = spec.willingness_mean * spec.willingness_concentration
-        b = (1.0 - spec.willingness_mean) * spec.willingness_concentration
+        m = members.count
+        a = members.willingness_mean * members.willingness_concentration
+        b = (1.0 - members.willingness_mean) * members.willingness_concentration
         willingness = rng.beta(a, b, size=m)
-        sigma = spec.pledge_dispersion
-        pledges = spec.member_pledge * rng.lognormal(-0.5 * sigma * sigma, sigma, size=m)
-        pledges[:2] = spec.lead_pledge
-        threat = rng.uniform(0.0, spec.threat_sensitivity, size=m)
+        sigma = members.pledge_dispersion
+        pledges = members.member_pledge * rng.lognormal(-0.5 * sigma * sigma, sigma, size=m)
+        pledges[:2] = members.lead_pledge
+        threat = rng.uniform(0.0, members.threat_sensitivity, size=m)
         self.members = [
             MemberState(model, lead=i < 2, willingness=w, pledge=p, threat=t)
             for i, (w, p, t) in enumerate(zip(willingness.tolist(), pledges.tolist(), threat.tolist(), strict=True))
@@ -164,11 +176,12 @@ class CoalitionAgent(mesa.Agent):
         self._w = np.array([s.willingness for s in self.members])
         self._pledge = np.array([s.pledge for s in self.members])
         self._threat = np.array([s.threat_sensitivity for s in self.members])
-        self._backstop = np.array([spec.backstop_factor[r] for r in US_ROLES])
+        self._role = ISSUE_INDEX[backstop_issue]
+        self._backstop = np.array([members.backstop_factor[r] for r in BY_NAME[backstop_issue].levels])
 
     def effective_willingness(self, numbers: np.ndarray) -> np.ndarray:
         """Members × packages matrix of effective willingness."""
-        role = numbers[:, ISSUE_INDEX["us_role"]].astype(int)
+        role = numbers[:, self._role].astype(int)
         deploy = numbers[:, ISSUE_INDEX["foreign_troops"]] > 0
         factor = self._backstop[role]
         return self._w[:, None] * factor[None, :] * (1.0 - self._threat[:, None] * deploy[None, :])
@@ -197,15 +210,3 @@ class CoalitionAgent(mesa.Agent):
         troops = numbers[:, ISSUE_INDEX["foreign_troops"]]
         eff = self.effective_willingness(numbers)
         return (self.troops_offered(numbers, eff) >= troops) & self.consents(numbers, normalised, eff)
-
-
-class GuarantorAgent(mesa.Agent):
-    """A guarantor in the years after a deal (the United States or the coalition): honours or not."""
-
-    def __init__(self, model: mesa.Model, key: str) -> None:
-        super().__init__(model)
-        self.key = key
-
-    def honours(self, credibility: float, draw: float) -> bool:
-        """Whether it honours its commitment when Russia attacks: with probability equal to its credibility."""
-        return draw < credibility

@@ -14,13 +14,18 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.config.scenario import Options, Package, Range
-from sim.dealspace import ISSUES, clip, compatible, normalise_matrix
+from sim.config.scenario import Negotiation, Options, Package, Range
+from sim.dealspace import ISSUE_INDEX, ISSUES, clip, compatible, normalise_matrix
+
+if TYPE_CHECKING:
+    from sim.model.actors import CoalitionAgent, PartyAgent
 
 PARTY_KEYS: tuple[str, ...] = ("ukraine", "russia", "united_states")
+"""The parties of the default scenario (a scenario's own are ``scenario.keys_with("party")``)."""
 
 
 @dataclass(frozen=True)
@@ -87,14 +92,9 @@ class _Column:
     options_n: np.ndarray | None = None
 
 
-_SPACE_CACHE: dict[int, tuple[Package, tuple[_Column, ...]]] = {}
-
-
-def _space(package: Package) -> tuple[_Column, ...]:
-    """The negotiable space of a package, per issue (cached per package object, which is immutable)."""
-    hit = _SPACE_CACHE.get(id(package))
-    if hit is not None and hit[0] is package:
-        return hit[1]
+def negotiable_space(package: Package) -> tuple[_Column, ...]:
+    """The negotiable space of a package, per issue: how each column of the candidate pool is drawn (computed
+    once per scenario, by :func:`sim.model.compiled.compile_scenario`)."""
     cols = []
     for issue in ISSUES:
         term = getattr(package, issue.name)
@@ -113,14 +113,13 @@ def _space(package: Package) -> tuple[_Column, ...]:
             cols.append(_Column("options", options=opts, options_n=np.asarray(issue.normalise(opts))))
         else:
             cols.append(_Column("fixed", fixed=issue.to_number(term)))
-    if len(_SPACE_CACHE) > 10_000:
-        _SPACE_CACHE.clear()
-    _SPACE_CACHE[id(package)] = (package, tuple(cols))
     return tuple(cols)
 
 
-def candidate_pool(package: Package, size: int, rng: np.random.Generator, ideals: Sequence[np.ndarray]) -> np.ndarray:
-    """Draw candidate packages (numeric natural values) from the negotiable space.
+def candidate_pool(
+    space: Sequence[_Column], size: int, rng: np.random.Generator, ideals: Sequence[np.ndarray]
+) -> np.ndarray:
+    """Draw candidate packages (numeric natural values) from the negotiable space (:func:`negotiable_space`).
 
     Ranges are sampled uniformly on the issue's normalised scale (so log-scaled troop numbers are
     sampled log-uniformly) and rounded to the issue's grain; options uniformly. Each ideal (a
@@ -129,7 +128,7 @@ def candidate_pool(package: Package, size: int, rng: np.random.Generator, ideals
     """
     pool = np.empty((size + len(ideals), len(ISSUES)))
     ideal_matrix = np.asarray(ideals, dtype=float).reshape(len(ideals), len(ISSUES))
-    for k, (issue, col) in enumerate(zip(ISSUES, _space(package), strict=True)):
+    for k, (issue, col) in enumerate(zip(ISSUES, space, strict=True)):
         if col.kind == "range":
             draws = np.concatenate([rng.uniform(col.lo, col.hi, size=size), clip(ideal_matrix[:, k], col.lo, col.hi)])
             pool[:, k] = clip(issue.denormalise(draws), col.raw_lo, col.raw_hi)
@@ -142,11 +141,16 @@ def candidate_pool(package: Package, size: int, rng: np.random.Generator, ideals
     return pool
 
 
-def build_table(numbers: np.ndarray, parties: Sequence, coalition) -> Table:  # noqa: ANN001 - agents
-    """Evaluate candidate packages for every party and the coalition; mark the feasible ones."""
+def build_table(numbers: np.ndarray, parties: Sequence[PartyAgent], composite: CoalitionAgent | None) -> Table:
+    """Evaluate candidate packages for every party and the composite guarantor (the coalition, which must field
+    the force and consent); mark the feasible ones. Without a composite guarantor, no package may ask for
+    foreign troops (the schema already requires none)."""
     normalised = normalise_matrix(numbers)
     utilities = np.vstack([p.preferences.utility(numbers, normalised) for p in parties])
-    feasible = coalition.commits(numbers, normalised) & compatible(numbers)
+    if composite is not None:
+        feasible = composite.commits(numbers, normalised) & compatible(numbers)
+    else:
+        feasible = (numbers[:, ISSUE_INDEX["foreign_troops"]] <= 0) & compatible(numbers)
     for p in parties:
         feasible &= p.preferences.acceptable(numbers)
     return Table(numbers, normalised, utilities, feasible, np.flatnonzero(feasible))
@@ -172,3 +176,50 @@ def propose(
         if prev > smallest[j]:
             return previous
     return best
+
+
+@dataclass(frozen=True)
+class Round:
+    """What one round of talks produced.
+
+    Attributes:
+        offer: Row of the tabled package in the table.
+        utility: Each party's (true) utility of it, in the parties' order.
+        aspiration: Each party's aspiration after conceding this round.
+        accepted: Whether each party accepted it.
+    """
+
+    offer: int
+    utility: list[float]
+    aspiration: np.ndarray
+    accepted: list[bool]
+
+
+def talks_round(
+    table: Table,
+    parties: Sequence[PartyAgent],
+    betas: Sequence[float | None],
+    t: int,
+    rules: Negotiation,
+    rng: np.random.Generator,
+    previous: int | None,
+) -> Round:
+    """One round of talks (the war has moved the reservation values already): every party concedes, the
+    mediator tables a package, every party answers. The deal needs every party's acceptance.
+
+    Args:
+        table: What is on the table.
+        parties: The party agents, in the scenario's order.
+        betas: Each party's concession exponent this round (None: its own).
+        t: The round (1 = the first month of talks).
+        rules: The rules of the talks (deadline, proposals examined per round).
+        rng: The model's random generator (the mediator's sample, the parties' perception noise).
+        previous: The previous round's offer, if any.
+    """
+    for p, beta in zip(parties, betas, strict=True):
+        p.concede(t, rules.max_rounds, beta)
+    aspirations = np.array([p.aspiration for p in parties])
+    offer = propose(table, aspirations, rng, rules.proposals_per_round, previous)
+    u = table.by_package[offer].tolist()
+    accepted = [p.accepts(ui) for p, ui in zip(parties, u, strict=True)]
+    return Round(offer, u, aspirations, accepted)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.config.scenario import Actor
 from sim.dealspace import BY_NAME, ISSUE_INDEX, ISSUE_NAMES
 
 
@@ -105,3 +106,32 @@ class Preferences:
             if line.hard:
                 ok &= ~line.crossed(numbers)
         return ok
+
+
+def preferences_of(actor: Actor) -> Preferences:
+    """A party's validated scenario section (``actors.<key>``) as :class:`Preferences`.
+
+    Raises:
+        ValueError: If the actor is not a party (it has no preferences).
+    """
+    prefs = actor.preferences
+    if prefs is None:
+        raise ValueError(f"{actor.label} is not a party: it has no preferences")
+    lines = []
+    for r in actor.red_lines:
+        issue = BY_NAME[r.issue]
+        lines.append(
+            RedLine(
+                issue=r.issue,
+                above=None if r.above is None else issue.to_number(r.above),
+                below=None if r.below is None else issue.to_number(r.below),
+                hard=r.kind == "hard",
+                penalty=r.penalty,
+            )
+        )
+    return Preferences.from_spec(
+        ideal={n: getattr(prefs, n).ideal for n in ISSUE_NAMES},
+        salience={n: getattr(prefs, n).salience for n in ISSUE_NAMES},
+        tolerance={n: getattr(prefs, n).tolerance for n in ISSUE_NAMES},
+        red_lines=lines,
+    )

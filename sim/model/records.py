@@ -11,8 +11,9 @@ from typing import Any, Literal
 
 End = Literal["agreement", "imposed", "deadline", "infeasible"]
 """How talks ended."""
-Cause = Literal["expired", "us_disengaged", "coalition_split", "no_enforcement", "deterrence_gap"]
-"""The main cause of a breakdown of peace."""
+Cause = str
+"""The main cause of a breakdown of peace: ``expired``, a guarantor's lapse cause (``us_disengaged``,
+``coalition_split``), ``no_enforcement`` or ``deterrence_gap`` (:func:`sim.model.deterrence.causes`)."""
 
 
 @dataclass(frozen=True)
@@ -43,16 +44,28 @@ class RoundRecord:
 
 
 @dataclass(frozen=True)
+class GuarantorYear:
+    """One guarantor in one year of peace.
+
+    Attributes:
+        engaged: Whether its government stood by the commitment.
+        cohesion: Its cohesion (a composite guarantor), or None.
+        credibility: The probability that it would honour.
+    """
+
+    engaged: bool
+    cohesion: float | None
+    credibility: float
+
+
+@dataclass(frozen=True)
 class YearRecord:
     """One year of peace after a deal.
 
     Attributes:
         year: Years since the deal (1 = first year).
         active: Whether the guarantee was in force.
-        us_engaged: Whether the US administration stood by its commitment.
-        cohesion: Coalition cohesion.
-        credibility_coalition: Probability that the coalition would honour.
-        credibility_us: Probability that the US would honour.
+        guarantors: Each guarantor's engagement and credibility, by key, in the scenario's order.
         deterrence: Expected cost to Russia of renewed war.
         motive: Russia's motive to resume the war.
         hazard: Yearly probability of a renewed offensive.
@@ -61,10 +74,7 @@ class YearRecord:
 
     year: int
     active: bool
-    us_engaged: bool
-    cohesion: float
-    credibility_coalition: float
-    credibility_us: float
+    guarantors: dict[str, GuarantorYear]
     deterrence: float
     motive: float
     hazard: float

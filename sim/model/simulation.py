@@ -1,7 +1,9 @@
 """The Mesa model: sequences the talks (a round a month) and the peace (a step a year) for one run.
 
-It owns time, the random generator (``self.rng``) and the agents; the agents decide. Every random
-draw of a run comes from ``self.rng``, so a run is reproduced exactly by its seed.
+It owns time, the random generator (``self.rng``) and the agents; the agents decide. Which agents a run has
+follows from the scenario's actors: a party agent per party (the challenger's can attack), a guarantor agent
+per guarantor (the composite one with its member states). Every random draw of a run comes from
+``self.rng``, so a run is reproduced exactly by its seed.
 """
 
 from __future__ import annotations
@@ -10,19 +12,12 @@ import mesa
 import numpy as np
 
 from sim.config.scenario import Scenario
-from sim.dealspace import Deal, normalise_matrix
-from sim.model.actors import CoalitionAgent, GuarantorAgent, PartyAgent, RussiaAgent
-from sim.model.deterrence import (
-    GuarantorState,
-    classify_breakdown,
-    coalition_credibility,
-    deterrence,
-    hazard,
-    motive,
-    us_credibility,
-)
-from sim.model.negotiation import PARTY_KEYS, Table, build_table, candidate_pool, package_values, propose
-from sim.model.records import RoundRecord, YearRecord
+from sim.dealspace import ISSUES, Deal, normalise_matrix
+from sim.model.actors import ChallengerAgent, CoalitionAgent, GuarantorAgent, PartyAgent
+from sim.model.compiled import CompiledScenario, compile_scenario
+from sim.model.deterrence import classify_breakdown, yearly_choice
+from sim.model.negotiation import build_table, candidate_pool, talks_round
+from sim.model.records import GuarantorYear, RoundRecord, YearRecord
 from sim.model.war import WarState
 
 
@@ -30,29 +25,48 @@ class GuaranteeModel(mesa.Model):
     """One replication of a scenario: negotiation (unless the package is imposed), then deterrence.
 
     Args:
-        scenario: The validated scenario.
+        scenario: The validated scenario, or the scenario compiled once for many runs
+            (:func:`~sim.model.compiled.compile_scenario`).
         seed: The run's seed; every draw comes from ``self.rng`` seeded with it.
         trace: Whether to record round-by-round and year-by-year traces (slower).
 
     Attributes:
         spec: The scenario this run follows (named ``spec``: Mesa 3.5 reserves ``Model.scenario``).
+        compiled: The compiled scenario.
+        parties: The party agents, in the scenario's order.
+        challenger: The challenger's agent (Russia).
+        defender: The defender's agent (Ukraine).
+        guarantors: The guarantor agents, in the scenario's order.
+        coalition: The composite guarantor (member states), or None.
         phase: ``talks``, ``peace`` or ``done``.
         deal: The agreed package, once there is one.
+        end: How the talks ended (``agreement``, ``imposed``, ``deadline``, ``infeasible``).
+        breakdown: Once Russia has attacked: ``breakdown_year``, ``cause`` and who ``honoured``.
     """
 
-    def __init__(self, scenario: Scenario, seed: int, *, trace: bool = False) -> None:
+    def __init__(self, scenario: Scenario | CompiledScenario, seed: int, *, trace: bool = False) -> None:
         super().__init__(rng=seed)
+        compiled = scenario if isinstance(scenario, CompiledScenario) else compile_scenario(scenario)
+        spec = compiled.scenario
         self.seed = seed
-        self.spec = scenario
+        self.spec = spec
+        self.compiled = compiled
         self.trace = trace
-        a = scenario.actors
-        self.ukraine = PartyAgent(self, "ukraine", a.ukraine)
-        self.russia = RussiaAgent(self, "russia", a.russia)
-        self.united_states = PartyAgent(self, "united_states", a.united_states)
-        self.parties = (self.ukraine, self.russia, self.united_states)
-        self.coalition = CoalitionAgent(self, a.coalition)
-        self.guarantors = (GuarantorAgent(self, "united_states"), GuarantorAgent(self, "coalition"))
-        self.war = WarState.start(scenario.war)
+        self.parties: tuple[PartyAgent, ...] = tuple(
+            (ChallengerAgent if i == compiled.challenger else PartyAgent)(self, key, actor, prefs)
+            for i, (key, actor, prefs) in enumerate(
+                zip(compiled.parties, compiled.party_specs, compiled.preferences, strict=True)
+            )
+        )
+        challenger = self.parties[compiled.challenger]
+        assert isinstance(challenger, ChallengerAgent)  # noqa: S101 - by construction
+        self.challenger = challenger
+        self.defender = self.parties[compiled.defender]
+        self.guarantors = tuple(self._guarantor(i) for i in range(len(compiled.guarantors)))
+        coalition = None if compiled.composite is None else self.guarantors[compiled.composite]
+        assert coalition is None or isinstance(coalition, CoalitionAgent)  # noqa: S101 - by construction
+        self.coalition: CoalitionAgent | None = coalition
+        self.war = WarState.start(spec.war)
         self.deal: Deal | None = None
         self.end = "deadline"
         self.round = 0
@@ -61,17 +75,18 @@ class GuaranteeModel(mesa.Model):
         self.rounds_trace: list[RoundRecord] = []
         self.years_trace: list[YearRecord] = []
         self.breakdown: dict = {}  # breakdown_year, cause, honoured: once Russia has attacked
-        if scenario.mode == "evaluate":
+        if spec.mode == "evaluate":
             # "What if exactly this were signed?": the package is imposed as given, even one that a party's
             # red line or the coalition's capacity would have ruled out in talks.
-            self._table = self._fixed_table()
+            assert compiled.fixed_package is not None  # noqa: S101 - the schema requires a fixed package
+            self._table = build_table(compiled.fixed_package, self.parties, self.coalition)
             self.deal = Deal(tuple(self._table.numbers[0]))
             self.end = "imposed"
             self.phase = "peace"
         else:
             numbers = candidate_pool(
-                scenario.package,
-                scenario.negotiation.candidate_pool,
+                compiled.space,
+                spec.negotiation.candidate_pool,
                 self.rng,
                 [p.preferences.ideal for p in self.parties],
             )
@@ -83,12 +98,17 @@ class GuaranteeModel(mesa.Model):
             if self.phase == "done":
                 self.end = "infeasible"
         self._year = 0
-        self._state = GuarantorState(active=True, us_engaged=True, cohesion=scenario.deterrence.cohesion_mean)
 
-    def _fixed_table(self) -> Table:
-        values = package_values(self.spec.package)
-        numbers = np.array([[v[0] for v in values]])
-        return build_table(numbers, self.parties, self.coalition)
+    def _guarantor(self, i: int) -> GuarantorAgent:
+        c = self.compiled
+        rule = c.guarantors[i]
+        members = c.scenario.actors[rule.key].members
+        if members is None:
+            return GuarantorAgent(self, rule, c.election_slots[i])
+        assert rule.backstop is not None  # noqa: S101 - the schema ties members to a backstop guarantor
+        issue = c.guarantors[rule.backstop].role_issue
+        assert issue is not None  # noqa: S101 - a backstop guarantor has a role
+        return CoalitionAgent(self, rule, members, ISSUES[issue].name, c.election_slots[i])
 
     # --- time -------------------------------------------------------------------------------------
 
@@ -123,39 +143,34 @@ class GuaranteeModel(mesa.Model):
 
     def _talks_round(self) -> None:
         neg = self.spec.negotiation
-        war_spec = self.spec.war
         self.round += 1
         t = self.round
         self.war.step(self.rng)
-        self.ukraine.reservation = self.war.ukraine_reservation(self.ukraine.reservation0)
-        self.russia.reservation = self.war.russia_reservation(self.russia.reservation0)
-        self.ukraine.concede(t, neg.max_rounds)
-        self.russia.concede(
-            t, neg.max_rounds, self.russia.play_for_time_beta(self.war.russia_belief, war_spec.belief_weight)
-        )
-        self.united_states.concede(t, neg.max_rounds)
-        aspirations = np.array([p.aspiration for p in self.parties])
-        offer = propose(self._table, aspirations, self.rng, neg.proposals_per_round, self._previous)
-        self._previous = offer
-        u = self._table.by_package[offer].tolist()
-        accepted = [p.accepts(ui) for p, ui in zip(self.parties, u, strict=True)]
-        self.russia_accepted |= accepted[1]
+        self.defender.reservation = self.war.ukraine_reservation(self.defender.reservation0)
+        ru = self.challenger
+        ru.reservation = self.war.russia_reservation(ru.reservation0)
+        beta = ru.play_for_time_beta(self.war.russia_belief, self.spec.war.belief_weight)
+        betas = [beta if p is ru else None for p in self.parties]
+        r = talks_round(self._table, self.parties, betas, t, neg, self.rng, self._previous)
+        self._previous = r.offer
+        self.russia_accepted |= r.accepted[self.compiled.challenger]
         if self.trace:
+            keys = self.compiled.parties
             self.rounds_trace.append(
                 RoundRecord(
                     round=t,
-                    offer=Deal(tuple(self._table.numbers[offer])).as_dict(),
-                    utility=dict(zip(PARTY_KEYS, u, strict=True)),
-                    aspiration=dict(zip(PARTY_KEYS, map(float, aspirations), strict=True)),
+                    offer=Deal(tuple(self._table.numbers[r.offer])).as_dict(),
+                    utility=dict(zip(keys, r.utility, strict=True)),
+                    aspiration=dict(zip(keys, map(float, r.aspiration), strict=True)),
                     reservation={p.key: p.reservation for p in self.parties},
-                    accepted=dict(zip(PARTY_KEYS, accepted, strict=True)),
+                    accepted=dict(zip(keys, r.accepted, strict=True)),
                     balance=self.war.balance,
                     support=self.war.support,
                     russia_belief=self.war.russia_belief,
                 )
             )
-        if all(accepted):
-            self.deal = Deal(tuple(self._table.numbers[offer]))
+        if all(r.accepted):
+            self.deal = Deal(tuple(self._table.numbers[r.offer]))
             self.end = "agreement"
             self.phase = "peace"
         elif t >= neg.max_rounds:
@@ -169,47 +184,41 @@ class GuaranteeModel(mesa.Model):
         deal = self.deal
         assert deal is not None  # noqa: S101 - phase invariant
         if self._year == 0:
-            self._russia_u = float(
-                self.russia.preferences.utility(
-                    np.asarray(deal.values)[None, :], normalise_matrix(np.asarray(deal.values)[None, :])
-                )[0]
-            )
-            self._duration = deal.number("duration_years")
+            numbers = np.asarray(deal.values)[None, :]
+            self._russia_u = float(self.challenger.preferences.utility(numbers, normalise_matrix(numbers))[0])
         self._year += 1
         year = self._year
-        rng = self.rng
-        draws = rng.random(4)
-        engaged = self._state.us_engaged
-        if year > 1 and (year - 1) % p.us_election_years == 0:
-            engaged = bool(draws[0] >= p.us_disengage_probability)
-        cohesion = self._state.cohesion + p.cohesion_reversion * (p.cohesion_mean - self._state.cohesion)
-        cohesion = min(max(cohesion + p.cohesion_volatility * rng.standard_normal(), 0.0), 1.0)
-        active = year <= self._duration
-        state = GuarantorState(active=active, us_engaged=engaged, cohesion=cohesion)
-        self._state = state
-        m = motive(year, self._russia_u, p)
-        kc = coalition_credibility(deal, state, p)
-        ku = us_credibility(deal, state, p)
-        d = deterrence(deal, state, p, (kc, ku))
-        v_now = m - d
-        v_wait = None
-        if active and self._duration < p.horizon_years:
-            expiry_year = int(self._duration) + 1
-            after = GuarantorState(active=False, us_engaged=engaged, cohesion=cohesion)
-            v_exp = motive(expiry_year, self._russia_u, p) - deterrence(deal, after, p)
-            v_wait = p.wait_discount ** (expiry_year - year) * v_exp
-        h = hazard(v_now, v_wait, p)
-        attacked = self.russia.attacks(h, float(draws[1]))
+        draws = self.rng.random(self.compiled.draws_per_year)
+        states = tuple(g.step_year(year, draws) for g in self.guarantors)
+        rules = self.compiled.guarantors
+        calc = yearly_choice(deal, year, states, rules, p, self._russia_u)
+        attacked = self.challenger.attacks(calc, float(draws[1]))
         if self.trace:
-            self.years_trace.append(YearRecord(year, active, engaged, cohesion, kc, ku, d, m, h, attacked))
+            self.years_trace.append(
+                YearRecord(
+                    year=year,
+                    active=calc.active,
+                    guarantors={
+                        g.key: GuarantorYear(
+                            engaged=s.engaged,
+                            cohesion=s.cohesion if g.rule.engagement.kind == "cohesion" else None,
+                            credibility=k,
+                        )
+                        for g, s, k in zip(self.guarantors, states, calc.credibility, strict=True)
+                    },
+                    deterrence=calc.deterrence,
+                    motive=calc.motive,
+                    hazard=calc.hazard,
+                    attacked=attacked,
+                )
+            )
         if attacked:
-            us_g, co_g = self.guarantors
             self.breakdown = {
                 "breakdown_year": year,
-                "cause": classify_breakdown(deal, state, p),
+                "cause": classify_breakdown(deal, calc.active, states, rules),
                 "honoured": {
-                    "united_states": us_g.honours(ku, float(draws[2])) if ku > 0 else None,
-                    "coalition": co_g.honours(kc, float(draws[3])) if kc > 0 else None,
+                    g.key: g.honours(k, float(draws[2 + i])) if k > 0 else None
+                    for i, (g, k) in enumerate(zip(self.guarantors, calc.credibility, strict=True))
                 },
             }
             self.phase = "done"

@@ -17,6 +17,7 @@ import pyarrow as pa
 from sim.config.scenario import Scenario
 from sim.dealspace import BY_NAME, ISSUE_NAMES
 from sim.execution.runs import run_once, run_seed
+from sim.model.compiled import CompiledScenario, compile_scenario
 
 Backend = str  # "serial" | "processes" | "dask"
 BACKENDS = ("serial", "processes", "dask")
@@ -77,10 +78,13 @@ def plan_chunks(points: int, replications: int, chunk_size: int) -> list[Chunk]:
 def run_chunk(task: ChunkTask) -> tuple[int, pa.Table]:
     """Run one chunk; return its id and its rows as an Arrow table (the worker function)."""
     rows = []
+    compiled: dict[int, CompiledScenario] = {}  # each point's scenario compiled once per chunk
     for k in range(task.chunk.start, task.chunk.stop):
         point, replicate = divmod(k, task.replications)
         seed = run_seed(task.master_seed, point, replicate)
-        row = run_once(task.scenarios[point], seed).flat()
+        if point not in compiled:
+            compiled[point] = compile_scenario(task.scenarios[point])
+        row = run_once(compiled[point], seed).flat()
         row["point"] = point
         row["replicate"] = replicate
         rows.append(row)
