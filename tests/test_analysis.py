@@ -17,6 +17,7 @@ import pyarrow as pa
 import pytest
 import yaml
 from matplotlib.figure import Figure
+from scipy import stats
 
 from sim import analysis as A
 from sim.analysis.summary import Z95, kaplan_meier, wilson
@@ -134,6 +135,21 @@ def test_survival_table_is_kaplan_meier_over_agreements():
     at = A.survival_table(HAND, times=[0.5, 2, 3, 5])
     assert at["survival"].tolist() == pytest.approx([1.0, 0.7, 0.4, 0.4])
     assert A.survival_table([outcome(False)]).empty
+
+
+def test_when_every_agreement_broke_the_survival_band_is_clopper_pearson_not_zero_width():
+    """Catches a zero-width band [0, 0] after the last breakdown when all agreements broke: with 5 of 5 broken
+    the band must be the exact binomial (Clopper-Pearson) interval for 0 survivors of 5."""
+    upper = float(stats.beta.ppf(0.975, 1, 5))  # Clopper-Pearson upper bound for 0 successes in 5
+    km = kaplan_meier([3, 5, 7, 9, 11], [True] * 5)
+    at = km.at(15)
+    assert (at.value, at.low) == (0.0, 0.0)
+    assert at.high == pytest.approx(upper) and at.high == pytest.approx(1 - 0.025 ** (1 / 5))
+    assert km.high[-1] <= km.high[-2], "the upper band does not widen again at the last breakdown"
+    # with censoring first: only the 2 known to have broken count
+    censored = kaplan_meier([1, 4, 6], [False, True, True]).at(10)
+    assert (censored.value, censored.low) == (0.0, 0.0)
+    assert censored.high == pytest.approx(float(stats.beta.ppf(0.975, 1, 2)))
 
 
 def test_compare_runs_tabulates_each_set():

@@ -127,6 +127,29 @@ def test_csv_quiet_and_an_existing_run_directory_is_refused_without_force(tmp_pa
     assert len(load_results(out).runs) == 6
 
 
+ALL_BREAK = (
+    f"name: all-break\nextends: {ROOT / 'scenarios' / 'budapest_like.yaml'}\n"
+    "deterrence: {hazard_max: 1.0, hazard_threshold: -3, horizon_years: 30}\n"
+)
+"""Assurances imposed, and a yearly hazard of about 1: every run's peace breaks down in its first years."""
+
+
+def test_run_of_a_scenario_where_every_agreement_broke_prints_and_writes_a_proper_survival_band(tmp_path):
+    """Catches P(holds 15/30 years) reported as 0.000 [0.000, 0.000] when every agreement broke: the band must
+    reach the exact binomial upper bound for 0 survivors of the n runs, in the text and in summary.json."""
+    path = scenario_file(tmp_path, ALL_BREAK, "all_break.yaml")
+    done = sim("run", path.name, "--runs", 20, "--seed", 1, "--no-figures", "--out", "out", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["breakdown_causes"] and sum(summary["breakdown_causes"].values()) == 20, "all 20 broke"
+    upper = 1 - 0.025 ** (1 / 20)
+    for key in ("p_holds_15_given_agreement", "p_holds_30_given_agreement"):
+        assert summary[key]["value"] == 0.0 and summary[key]["low"] == 0.0
+        assert summary[key]["high"] == pytest.approx(upper)
+    assert f"P(holds 15 years)           0.000 [0.000, {upper:.3f}]" in done.stdout
+    assert "[0.000, 0.000]" not in done.stdout.split("peace after")[1]
+
+
 @pytest.mark.parametrize(
     ("text", "where"),
     [

@@ -99,12 +99,16 @@ def kaplan_meier(durations: Sequence[float], observed: Sequence[bool], z: float 
         se = np.sqrt(var) / np.abs(log_s)
         lo = np.exp(-np.exp(np.log(-log_s) + z * se))
         hi = np.exp(-np.exp(np.log(-log_s) - z * se))
-    # Where the log-log band is undefined (S = 1: no event yet; S = 0: all failed) use the exact binomial
-    # bound of the n at risk, rather than a zero-width band that overstates certainty for small n.
+    # Where the log-log band is undefined use the exact (Clopper-Pearson) binomial bound, rather than a
+    # zero-width band that overstates certainty for small n. S = 1 (no event yet): the n at risk all
+    # survived. S = 0 (all failed): none of the n whose fate is known survived, n = the events so far. The
+    # log-log formulas give a finite [0, 0] at S = 0, so that case is tested for explicitly.
     alpha = 2.0 * float(stats.norm.sf(z))
     exact = (alpha / 2.0) ** (1.0 / at_risk)
-    lo = np.where(np.isfinite(lo), lo, np.where(surv >= 1.0, exact, 0.0))
-    hi = np.where(np.isfinite(hi), hi, np.where(surv >= 1.0, 1.0, 1.0 - exact))
+    none_left = surv <= 0.0
+    upper_none = 1.0 - (alpha / 2.0) ** (1.0 / np.maximum(np.cumsum(events), 1))
+    lo = np.where(np.isfinite(lo) & ~none_left, lo, np.where(surv >= 1.0, exact, 0.0))
+    hi = np.where(np.isfinite(hi) & ~none_left, hi, np.where(surv >= 1.0, 1.0, upper_none))
     return Survival(times, surv, lo, hi, at_risk, events, low_start=float((alpha / 2.0) ** (1.0 / d.size)))
 
 
