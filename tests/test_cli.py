@@ -185,6 +185,48 @@ def test_validate_reports_good_and_bad_files(tmp_path):
     assert "error: " in done.stderr and "bad.yaml:2" in done.stderr
 
 
+def test_validate_checks_the_shipped_sweep_files_as_sweeps():
+    """Catches `sim validate` reading a sweep file as a scenario and rejecting `base`, `design`, `factors`."""
+    sweeps = sorted((ROOT / "scenarios" / "sweeps").glob("*.yaml"))
+    done = sim("validate", *sweeps, ROOT / "scenarios" / "baseline.yaml", cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    for path in sweeps:
+        assert f"ok       {path}  (sweep " in done.stdout
+    assert "(baseline, mode negotiate)" in done.stdout
+
+
+SWEEP = (
+    "name: s\ndescription: a sweep\nbase: {base}\ndesign: grid\nfactors:\n  {factor}: {{values: [0, 5000]}}\n{extra}"
+)
+
+
+@pytest.mark.parametrize(
+    ("base", "factor", "extra", "message"),
+    [
+        (
+            "good.yaml",
+            "package.foreign_troops",
+            "replications: 0\nseed: 1\n",
+            "bad_sweep.yaml:7: replications: Input should be greater",
+        ),
+        ("missing.yaml", "package.foreign_troops", "replications: 1\nseed: 1\n", "base scenario not found"),
+        ("bad.yaml", "package.foreign_troops", "replications: 1\nseed: 1\n", "bad.yaml:2"),
+        ("good.yaml", "package.foreign_trops", "replications: 1\nseed: 1\n", "design point 0"),
+    ],
+    ids=["bad-sweep-key", "missing-base", "invalid-base", "bad-factor"],
+)
+def test_validate_rejects_a_broken_sweep_file_with_a_clear_message(tmp_path, base, factor, extra, message):
+    """Catches a broken sweep (its own keys, its base scenario or a design point) passing, or failing with
+    a traceback, in `sim validate`: exit 2 with file and line or the design point named."""
+    scenario_file(tmp_path, name="good.yaml")
+    scenario_file(tmp_path, "name: t\nruns: -1\n", "bad.yaml")
+    path = scenario_file(tmp_path, SWEEP.format(base=base, factor=factor, extra=extra), "bad_sweep.yaml")
+    done = sim("validate", path.name, cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "invalid  bad_sweep.yaml" in done.stderr and "error: " in done.stderr
+    assert message in done.stderr, done.stderr
+
+
 @pytest.mark.parametrize("command", [None, *COMMANDS])
 def test_every_command_has_help_with_an_example(tmp_path, command):
     done = sim(*([command] if command else []), "--help", cwd=tmp_path)
