@@ -152,6 +152,35 @@ def test_when_every_agreement_broke_the_survival_band_is_clopper_pearson_not_zer
     assert censored.high == pytest.approx(float(stats.beta.ppf(0.975, 1, 2)))
 
 
+@pytest.mark.parametrize(
+    ("scenario", "imposed"), [("budapest_like.yaml", True), ("baseline.yaml", False)], ids=["evaluate", "negotiate"]
+)
+def test_an_imposed_package_is_summarised_as_imposed_not_as_agreed_and_accepted(scenario, imposed):
+    """Catches mode evaluate printing "P(Russia accepts an offer) 1.000" and "agreed terms" (text, summary.json
+    and the terms figure) for a package nobody negotiated, while negotiated runs keep both."""
+    from sim.analysis.summary import render, summarise
+    from sim.execution.results import runs_table
+    from sim.figures.run import terms_figure
+
+    s = load_scenario(ROOT / "scenarios" / scenario)
+    outcomes = run_scenario(s, runs=40, seed=1)
+    summary = summarise(outcomes)
+    text, data = render(summary), summary.as_dict()
+    accepts = next(line for line in text.splitlines() if line.startswith("P(Russia accepts an offer)"))
+    title = terms_figure(runs_table(outcomes, scenario=s))._suptitle.get_text()
+    assert summary.terms, "some runs agreed, so the terms are shown"
+    assert data["imposed"] is imposed
+    if imposed:
+        assert accepts.split(")", 1)[1].strip() == "n/a (imposed)"
+        assert "imposed terms" in text and "agreed terms" not in text
+        assert set(data["p_russia_accepts"].values()) == {None}
+        assert title.startswith("imposed terms") and "agreed" not in title
+    else:
+        assert accepts.split(")", 1)[1].strip() == str(summary.russia_accepts) and "imposed" not in text
+        assert "agreed terms" in text and data["p_russia_accepts"]["value"] == summary.russia_accepts.value
+        assert title.startswith("agreed terms")
+
+
 def test_compare_runs_tabulates_each_set():
     table = A.compare_runs({"hand": HAND, "half": HAND[:5]}, at=(2, 3), window=1)
     hand = table.set_index("label").loc["hand"]

@@ -257,6 +257,27 @@ def test_compare_prints_a_side_by_side_table_and_writes_its_files(tmp_path):
         assert len(load_results(out / label).runs) == 20
 
 
+def test_compare_and_run_say_imposed_for_an_evaluated_package_instead_of_russia_accepting(tmp_path):
+    """Catches `sim run` and `sim compare` of a mode-evaluate scenario printing P(Russia accepts an offer)
+    1.000 and "agreed terms" for a package nobody negotiated; the negotiated scenario keeps its figure."""
+    imposed, negotiated = ROOT / "scenarios" / "budapest_like.yaml", ROOT / "scenarios" / "baseline.yaml"
+    done = sim("compare", imposed, negotiated, "--runs", 10, "--seed", 2, "--out", "cmp", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    row = next(line for line in done.stdout.splitlines() if line.startswith("P(Russia accepts an offer)"))
+    cells = row.removeprefix("P(Russia accepts an offer)").split("  ")
+    cells = [c.strip() for c in cells if c.strip()]
+    assert cells[0] == "n/a (imposed)" and cells[1][0].isdigit(), row
+    table = json.loads((tmp_path / "cmp" / "comparison.json").read_text())["table"]
+    assert "n/a (imposed)" in table
+    run = (tmp_path / "cmp" / "budapest-like" / "summary.json").read_text()
+    assert json.loads(run)["imposed"] is True and json.loads(run)["p_russia_accepts"]["value"] is None
+
+    single = sim("run", imposed, "--runs", 10, "--no-figures", "--out", "one", cwd=tmp_path)
+    assert single.returncode == 0, single.stderr
+    assert "P(Russia accepts an offer)    n/a (imposed)" in single.stdout
+    assert "imposed terms" in single.stdout and "agreed terms" not in single.stdout
+
+
 def test_compare_checks_every_file_before_running_any(tmp_path):
     good = scenario_file(tmp_path)
     bad = scenario_file(tmp_path, "name: t\nnegotiation: {max_rounds: 0}\n", "bad.yaml")
