@@ -227,6 +227,22 @@ def test_validate_rejects_a_broken_sweep_file_with_a_clear_message(tmp_path, bas
     assert message in done.stderr, done.stderr
 
 
+def test_the_readme_says_to_activate_the_environment_before_the_commands_of_using_it():
+    """Catches the README's "Using it" commands failing with `command not found`: `sim` is only on the path
+    with the virtual environment active, so the README must say so (or write .venv/bin/sim); the two setup
+    commands at the top stay exactly as CI runs them."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("\n## Using it\n", 1)[1].split("\n## ", 1)[0]
+    intro, code = section.split("```", 2)[:2]
+    commands = [line for line in code.splitlines() if line.strip() and not line.startswith(" ")]
+    assert commands and commands[0].startswith("sim run")
+    assert ". .venv/bin/activate" in intro or all(c.startswith(".venv/bin/") for c in commands)
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()[-1]
+    assert f"```\n{ci}\n```" in text, "the README's test command is the one CI runs, verbatim"
+    setup = "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/sim run scenarios/baseline.yaml"
+    assert f"```\n{setup}\n```" in text
+
+
 @pytest.mark.parametrize("command", [None, *COMMANDS])
 def test_every_command_has_help_with_an_example(tmp_path, command):
     done = sim(*([command] if command else []), "--help", cwd=tmp_path)
