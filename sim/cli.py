@@ -145,18 +145,37 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print(done.folder)
         return 0
     horizons = {x.directory.path.name: float(x.runs["horizon"].max()) for x in done.executions if len(x.runs)}
-    print(render_comparison(done.table, horizons))
+    imposed = [x.directory.path.name for x in done.executions if x.summary.imposed]
+    print(render_comparison(done.table, horizons, imposed))
     print(f"\ncomparison: {done.folder}")
     return 0
+
+
+def _validate_sweep(path: str) -> str:
+    """Check a sweep file, its base scenario and the scenario of every design point; say what it holds."""
+    from sim.config.scenario import load_scenario
+    from sim.config.sweep import load_sweep
+    from sim.execution.sweep.design import make_design
+    from sim.execution.sweep.runner import point_scenarios
+
+    loaded = load_sweep(path)
+    base = load_scenario(loaded.base_path)
+    design = make_design(loaded.spec)
+    point_scenarios(loaded, design)
+    return f"sweep {loaded.spec.name}, {loaded.spec.design} design, {len(design)} points, base {base.name}"
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from sim.config.errors import InputErrors
     from sim.config.scenario import load_scenario
+    from sim.config.sweep import is_sweep_file
 
     failures: list[InputError] = []
     for path in args.files:
         try:
+            if is_sweep_file(path):
+                print(f"ok       {path}  ({_validate_sweep(path)})")
+                continue
             s = load_scenario(path)
             print(f"ok       {path}  ({s.name}, mode {s.mode})")
         except InputError as err:
@@ -356,9 +375,12 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_compare)
 
     v = sub.add_parser(
-        "validate", help="check scenario files", epilog="example:\n  sim validate scenarios/*.yaml", formatter_class=raw
+        "validate",
+        help="check scenario files and sweep files (a sweep with its base scenario and every design point)",
+        epilog="example:\n  sim validate scenarios/*.yaml scenarios/sweeps/*.yaml",
+        formatter_class=raw,
     )
-    v.add_argument("files", nargs="+", help="scenario YAML files")
+    v.add_argument("files", nargs="+", help="scenario or sweep YAML files")
     v.set_defaults(func=cmd_validate)
 
     s = sub.add_parser(

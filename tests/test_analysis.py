@@ -17,6 +17,7 @@ import pyarrow as pa
 import pytest
 import yaml
 from matplotlib.figure import Figure
+from scipy import stats
 
 from sim import analysis as A
 from sim.analysis.summary import Z95, kaplan_meier, wilson
@@ -134,6 +135,50 @@ def test_survival_table_is_kaplan_meier_over_agreements():
     at = A.survival_table(HAND, times=[0.5, 2, 3, 5])
     assert at["survival"].tolist() == pytest.approx([1.0, 0.7, 0.4, 0.4])
     assert A.survival_table([outcome(False)]).empty
+
+
+def test_when_every_agreement_broke_the_survival_band_is_clopper_pearson_not_zero_width():
+    """Catches a zero-width band [0, 0] after the last breakdown when all agreements broke: with 5 of 5 broken
+    the band must be the exact binomial (Clopper-Pearson) interval for 0 survivors of 5."""
+    upper = float(stats.beta.ppf(0.975, 1, 5))  # Clopper-Pearson upper bound for 0 successes in 5
+    km = kaplan_meier([3, 5, 7, 9, 11], [True] * 5)
+    at = km.at(15)
+    assert (at.value, at.low) == (0.0, 0.0)
+    assert at.high == pytest.approx(upper) and at.high == pytest.approx(1 - 0.025 ** (1 / 5))
+    assert km.high[-1] <= km.high[-2], "the upper band does not widen again at the last breakdown"
+    # with censoring first: only the 2 known to have broken count
+    censored = kaplan_meier([1, 4, 6], [False, True, True]).at(10)
+    assert (censored.value, censored.low) == (0.0, 0.0)
+    assert censored.high == pytest.approx(float(stats.beta.ppf(0.975, 1, 2)))
+
+
+@pytest.mark.parametrize(
+    ("scenario", "imposed"), [("budapest_like.yaml", True), ("baseline.yaml", False)], ids=["evaluate", "negotiate"]
+)
+def test_an_imposed_package_is_summarised_as_imposed_not_as_agreed_and_accepted(scenario, imposed):
+    """Catches mode evaluate printing "P(Russia accepts an offer) 1.000" and "agreed terms" (text, summary.json
+    and the terms figure) for a package nobody negotiated, while negotiated runs keep both."""
+    from sim.analysis.summary import render, summarise
+    from sim.execution.results import runs_table
+    from sim.figures.run import terms_figure
+
+    s = load_scenario(ROOT / "scenarios" / scenario)
+    outcomes = run_scenario(s, runs=40, seed=1)
+    summary = summarise(outcomes)
+    text, data = render(summary), summary.as_dict()
+    accepts = next(line for line in text.splitlines() if line.startswith("P(Russia accepts an offer)"))
+    title = terms_figure(runs_table(outcomes, scenario=s))._suptitle.get_text()
+    assert summary.terms, "some runs agreed, so the terms are shown"
+    assert data["imposed"] is imposed
+    if imposed:
+        assert accepts.split(")", 1)[1].strip() == "n/a (imposed)"
+        assert "imposed terms" in text and "agreed terms" not in text
+        assert set(data["p_russia_accepts"].values()) == {None}
+        assert title.startswith("imposed terms") and "agreed" not in title
+    else:
+        assert accepts.split(")", 1)[1].strip() == str(summary.russia_accepts) and "imposed" not in text
+        assert "agreed terms" in text and data["p_russia_accepts"]["value"] == summary.russia_accepts.value
+        assert title.startswith("agreed terms")
 
 
 def test_compare_runs_tabulates_each_set():

@@ -6,9 +6,11 @@ of the package, those inside functions included.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -49,3 +51,35 @@ def test_a_wrong_import_breaks_a_contract(tmp_path, module, wrong_import):
     done = _lint(copy)
     assert done.returncode != 0
     assert "BROKEN" in done.stdout
+
+
+def _readme_block(heading: str) -> str:
+    """The first fenced code block of a README section."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return text.split(f"\n{heading}\n", 1)[1].split("```", 2)[1]
+
+
+def test_the_readme_layout_shows_the_layers_and_only_files_that_exist():
+    """Catches a README "Layout" that still shows the flat package of before the layers (sim/issues.py,
+    model.py, runner.py, ...): every layer of the import contract appears, and every file it names exists."""
+    layers = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    layers = layers["contracts"][0]["layers"]
+    lines = [line for line in _readme_block("## Layout").splitlines() if line.startswith(("sim/", "  "))]
+    entries = {m.group(1) for line in lines if (m := re.match(r"  (\S+)", line))}
+    for layer in layers:
+        name = layer.removeprefix("sim.")
+        assert f"{name}/" in entries or f"{name}.py" in entries, f"{layer} is missing from the layout"
+    for entry in entries:
+        assert (ROOT / "sim" / entry).exists(), f"the layout shows sim/{entry}, which does not exist"
+    files = {p.name for p in (ROOT / "sim").rglob("*") if "__pycache__" not in p.parts}
+    for name in re.findall(r"[\w./]+\.(?:py|yaml)", "\n".join(lines)):
+        if not name.startswith("tests/"):
+            assert name.rsplit("/", 1)[-1] in files, f"the layout names {name}, which is not in sim/"
+
+
+def test_the_readme_python_snippet_imports_what_it_uses():
+    """Catches the README's "From Python" snippet importing from module paths that moved."""
+    code = _readme_block("From Python:").removeprefix("python\n")
+    imports = "\n".join(line for line in code.splitlines() if line.startswith(("from ", "import ")))
+    assert "sim.config.scenario" in imports and "sim.execution.runs" in imports
+    exec(compile(imports, "README.md", "exec"), {})  # noqa: S102 - the README's own import lines

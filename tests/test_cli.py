@@ -127,6 +127,29 @@ def test_csv_quiet_and_an_existing_run_directory_is_refused_without_force(tmp_pa
     assert len(load_results(out).runs) == 6
 
 
+ALL_BREAK = (
+    f"name: all-break\nextends: {ROOT / 'scenarios' / 'budapest_like.yaml'}\n"
+    "deterrence: {hazard_max: 1.0, hazard_threshold: -3, horizon_years: 30}\n"
+)
+"""Assurances imposed, and a yearly hazard of about 1: every run's peace breaks down in its first years."""
+
+
+def test_run_of_a_scenario_where_every_agreement_broke_prints_and_writes_a_proper_survival_band(tmp_path):
+    """Catches P(holds 15/30 years) reported as 0.000 [0.000, 0.000] when every agreement broke: the band must
+    reach the exact binomial upper bound for 0 survivors of the n runs, in the text and in summary.json."""
+    path = scenario_file(tmp_path, ALL_BREAK, "all_break.yaml")
+    done = sim("run", path.name, "--runs", 20, "--seed", 1, "--no-figures", "--out", "out", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["breakdown_causes"] and sum(summary["breakdown_causes"].values()) == 20, "all 20 broke"
+    upper = 1 - 0.025 ** (1 / 20)
+    for key in ("p_holds_15_given_agreement", "p_holds_30_given_agreement"):
+        assert summary[key]["value"] == 0.0 and summary[key]["low"] == 0.0
+        assert summary[key]["high"] == pytest.approx(upper)
+    assert f"P(holds 15 years)           0.000 [0.000, {upper:.3f}]" in done.stdout
+    assert "[0.000, 0.000]" not in done.stdout.split("peace after")[1]
+
+
 @pytest.mark.parametrize(
     ("text", "where"),
     [
@@ -162,6 +185,64 @@ def test_validate_reports_good_and_bad_files(tmp_path):
     assert "error: " in done.stderr and "bad.yaml:2" in done.stderr
 
 
+def test_validate_checks_the_shipped_sweep_files_as_sweeps():
+    """Catches `sim validate` reading a sweep file as a scenario and rejecting `base`, `design`, `factors`."""
+    sweeps = sorted((ROOT / "scenarios" / "sweeps").glob("*.yaml"))
+    done = sim("validate", *sweeps, ROOT / "scenarios" / "baseline.yaml", cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    for path in sweeps:
+        assert f"ok       {path}  (sweep " in done.stdout
+    assert "(baseline, mode negotiate)" in done.stdout
+
+
+SWEEP = (
+    "name: s\ndescription: a sweep\nbase: {base}\ndesign: grid\nfactors:\n  {factor}: {{values: [0, 5000]}}\n{extra}"
+)
+
+
+@pytest.mark.parametrize(
+    ("base", "factor", "extra", "message"),
+    [
+        (
+            "good.yaml",
+            "package.foreign_troops",
+            "replications: 0\nseed: 1\n",
+            "bad_sweep.yaml:7: replications: Input should be greater",
+        ),
+        ("missing.yaml", "package.foreign_troops", "replications: 1\nseed: 1\n", "base scenario not found"),
+        ("bad.yaml", "package.foreign_troops", "replications: 1\nseed: 1\n", "bad.yaml:2"),
+        ("good.yaml", "package.foreign_trops", "replications: 1\nseed: 1\n", "design point 0"),
+    ],
+    ids=["bad-sweep-key", "missing-base", "invalid-base", "bad-factor"],
+)
+def test_validate_rejects_a_broken_sweep_file_with_a_clear_message(tmp_path, base, factor, extra, message):
+    """Catches a broken sweep (its own keys, its base scenario or a design point) passing, or failing with
+    a traceback, in `sim validate`: exit 2 with file and line or the design point named."""
+    scenario_file(tmp_path, name="good.yaml")
+    scenario_file(tmp_path, "name: t\nruns: -1\n", "bad.yaml")
+    path = scenario_file(tmp_path, SWEEP.format(base=base, factor=factor, extra=extra), "bad_sweep.yaml")
+    done = sim("validate", path.name, cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "invalid  bad_sweep.yaml" in done.stderr and "error: " in done.stderr
+    assert message in done.stderr, done.stderr
+
+
+def test_the_readme_says_to_activate_the_environment_before_the_commands_of_using_it():
+    """Catches the README's "Using it" commands failing with `command not found`: `sim` is only on the path
+    with the virtual environment active, so the README must say so (or write .venv/bin/sim); the two setup
+    commands at the top stay exactly as CI runs them."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("\n## Using it\n", 1)[1].split("\n## ", 1)[0]
+    intro, code = section.split("```", 2)[:2]
+    commands = [line for line in code.splitlines() if line.strip() and not line.startswith(" ")]
+    assert commands and commands[0].startswith("sim run")
+    assert ". .venv/bin/activate" in intro or all(c.startswith(".venv/bin/") for c in commands)
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()[-1]
+    assert f"```\n{ci}\n```" in text, "the README's test command is the one CI runs, verbatim"
+    setup = "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/sim run scenarios/baseline.yaml"
+    assert f"```\n{setup}\n```" in text
+
+
 @pytest.mark.parametrize("command", [None, *COMMANDS])
 def test_every_command_has_help_with_an_example(tmp_path, command):
     done = sim(*([command] if command else []), "--help", cwd=tmp_path)
@@ -190,6 +271,27 @@ def test_compare_prints_a_side_by_side_table_and_writes_its_files(tmp_path):
     assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
     for label in ("short", "long"):
         assert len(load_results(out / label).runs) == 20
+
+
+def test_compare_and_run_say_imposed_for_an_evaluated_package_instead_of_russia_accepting(tmp_path):
+    """Catches `sim run` and `sim compare` of a mode-evaluate scenario printing P(Russia accepts an offer)
+    1.000 and "agreed terms" for a package nobody negotiated; the negotiated scenario keeps its figure."""
+    imposed, negotiated = ROOT / "scenarios" / "budapest_like.yaml", ROOT / "scenarios" / "baseline.yaml"
+    done = sim("compare", imposed, negotiated, "--runs", 10, "--seed", 2, "--out", "cmp", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    row = next(line for line in done.stdout.splitlines() if line.startswith("P(Russia accepts an offer)"))
+    cells = row.removeprefix("P(Russia accepts an offer)").split("  ")
+    cells = [c.strip() for c in cells if c.strip()]
+    assert cells[0] == "n/a (imposed)" and cells[1][0].isdigit(), row
+    table = json.loads((tmp_path / "cmp" / "comparison.json").read_text())["table"]
+    assert "n/a (imposed)" in table
+    run = (tmp_path / "cmp" / "budapest-like" / "summary.json").read_text()
+    assert json.loads(run)["imposed"] is True and json.loads(run)["p_russia_accepts"]["value"] is None
+
+    single = sim("run", imposed, "--runs", 10, "--no-figures", "--out", "one", cwd=tmp_path)
+    assert single.returncode == 0, single.stderr
+    assert "P(Russia accepts an offer)    n/a (imposed)" in single.stdout
+    assert "imposed terms" in single.stdout and "agreed terms" not in single.stdout
 
 
 def test_compare_checks_every_file_before_running_any(tmp_path):

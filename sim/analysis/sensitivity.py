@@ -48,16 +48,19 @@ def sobol_indices(problem: dict, outputs: dict[str, np.ndarray], seed: int = 0) 
     Args:
         problem: The SALib problem of the design (names, bounds).
         outputs: Outcome name → values in the design's (Saltelli) order.
-        seed: Seed of SALib's bootstrap for the confidence intervals.
+        seed: The sweep's seed; SALib's bootstrap for the confidence intervals is seeded from it.
     """
     from SALib.analyze import sobol
 
+    # SALib treats a falsy seed as "no seed" and draws from numpy's global state, so seed 0 (a valid sweep
+    # seed) would give intervals that change from call to call. Derive a seed that is never 0.
+    bootstrap_seed = int(np.random.SeedSequence(seed).generate_state(1)[0]) | 1
     rows: dict[str, list] = {"outcome": [], "factor": [], "S1": [], "S1_conf": [], "ST": [], "ST_conf": []}
     for name, y in outputs.items():
         if np.allclose(y, y[0]):
             res = {k: np.full(problem["num_vars"], np.nan) for k in ("S1", "S1_conf", "ST", "ST_conf")}
         else:
-            res = sobol.analyze(problem, np.asarray(y, dtype=float), calc_second_order=False, seed=seed)
+            res = sobol.analyze(problem, np.asarray(y, dtype=float), calc_second_order=False, seed=bootstrap_seed)
         for k, factor in enumerate(problem["names"]):
             rows["outcome"].append(name)
             rows["factor"].append(factor)

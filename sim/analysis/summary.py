@@ -32,6 +32,10 @@ class Estimate:
         return f"{self.value:.3f} [{self.low:.3f}, {self.high:.3f}]"
 
 
+NOT_ASKED = Estimate(math.nan, math.nan, math.nan)
+"""P(Russia accepts an offer) of imposed runs: undefined, since no offer was made (null in summary.json)."""
+
+
 def wilson(successes: int, n: int, z: float = Z95) -> Estimate:
     """A proportion with its Wilson score interval (NaN when n = 0)."""
     if n == 0:
@@ -99,12 +103,16 @@ def kaplan_meier(durations: Sequence[float], observed: Sequence[bool], z: float 
         se = np.sqrt(var) / np.abs(log_s)
         lo = np.exp(-np.exp(np.log(-log_s) + z * se))
         hi = np.exp(-np.exp(np.log(-log_s) - z * se))
-    # Where the log-log band is undefined (S = 1: no event yet; S = 0: all failed) use the exact binomial
-    # bound of the n at risk, rather than a zero-width band that overstates certainty for small n.
+    # Where the log-log band is undefined use the exact (Clopper-Pearson) binomial bound, rather than a
+    # zero-width band that overstates certainty for small n. S = 1 (no event yet): the n at risk all
+    # survived. S = 0 (all failed): none of the n whose fate is known survived, n = the events so far. The
+    # log-log formulas give a finite [0, 0] at S = 0, so that case is tested for explicitly.
     alpha = 2.0 * float(stats.norm.sf(z))
     exact = (alpha / 2.0) ** (1.0 / at_risk)
-    lo = np.where(np.isfinite(lo), lo, np.where(surv >= 1.0, exact, 0.0))
-    hi = np.where(np.isfinite(hi), hi, np.where(surv >= 1.0, 1.0, 1.0 - exact))
+    none_left = surv <= 0.0
+    upper_none = 1.0 - (alpha / 2.0) ** (1.0 / np.maximum(np.cumsum(events), 1))
+    lo = np.where(np.isfinite(lo) & ~none_left, lo, np.where(surv >= 1.0, exact, 0.0))
+    hi = np.where(np.isfinite(hi) & ~none_left, hi, np.where(surv >= 1.0, 1.0, upper_none))
     return Survival(times, surv, lo, hi, at_risk, events, low_start=float((alpha / 2.0) ** (1.0 / d.size)))
 
 
@@ -130,6 +138,8 @@ class Summary:
     causes: dict[str, int]
     honoured: dict[str, Estimate]
     terms: dict[str, dict[str, Any]] = field(default_factory=dict)
+    imposed: bool = False
+    """Every run signed the package as given (mode evaluate): nobody negotiated, nobody was asked to accept."""
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data (JSON-ready)."""
@@ -142,7 +152,8 @@ class Summary:
         return {
             "runs": self.runs,
             "p_agreement": est(self.agreement),
-            "p_russia_accepts": est(self.russia_accepts),
+            "imposed": self.imposed,
+            "p_russia_accepts": est(NOT_ASKED if self.imposed else self.russia_accepts),
             "p_durable_15": est(self.durable_15),
             "p_holds_15_given_agreement": est(self.holds_15),
             "p_holds_30_given_agreement": est(self.holds_30),
@@ -196,6 +207,7 @@ def summarise(outcomes: Sequence[RunOutcome]) -> Summary:
         causes=dict(Counter(o.cause for o in attacked)),
         honoured=honoured,
         terms=term_distribution([o.deal for o in agreed if o.deal is not None]),
+        imposed=n > 0 and all(o.end == "imposed" for o in outcomes),
     )
 
 
@@ -207,13 +219,14 @@ def render(summary: Summary, title: str = "") -> str:
         lines += [title, "=" * len(title)]
     lines.append(f"runs: {s.runs}    (95 % intervals in brackets)")
     lines.append(f"P(agreement)                  {s.agreement}")
-    lines.append(f"P(Russia accepts an offer)    {s.russia_accepts}")
+    lines.append(f"P(Russia accepts an offer)    {'n/a (imposed)' if s.imposed else s.russia_accepts}")
     lines.append(f"P(durable peace: deal & 15 y) {s.durable_15}")
     ends = ", ".join(f"{k} {v}" for k, v in sorted(s.ends.items()))
     lines.append(f"how talks ended               {ends}")
     if s.terms:
         lines.append("")
-        lines.append("agreed terms (share of agreements, or median [quartiles]):")
+        terms = "imposed terms (share of runs" if s.imposed else "agreed terms (share of agreements"
+        lines.append(f"{terms}, or median [quartiles]):")
         for name, dist in s.terms.items():
             if "median" in dist:
                 unit = BY_NAME[name].unit
@@ -221,7 +234,7 @@ def render(summary: Summary, title: str = "") -> str:
             else:
                 lines.append(f"  {name:<20} " + ", ".join(f"{k} {v:.0%}" for k, v in dist.items()))
         lines.append("")
-        lines.append("peace after agreement (Kaplan-Meier):")
+        lines.append(f"peace after {'imposition' if s.imposed else 'agreement'} (Kaplan-Meier):")
         med = "beyond the horizon" if math.isinf(s.median_peace_years) else f"{s.median_peace_years:g} years"
         lines.append(f"  median years of peace       {med} (horizon {s.horizon} years)")
         lines.append(f"  P(holds 15 years)           {s.holds_15}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -100,6 +101,22 @@ class LoadedSweep(_Strict):
     def digest(self) -> str:
         """SHA-256 of the sweep file's text (a resumed sweep must match it)."""
         return hashlib.sha256(self.text.encode()).hexdigest()
+
+
+SWEEP_KEYS = frozenset({"base", "design", "factors"})
+"""Top-level keys that make a YAML file a sweep file (no scenario has them)."""
+
+
+def is_sweep_file(path: str | Path) -> bool:
+    """Whether a file is a sweep file rather than a scenario: its top level (after ``extends``) has ``base``,
+    ``design`` or ``factors``. False for a file that cannot be read (loading it as a scenario says why)."""
+    from sim.config.errors import InputError
+
+    try:
+        data = resolve(path).data
+    except InputError:
+        return False
+    return isinstance(data, Mapping) and bool(SWEEP_KEYS & set(data))
 
 
 def load_sweep(path: str | Path) -> LoadedSweep:

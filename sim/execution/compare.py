@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -128,7 +128,9 @@ def comparison_table(summaries: Mapping[str, Mapping[str, Any]], runs: Mapping[s
     return frame.astype({"value": "float64", "low": "float64", "high": "float64"})
 
 
-def _cell(figure: str, value: float, low: float, high: float, horizon: float | None) -> str:
+def _cell(figure: str, value: float, low: float, high: float, horizon: float | None, imposed: bool = False) -> str:
+    if imposed and figure == "p_russia_accepts":
+        return "n/a (imposed)"
     if math.isnan(value):
         return "n/a"
     if figure == "median_peace_years":
@@ -140,14 +142,16 @@ def _cell(figure: str, value: float, low: float, high: float, horizon: float | N
     return f"{value:.3f} [{low:.3f}, {high:.3f}]"
 
 
-def render_comparison(table: pd.DataFrame, horizons: Mapping[str, float] | None = None) -> str:
+def render_comparison(
+    table: pd.DataFrame, horizons: Mapping[str, float] | None = None, imposed: Collection[str] = ()
+) -> str:
     """The comparison as a text table: one row per figure, one column per scenario, 95 % intervals
-    in brackets."""
+    in brackets. Scenarios in ``imposed`` (mode evaluate) show P(Russia accepts) as "n/a (imposed)"."""
     horizons = horizons or {}
     scenarios = list(dict.fromkeys(table["scenario"]))
     labels = list(dict.fromkeys(table["label"]))
     cells = {
-        (r.label, r.scenario): _cell(r.figure, r.value, r.low, r.high, horizons.get(r.scenario))
+        (r.label, r.scenario): _cell(r.figure, r.value, r.low, r.high, horizons.get(r.scenario), r.scenario in imposed)
         for r in table.itertuples(index=False)
     }
     first = max(len(x) for x in [*labels, "figure"])
@@ -223,13 +227,14 @@ def run_comparison(
     table = comparison_table(summaries, runs_by_label)
     write_atomic(top.path / "comparison.csv", table.to_csv(index=False))
     horizons = {lb: float(r["horizon"].max()) for lb, r in runs_by_label.items() if len(r)}
+    imposed = [lb for lb, summary in summaries.items() if summary.get("imposed")]
     write_json(
         top.path / "comparison.json",
         {
             "scenarios": [{"label": e.label, "name": e.scenario.name, "run_dir": e.label} for e in entries],
             "figures": [{"figure": k, "label": lb} for k, lb in HEADLINES],
             "rows": table.to_dict(orient="records"),
-            "table": render_comparison(table, horizons),
+            "table": render_comparison(table, horizons, imposed),
         },
     )
     figure = save_figure(compare_survival_figure(runs_by_label), top.figures / "survival_compare.png")

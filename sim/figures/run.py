@@ -132,9 +132,11 @@ def terms_figure(runs: pd.DataFrame, title: str = "") -> Figure:
         title: The scenario's name, shown in the title.
     """
     deals = runs[runs["agreement"].astype(bool)]
+    imposed = len(runs) > 0 and "end" in runs and bool((runs["end"] == "imposed").all())
     fig = _figure(14, 7)
     axes = fig.subplots(2, math.ceil(len(ISSUES) / 2)).ravel()
-    fig.suptitle(f"{title + ': ' if title else ''}agreed terms across {len(deals)} agreements (of {len(runs)} runs)")
+    what = f"imposed terms in {len(runs)} runs" if imposed else f"agreed terms across {len(deals)} agreements"
+    fig.suptitle(f"{title + ': ' if title else ''}{what}{'' if imposed else f' (of {len(runs)} runs)'}")
     for ax, issue in zip(axes, ISSUES, strict=False):
         col = f"deal.{issue.name}"
         ax.set_title(issue.name.replace("_", " "))
