@@ -191,7 +191,8 @@ def summarise(outcomes: Sequence[RunOutcome]) -> Summary:
     horizon = max((o.horizon for o in outcomes), default=0)
     attacked = [o for o in agreed if o.breakdown]
     honoured = {}
-    for g in ("united_states", "coalition"):
+    guarantors = dict.fromkeys(g for o in outcomes for g in o.honoured)  # the scenario's, in its order
+    for g in guarantors:
         vals = [o.honoured[g] for o in attacked if o.honoured.get(g) is not None]
         honoured[g] = wilson(sum(bool(v) for v in vals), len(vals))
     return Summary(
