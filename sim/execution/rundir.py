@@ -261,7 +261,8 @@ def execute(
         if figures:
             from sim.figures.run import write_run_figures  # matplotlib only when figures are wanted
 
-            drawn = write_run_figures(directory.figures, runs_df, traj_df, scenario.name)
+            labels = {k: a.label for k, a in scenario.actors.items() if a is not None}
+            drawn = write_run_figures(directory.figures, runs_df, traj_df, scenario.name, labels)
     except KeyboardInterrupt:
         with _sigint_deferred():
             manifest["figures"] = "not all drawn: interrupted while drawing"

@@ -64,7 +64,24 @@ def _empty(ax, message: str) -> None:  # noqa: ANN001 - matplotlib Axes
 # -------------------------------------------------------------------------------------- trajectories
 
 
-def trajectory_figure(trajectories: pd.DataFrame, title: str = "") -> Figure:
+def actor_label(key: str, labels: Mapping[str, str] | None = None) -> str:
+    """An actor's display name: from ``labels`` (the scenario's ``actors.<key>.label``), else the defaults'
+    label, else the key in words."""
+    if labels and key in labels:
+        return labels[key]
+    return PARTY_LABELS.get(key, key.replace("_", " ").capitalize())
+
+
+def _parties(talks: pd.DataFrame) -> list[str]:
+    """The negotiating parties of a trajectories table, in its order (the defaults' when it has no talks)."""
+    if talks.empty:
+        return list(PARTY_KEYS)
+    present = set(talks["actor"].astype(str))
+    order = list(talks["actor"].cat.categories) if hasattr(talks["actor"], "cat") else sorted(present)
+    return [str(k) for k in order if str(k) in present]
+
+
+def trajectory_figure(trajectories: pd.DataFrame, title: str = "", labels: Mapping[str, str] | None = None) -> Figure:
     """Talks round by round: each party's utility of the tabled offer against its reservation value.
 
     One panel per negotiating party. Thin grey lines are single traced runs; the bold lines are the
@@ -72,12 +89,14 @@ def trajectory_figure(trajectories: pd.DataFrame, title: str = "") -> Figure:
     reservation value (dashed, squares) and aspiration (dotted, triangles). Stars mark agreements.
 
     Args:
-        trajectories: The trajectories table (:func:`sim.execution.results.trajectories_table`).
+        trajectories: The trajectories table (:func:`sim.outcomes.trajectories_table`).
         title: The scenario's name, shown in the title.
+        labels: Display names by actor key (default: the defaults' names).
     """
     talks = trajectories[trajectories["phase"] == "talks"]
+    parties = _parties(talks)
     fig = _figure(13, 4.8)
-    axes = fig.subplots(1, len(PARTY_KEYS), sharey=True)
+    axes = fig.subplots(1, len(parties), sharey=True, squeeze=False)[0]
     n_runs = talks["run"].nunique()
     fig.suptitle(
         f"{title + ': ' if title else ''}talks round by round - each party's utility of the offer on the table "
@@ -85,8 +104,8 @@ def trajectory_figure(trajectories: pd.DataFrame, title: str = "") -> Figure:
     )
     agreed = talks.groupby(["run", "step"], observed=True)["accepted"].agg(lambda s: bool(s.fillna(False).all()))
     agreed = agreed[agreed]
-    for ax, party in zip(axes, PARTY_KEYS, strict=True):
-        ax.set_title(PARTY_LABELS[party])
+    for ax, party in zip(axes, parties, strict=True):
+        ax.set_title(actor_label(party, labels))
         ax.set_xlabel("round of talks (months)")
         if talks.empty:
             _empty(ax, "no talks in any traced run\n(package imposed, or nothing feasible)")
@@ -116,7 +135,7 @@ def trajectory_figure(trajectories: pd.DataFrame, title: str = "") -> Figure:
     _caption(
         fig,
         "A party accepts when its (noisily perceived) utility of the offer reaches its aspiration, which concedes "
-        "towards its reservation value, the value of fighting on; a deal needs all three.",
+        "towards its reservation value, the value of fighting on; a deal needs every party.",
     )
     return fig
 
@@ -305,12 +324,17 @@ def compare_survival_figure(runs_by_label: Mapping[str, pd.DataFrame], title: st
 
 
 def write_run_figures(
-    folder: str | Path, runs: pd.DataFrame, trajectories: pd.DataFrame, title: str = ""
+    folder: str | Path,
+    runs: pd.DataFrame,
+    trajectories: pd.DataFrame,
+    title: str = "",
+    labels: Mapping[str, str] | None = None,
 ) -> list[Path]:
-    """Write a run directory's figures (``trajectories.png``, ``terms.png``, ``survival.png``) to ``folder``."""
+    """Write a run directory's figures (``trajectories.png``, ``terms.png``, ``survival.png``) to ``folder``
+    (``labels``: display names by actor key)."""
     out = Path(folder)
     makers = (
-        ("trajectories.png", lambda: trajectory_figure(trajectories, title)),
+        ("trajectories.png", lambda: trajectory_figure(trajectories, title, labels)),
         ("terms.png", lambda: terms_figure(runs, title)),
         ("survival.png", lambda: survival_figure(runs, title)),
     )
