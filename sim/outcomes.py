@@ -1,15 +1,18 @@
 """What one run returns, and the one column schema of every table made from runs.
 
 A run's outcome is a typed, flat record (:class:`RunOutcome`) with optional round-by-round and
-year-by-year traces. :func:`runs_table` and :func:`trajectories_table` turn outcomes into typed pandas
-tables whose columns follow :data:`RUNS_SCHEMA` and :data:`TRAJECTORIES_SCHEMA`; run directories,
-comparisons, sweeps, notebooks and figures all read those columns.
+year-by-year traces. The columns of every table made from runs have one Arrow schema,
+:func:`runs_schema` (and :func:`trajectories_schema` for the traces), built from the actor lists; the
+pandas types (:func:`pandas_dtypes`) and a sweep's part columns (:func:`part_schema`) are derived from
+it. :func:`runs_table` and :func:`trajectories_table` turn outcomes into typed pandas tables; run
+directories, comparisons, sweeps, notebooks and figures all read those columns.
 
 Layer rule: imports :mod:`sim.model`, :mod:`sim.config` and :mod:`sim.dealspace`; never writes files.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import typing
 from collections.abc import Iterable, Mapping, Sequence
@@ -18,8 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from sim.dealspace import ISSUES, normalise_matrix
+from sim.dealspace import BY_NAME, ISSUE_NAMES, normalise_matrix
 from sim.model.negotiation import PARTY_KEYS
 from sim.model.records import Cause, End, RoundRecord, YearRecord
 
@@ -127,7 +131,7 @@ def outcome_of(model: GuaranteeModel) -> RunOutcome:
         breakdown=year is not None,
         breakdown_year=year,
         cause=peace.get("cause"),
-        honoured=peace.get("honoured", {"united_states": None, "coalition": None}),
+        honoured=peace.get("honoured", dict.fromkeys(GUARANTORS)),
         horizon=horizon,
         duration=None if deal is None else deal.number("duration_years"),
         rounds_trace=tuple(model.rounds_trace),
@@ -135,103 +139,204 @@ def outcome_of(model: GuaranteeModel) -> RunOutcome:
     )
 
 
-# ------------------------------------------------------------------------------------------ tables
+# ------------------------------------------------------------------------------------------ schema
 
+PARTIES: tuple[str, ...] = PARTY_KEYS
+"""The negotiating parties, in the model's order (the default ``utility.<party>`` columns)."""
 GUARANTORS: tuple[str, ...] = ("united_states", "coalition")
-ACTORS: tuple[str, ...] = ("ukraine", "russia", "united_states", "coalition")
+"""The guarantors (the default ``honoured.<guarantor>`` columns)."""
+ACTORS: tuple[str, ...] = tuple(dict.fromkeys((*PARTIES, *GUARANTORS)))
+"""Every actor: the parties, then the guarantors that do not negotiate (the trajectories' ``actor`` levels)."""
 PHASES: tuple[str, ...] = ("talks", "peace")
+"""The phases of a trajectory."""
 
-# A column type: a pandas dtype name, or ("category", levels, ordered).
-ColumnType = str | tuple[str, tuple[str, ...], bool]
-
-
-def _category(levels: Sequence[str], ordered: bool = False) -> ColumnType:
-    return ("category", tuple(levels), ordered)
+CATEGORIES_KEY = b"categories"
+"""Field metadata key of a categorical column's levels (JSON list, in order)."""
 
 
-def _issue_type(issue_index: int) -> ColumnType:
-    issue = ISSUES[issue_index]
-    return _category(issue.levels, ordered=True) if issue.is_ordinal else "float64"
+def category(name: str, levels: Sequence[str], *, ordered: bool = False, nullable: bool = True) -> pa.Field:
+    """A categorical column: Arrow dictionary-encoded strings whose levels travel in the field's metadata.
+
+    Args:
+        name: The column name.
+        levels: Every level, in order (weakest first for ordered ones).
+        ordered: Whether the levels are ordered (pandas ordered categorical).
+        nullable: Whether a value may be missing.
+    """
+    return pa.field(
+        name,
+        pa.dictionary(pa.int8(), pa.string(), ordered=ordered),
+        nullable=nullable,
+        metadata={CATEGORIES_KEY: json.dumps(list(levels))},
+    )
 
 
-def _runs_schema() -> dict[str, ColumnType]:
-    schema: dict[str, ColumnType] = {
-        "run": "int64",
-        "seed": "int64",
-        "scenario": "str",
-        "agreement": "bool",
-        "end": _category(typing.get_args(End)),
-        "rounds": "int64",
-        "russia_accepted": "bool",
-    }
-    schema |= {f"deal.{issue.name}": _issue_type(k) for k, issue in enumerate(ISSUES)}
-    schema |= {f"utility.{p}": "float64" for p in PARTY_KEYS}
-    schema |= {
-        "coalition_troops_offered": "float64",
-        "peace_years": "float64",
-        "breakdown": "bool",
-        "breakdown_year": "Int64",
-        "cause": _category(typing.get_args(Cause)),
-    }
-    schema |= {f"honoured.{g}": "boolean" for g in GUARANTORS}
-    schema |= {"horizon": "int64", "duration": "float64"}
-    return schema
+def categories(f: pa.Field) -> tuple[str, ...] | None:
+    """The levels of a categorical column (see :func:`category`), or None for other columns."""
+    if not pa.types.is_dictionary(f.type) or not f.metadata or CATEGORIES_KEY not in f.metadata:
+        return None
+    return tuple(json.loads(f.metadata[CATEGORIES_KEY]))
 
 
-def _trajectories_schema() -> dict[str, ColumnType]:
-    schema: dict[str, ColumnType] = {
-        "run": "int64",
-        "seed": "int64",
-        "phase": _category(PHASES),
-        "step": "int64",
-        "actor": _category(ACTORS),
-        "utility": "float64",
-        "aspiration": "float64",
-        "reservation": "float64",
-        "accepted": "boolean",
-    }
-    schema |= {f"offer.{issue.name}": _issue_type(k) for k, issue in enumerate(ISSUES)}
-    schema |= {
-        "balance": "float64",
-        "support": "float64",
-        "russia_belief": "float64",
-        "credibility": "float64",
-        "engaged": "boolean",
-        "cohesion": "float64",
-        "active": "boolean",
-        "deterrence": "float64",
-        "motive": "float64",
-        "hazard": "float64",
-        "attacked": "boolean",
-    }
-    return schema
+def _issue_field(prefix: str, issue_name: str) -> pa.Field:
+    issue = BY_NAME[issue_name]
+    if issue.is_ordinal:
+        return category(f"{prefix}.{issue.name}", issue.levels, ordered=True)
+    return pa.field(f"{prefix}.{issue.name}", pa.float64())
 
 
-RUNS_SCHEMA: dict[str, ColumnType] = _runs_schema()
-"""Column types of the outcome part of the runs table (the ``input.*`` columns follow)."""
-TRAJECTORIES_SCHEMA: dict[str, ColumnType] = _trajectories_schema()
-"""Column types of the trajectories table."""
+def runs_schema(parties: Sequence[str] = PARTIES, guarantors: Sequence[str] = GUARANTORS) -> pa.Schema:
+    """The columns of the runs table, in order, as an Arrow schema (the ``input.*`` columns follow them).
+
+    This is the one schema of a run's row: :func:`pandas_dtypes` derives the runs table's pandas types from
+    it and :func:`part_schema` the columns of a sweep's parts. Nullability carries meaning: a non-nullable
+    boolean or integer is a plain numpy column in pandas, a nullable one a pandas nullable type
+    (``boolean``, ``Int64``). Floats are NaN where missing, whatever their nullability.
+
+    Args:
+        parties: The negotiating parties (one ``utility.<party>`` column each).
+        guarantors: The guarantors (one ``honoured.<guarantor>`` column each).
+    """
+    return _runs_schema(tuple(parties), tuple(guarantors))
+
+
+@functools.cache
+def _runs_schema(parties: tuple[str, ...], guarantors: tuple[str, ...]) -> pa.Schema:
+    fields = [
+        pa.field("run", pa.int64(), nullable=False),
+        pa.field("seed", pa.int64(), nullable=False),
+        pa.field("scenario", pa.string(), nullable=False),
+        pa.field("agreement", pa.bool_(), nullable=False),
+        category("end", typing.get_args(End), nullable=False),
+        pa.field("rounds", pa.int64(), nullable=False),
+        pa.field("russia_accepted", pa.bool_(), nullable=False),
+        *(_issue_field("deal", name) for name in ISSUE_NAMES),
+        *(pa.field(f"utility.{p}", pa.float64()) for p in parties),
+        pa.field("coalition_troops_offered", pa.float64()),
+        pa.field("peace_years", pa.float64()),
+        pa.field("breakdown", pa.bool_(), nullable=False),
+        pa.field("breakdown_year", pa.int64()),
+        category("cause", typing.get_args(Cause)),
+        *(pa.field(f"honoured.{g}", pa.bool_()) for g in guarantors),
+        pa.field("horizon", pa.int64(), nullable=False),
+        pa.field("duration", pa.float64()),
+    ]
+    return pa.schema(fields)
+
+
+def trajectories_schema(parties: Sequence[str] = PARTIES, guarantors: Sequence[str] = GUARANTORS) -> pa.Schema:
+    """The columns of the trajectories table, in order, as an Arrow schema (see :func:`runs_schema`).
+
+    Args:
+        parties: The negotiating parties (rows of the talks).
+        guarantors: The guarantors (rows of the peace; with the parties, the ``actor`` levels).
+    """
+    return _trajectories_schema(tuple(parties), tuple(guarantors))
+
+
+@functools.cache
+def _trajectories_schema(parties: tuple[str, ...], guarantors: tuple[str, ...]) -> pa.Schema:
+    fields = [
+        pa.field("run", pa.int64(), nullable=False),
+        pa.field("seed", pa.int64(), nullable=False),
+        category("phase", PHASES),
+        pa.field("step", pa.int64(), nullable=False),
+        category("actor", tuple(dict.fromkeys((*parties, *guarantors)))),
+        pa.field("utility", pa.float64()),
+        pa.field("aspiration", pa.float64()),
+        pa.field("reservation", pa.float64()),
+        pa.field("accepted", pa.bool_()),
+        *(_issue_field("offer", name) for name in ISSUE_NAMES),
+        *(pa.field(name, pa.float64()) for name in ("balance", "support", "russia_belief", "credibility")),
+        pa.field("engaged", pa.bool_()),
+        pa.field("cohesion", pa.float64()),
+        pa.field("active", pa.bool_()),
+        *(pa.field(name, pa.float64()) for name in ("deterrence", "motive", "hazard")),
+        pa.field("attacked", pa.bool_()),
+    ]
+    return pa.schema(fields)
+
+
+PART_KEYS: tuple[str, ...] = ("point", "replicate")
+"""The columns that identify a run in a sweep's parts, in place of ``run`` (and ``scenario``)."""
+
+
+def part_schema(parties: Sequence[str] = PARTIES, guarantors: Sequence[str] = GUARANTORS) -> pa.Schema:
+    """The columns of a sweep's result parts: ``point`` and ``replicate``, then the runs table's outcome columns.
+
+    Derived from :func:`runs_schema`: ``run`` and ``scenario`` give way to the design point and replicate
+    (the point's factor values are in ``design.parquet``), and categorical columns are stored as their
+    text (the dictionary's value type), so that every part stands alone whichever levels its runs reached.
+
+    Args:
+        parties: The negotiating parties.
+        guarantors: The guarantors.
+    """
+    return _part_schema(tuple(parties), tuple(guarantors))
+
+
+@functools.cache
+def _part_schema(parties: tuple[str, ...], guarantors: tuple[str, ...]) -> pa.Schema:
+    fields = [pa.field(k, pa.int32(), nullable=False) for k in PART_KEYS]
+    for f in runs_schema(parties, guarantors):
+        if f.name in ("run", "scenario"):
+            continue
+        fields.append(pa.field(f.name, f.type.value_type, nullable=f.nullable) if categories(f) is not None else f)
+    return pa.schema(fields)
+
+
+def pandas_dtype(f: pa.Field) -> Any:
+    """The pandas dtype of a column of one of these schemas.
+
+    Categorical columns become categoricals with their levels (ordered as declared), strings ``str``,
+    booleans and integers ``bool``/``int64`` if they cannot be missing and ``boolean``/``Int64`` if they
+    can, floats ``float64``.
+    """
+    levels = categories(f)
+    if levels is not None:
+        return pd.CategoricalDtype(list(levels), ordered=f.type.ordered)
+    t = f.type
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return "str"
+    if pa.types.is_boolean(t):
+        return "boolean" if f.nullable else "bool"
+    if pa.types.is_integer(t):
+        return "Int64" if f.nullable else "int64"
+    if pa.types.is_floating(t):
+        return "float64"
+    raise TypeError(f"column {f.name!r}: no pandas type for Arrow type {t}")
+
+
+def pandas_dtypes(schema: pa.Schema) -> dict[str, Any]:
+    """The pandas dtype of every column of a schema, in order (see :func:`pandas_dtype`)."""
+    return {f.name: pandas_dtype(f) for f in schema}
+
+
+RUNS_SCHEMA: pa.Schema = runs_schema()
+"""The outcome columns of the runs table with the default actors (the ``input.*`` columns follow)."""
+TRAJECTORIES_SCHEMA: pa.Schema = trajectories_schema()
+"""The columns of the trajectories table with the default actors."""
+PART_SCHEMA: pa.Schema = part_schema()
+"""The columns of a sweep's result parts with the default actors."""
 
 
 # ------------------------------------------------------------------------------------------ tables
 
 
-def _pandas_dtype(kind: ColumnType) -> Any:
-    if isinstance(kind, tuple):
-        _, levels, ordered = kind
-        return pd.CategoricalDtype(list(levels), ordered=ordered)
-    return kind
-
-
-def typed_frame(rows: Sequence[Mapping[str, Any]], schema: Mapping[str, ColumnType]) -> pd.DataFrame:
+def typed_frame(rows: Sequence[Mapping[str, Any]], schema: pa.Schema | Mapping[str, Any]) -> pd.DataFrame:
     """A DataFrame with exactly the columns of ``schema``, in its order and with its types.
 
     Missing keys in a row are missing values (NaN, ``<NA>``); numpy scalars are converted.
+
+    Args:
+        rows: One mapping per row.
+        schema: An Arrow schema (pandas types by :func:`pandas_dtypes`), or pandas dtypes by column.
     """
+    dtypes = pandas_dtypes(schema) if isinstance(schema, pa.Schema) else schema
     columns = {}
-    for name, kind in schema.items():
+    for name, dtype in dtypes.items():
         values = [plain(row.get(name)) for row in rows]
-        columns[name] = pd.Series(values, dtype=_pandas_dtype(kind), name=name)
+        columns[name] = pd.Series(values, dtype=dtype, name=name)
     return pd.DataFrame(columns, index=pd.RangeIndex(len(rows)))
 
 
@@ -240,8 +345,10 @@ def runs_table(
     *,
     scenario: Scenario | None = None,
     run_ids: Iterable[int] | None = None,
+    parties: Sequence[str] = PARTIES,
+    guarantors: Sequence[str] = GUARANTORS,
 ) -> pd.DataFrame:
-    """One typed row per replication.
+    """One typed row per replication, with the columns of :func:`runs_schema`.
 
     Columns: ``run`` (replicate index), ``seed`` (reproduces the run alone), ``scenario``, the outcome
     (``agreement``, ``end``, ``rounds``, ``russia_accepted``, ``deal.<issue>``, ``utility.<party>``,
@@ -256,6 +363,8 @@ def runs_table(
         outcomes: The run outcomes, in replicate order.
         scenario: The scenario the runs come from (adds ``scenario`` and the ``input.*`` columns).
         run_ids: Replicate indices of the outcomes (default 0, 1, 2, ...).
+        parties: The negotiating parties (``utility.<party>`` columns).
+        guarantors: The guarantors (``honoured.<guarantor>`` columns).
     """
     outs = list(outcomes)
     ids = list(range(len(outs))) if run_ids is None else list(run_ids)
@@ -263,7 +372,7 @@ def runs_table(
         raise ValueError(f"{len(ids)} run ids for {len(outs)} outcomes")
     name = scenario.name if scenario is not None else ""
     rows = [{"run": j, "scenario": name, **o.flat()} for j, o in zip(ids, outs, strict=True)]
-    frame = typed_frame(rows, RUNS_SCHEMA)
+    frame = typed_frame(rows, runs_schema(parties, guarantors))
     if scenario is not None:
         inputs = input_values(scenario)
         extra = {f"input.{k}": pd.Series([v] * len(frame), dtype=_input_dtype(v)) for k, v in inputs.items()}
@@ -298,8 +407,15 @@ def input_values(scenario: Scenario) -> dict[str, bool | int | float | str]:
     return out
 
 
-def trajectories_table(outcomes: Iterable[RunOutcome], run_ids: Iterable[int] | None = None) -> pd.DataFrame:
-    """The traces of traced runs, long format: one row per run, phase, step and actor.
+def trajectories_table(
+    outcomes: Iterable[RunOutcome],
+    run_ids: Iterable[int] | None = None,
+    *,
+    parties: Sequence[str] = PARTIES,
+    guarantors: Sequence[str] = GUARANTORS,
+) -> pd.DataFrame:
+    """The traces of traced runs, long format: one row per run, phase, step and actor
+    (the columns of :func:`trajectories_schema`).
 
     Talks (``phase == "talks"``, ``step`` = round, one row per negotiating party): the party's
     ``utility`` of the tabled offer, its ``aspiration`` and ``reservation`` value, whether it
@@ -317,6 +433,8 @@ def trajectories_table(outcomes: Iterable[RunOutcome], run_ids: Iterable[int] | 
     Args:
         outcomes: The run outcomes.
         run_ids: Replicate indices of the outcomes (default 0, 1, 2, ...).
+        parties: The negotiating parties (one talks row each per round).
+        guarantors: The guarantors (with the parties, the ``actor`` levels).
     """
     outs = list(outcomes)
     ids = list(range(len(outs))) if run_ids is None else list(run_ids)
@@ -325,7 +443,7 @@ def trajectories_table(outcomes: Iterable[RunOutcome], run_ids: Iterable[int] | 
         base = {"run": j, "seed": o.seed}
         for r in o.rounds_trace:
             offer = {f"offer.{k}": v for k, v in (r.offer or {}).items()}
-            for p in PARTY_KEYS:
+            for p in parties:
                 row = {
                     **base,
                     "phase": "talks",
@@ -372,7 +490,7 @@ def trajectories_table(outcomes: Iterable[RunOutcome], run_ids: Iterable[int] | 
                     "active": y.active,
                 }
             )
-    return typed_frame(rows, TRAJECTORIES_SCHEMA)
+    return typed_frame(rows, trajectories_schema(parties, guarantors))
 
 
 def column_types(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:

@@ -15,38 +15,15 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from sim.config.scenario import Scenario
-from sim.dealspace import BY_NAME, ISSUE_NAMES
 from sim.execution.runs import run_once, run_seed
+from sim.outcomes import PART_SCHEMA
 
 Backend = str  # "serial" | "processes" | "dask"
 BACKENDS = ("serial", "processes", "dask")
 
 
-def _row_schema() -> pa.Schema:
-    fields = [
-        ("point", pa.int32()),
-        ("replicate", pa.int32()),
-        ("seed", pa.int64()),
-        ("agreement", pa.bool_()),
-        ("end", pa.string()),
-        ("rounds", pa.int32()),
-        ("russia_accepted", pa.bool_()),
-        ("coalition_troops_offered", pa.float64()),
-        ("peace_years", pa.float64()),
-        ("breakdown", pa.bool_()),
-        ("breakdown_year", pa.int32()),
-        ("cause", pa.string()),
-        ("horizon", pa.int32()),
-        ("duration", pa.float64()),
-    ]
-    fields += [(f"deal.{n}", pa.string() if BY_NAME[n].is_ordinal else pa.float64()) for n in ISSUE_NAMES]
-    fields += [(f"utility.{p}", pa.float64()) for p in ("ukraine", "russia", "united_states")]
-    fields += [(f"honoured.{g}", pa.bool_()) for g in ("united_states", "coalition")]
-    return pa.schema(fields)
-
-
-#: The columns of a sweep's results: one row per run.
-ROW_SCHEMA = _row_schema()
+#: The columns of a sweep's results, one row per run (:func:`sim.outcomes.part_schema`).
+ROW_SCHEMA = PART_SCHEMA
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,119 @@
+"""The one column schema of run tables (sim.outcomes): pandas types, sweep parts and actor columns derive from it."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from sim.config.scenario import load_scenario
+from sim.dealspace import BY_NAME, ISSUE_NAMES
+from sim.execution.runs import run_once, run_seed
+from sim.execution.sweep.backends import ChunkTask, plan_chunks, run_chunk
+from sim.outcomes import (
+    PART_KEYS,
+    PART_SCHEMA,
+    RUNS_SCHEMA,
+    categories,
+    pandas_dtypes,
+    part_schema,
+    runs_schema,
+    runs_table,
+    trajectories_schema,
+    trajectories_table,
+)
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory):
+    path = tmp_path_factory.mktemp("scenario") / "t.yaml"
+    path.write_text("name: t\ndeterrence: {horizon_years: 30}\n", encoding="utf-8")
+    return load_scenario(path)
+
+
+@pytest.fixture(scope="module")
+def outcomes(scenario):
+    return [run_once(scenario, run_seed(3, j), trace=j < 4) for j in range(12)]
+
+
+def test_the_runs_table_has_the_pandas_types_derived_from_the_arrow_schema(scenario, outcomes):
+    table = runs_table(outcomes)
+    assert list(table.columns) == RUNS_SCHEMA.names
+    for name, dtype in pandas_dtypes(RUNS_SCHEMA).items():
+        assert table[name].dtype == dtype, name
+    for name in ISSUE_NAMES:
+        dtype = table[f"deal.{name}"].dtype
+        if BY_NAME[name].is_ordinal:
+            assert dtype.ordered and list(dtype.categories) == list(BY_NAME[name].levels)
+        else:
+            assert dtype == "float64"
+    assert table["breakdown_year"].dtype == "Int64" and table["honoured.coalition"].dtype == "boolean"
+    traces = trajectories_table(outcomes)
+    assert list(traces.columns) == trajectories_schema().names
+    assert dict(traces.dtypes) == pandas_dtypes(trajectories_schema())
+
+
+def test_sweep_parts_have_the_runs_columns_with_point_and_replicate(scenario):
+    schema = part_schema()
+    assert schema.names[: len(PART_KEYS)] == list(PART_KEYS)
+    assert schema.names[len(PART_KEYS) :] == [n for n in RUNS_SCHEMA.names if n not in ("run", "scenario")]
+    for f in schema:
+        if f.name in PART_KEYS:
+            continue
+        canonical = RUNS_SCHEMA.field(f.name)
+        # categories are stored as their text; every other column has the runs table's type
+        expected = canonical.type.value_type if categories(canonical) is not None else canonical.type
+        assert f.type == expected and f.nullable == canonical.nullable, f.name
+    chunk = plan_chunks(2, 3, 6)[0]
+    _, table = run_chunk(ChunkTask(chunk, 3, 7, {0: scenario, 1: scenario}))
+    assert table.schema == PART_SCHEMA
+    assert table.column("replicate").to_pylist() == [0, 1, 2, 0, 1, 2]
+    # a part's rows are the runs table's rows of the same runs
+    runs = runs_table([run_once(scenario, run_seed(7, 1, j)) for j in range(3)])
+    part = table.to_pandas().iloc[3:].reset_index(drop=True)
+    for name in PART_SCHEMA.names[len(PART_KEYS) :]:
+        left = pd.Series(part[name]).astype(runs[name].dtype)
+        pd.testing.assert_series_equal(left, runs[name], check_names=False, check_exact=True)
+
+
+def test_columns_that_name_actors_follow_the_actor_lists(outcomes):
+    parties, guarantors = ("ukraine", "russia"), ("nordic_force",)
+    schema = runs_schema(parties, guarantors)
+    named = [n for n in schema.names if n.startswith(("utility.", "honoured."))]
+    assert named == ["utility.ukraine", "utility.russia", "honoured.nordic_force"]
+    assert "honoured.nordic_force" in part_schema(list(parties), list(guarantors)).names
+    assert categories(trajectories_schema(parties, guarantors).field("actor")) == ("ukraine", "russia", "nordic_force")
+    defaults = [n for n in RUNS_SCHEMA.names if n.startswith(("utility.", "honoured."))]
+    assert defaults == [
+        "utility.ukraine",
+        "utility.russia",
+        "utility.united_states",
+        "honoured.united_states",
+        "honoured.coalition",
+    ]
+    table = runs_table(outcomes, parties=parties, guarantors=guarantors)
+    assert "utility.united_states" not in table and table["honoured.nordic_force"].isna().all()
+    assert runs_schema(list(parties), guarantors) is schema  # built once per actor lists
+
+
+def test_pandas_types_of_arrow_types():
+    schema = pa.schema(
+        [
+            pa.field("a", pa.int64(), nullable=False),
+            pa.field("b", pa.int64()),
+            pa.field("c", pa.bool_(), nullable=False),
+            pa.field("d", pa.bool_()),
+            pa.field("e", pa.float64(), nullable=False),
+            pa.field("f", pa.string()),
+        ]
+    )
+    assert pandas_dtypes(schema) == {
+        "a": "int64",
+        "b": "Int64",
+        "c": "bool",
+        "d": "boolean",
+        "e": "float64",
+        "f": "str",
+    }
+    with pytest.raises(TypeError, match="no pandas type"):
+        pandas_dtypes(pa.schema([pa.field("g", pa.list_(pa.int64()))]))
