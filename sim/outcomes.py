@@ -12,12 +12,13 @@ Layer rule: imports :mod:`sim.model`, :mod:`sim.config` and :mod:`sim.dealspace`
 
 from __future__ import annotations
 
+import enum
 import functools
 import json
 import typing
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -508,3 +509,242 @@ def column_types(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
         else:
             out[str(name)] = {"dtype": str(dtype)}
     return out
+
+
+# ------------------------------------------------------------------------------------------ measures
+
+
+class Kind(enum.Enum):
+    """How a measure is computed over the columns of a set of runs (estimated by
+    :func:`sim.analysis.measures.estimate`)."""
+
+    SHARE = "share"
+    """The share of the runs in which ``column`` is true, with a 95 % Wilson interval: among all runs, the
+    agreements or the attacked agreements (``among``); runs where the column is missing do not count."""
+    HELD = "held"
+    """The share of all runs that reached an agreement whose peace held more than ``t`` years (Wilson)."""
+    SURVIVAL = "survival"
+    """Kaplan-Meier survival of peace after agreement at ``t`` years, with its 95 % Greenwood (log-log) band."""
+    MEDIAN = "median"
+    """Kaplan-Meier median years of peace after agreement (inf beyond the horizon), its interval read off the
+    band (Brookmeyer-Crowley style)."""
+    MEAN = "mean"
+    """The mean years of peace over the agreements (no interval)."""
+
+
+Among = Literal["runs", "agreements", "attacks"]
+"""The runs a share is taken over: all runs, the agreements, or the agreements that Russia attacked."""
+
+Use = Literal["summary", "sweep", "heatmap", "sensitivity"]
+"""Where measures are reported (see :func:`measures_for`)."""
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One headline figure: its names, its labels and how it is computed over the runs' columns.
+
+    Attributes:
+        name: Identifier: the column of a sweep's aggregate (with ``<name>_low`` and ``<name>_high`` when it
+            has an interval) and the ``outcome`` of its Sobol indices.
+        label: Readable name for figure titles, e.g. ``P(peace holds 15 years | agreement)``.
+        short_label: Compact name for text tables (the text summary, comparisons), e.g.
+            ``P(peace holds 15 y | deal)``.
+        kind: How it is computed (:class:`Kind`).
+        column: The boolean column a :attr:`Kind.SHARE` counts.
+        among: The runs a :attr:`Kind.SHARE` is taken over.
+        t: Years, for :attr:`Kind.HELD` and :attr:`Kind.SURVIVAL`.
+        key: Its key in ``summary.json`` and comparisons when that differs from ``name`` (dotted: nested).
+        actor: The actor the measure is about, if any (e.g. the guarantor of an ``honoured`` share).
+        summary: Reported in a run directory's summary, its text and comparisons.
+        sweep: Reported per design point in a sweep's aggregate.
+        heatmap: Drawn as a heat map of a sweep (and a probability: the maps' scale is 0-1).
+    """
+
+    name: str
+    label: str
+    short_label: str
+    kind: Kind
+    column: str | None = None
+    among: Among = "runs"
+    t: float | None = None
+    key: str | None = None
+    actor: str | None = None
+    summary: bool = True
+    sweep: bool = False
+    heatmap: bool = False
+
+    def __post_init__(self) -> None:
+        if self.kind is Kind.SHARE and not self.column:
+            raise ValueError(f"measure {self.name!r}: a share needs the column it counts")
+        if self.kind in (Kind.HELD, Kind.SURVIVAL) and self.t is None:
+            raise ValueError(f"measure {self.name!r}: {self.kind.value} needs the years t")
+        if self.among not in typing.get_args(Among):
+            raise ValueError(f"measure {self.name!r}: among must be one of {typing.get_args(Among)}")
+        if self.heatmap and (not self.sweep or self.unit != "probability"):
+            raise ValueError(f"measure {self.name!r}: a heat map needs a sweep measure that is a probability")
+
+    @property
+    def summary_key(self) -> str:
+        """The key in ``summary.json`` and the ``figure`` of a comparison."""
+        return self.key or self.name
+
+    @property
+    def unit(self) -> Literal["probability", "years"]:
+        """What the value is: a probability, or years of peace."""
+        return "years" if self.kind in (Kind.MEDIAN, Kind.MEAN) else "probability"
+
+    @property
+    def interval(self) -> bool:
+        """Whether the estimate has a 95 % interval."""
+        return self.kind is not Kind.MEAN
+
+    @property
+    def given_agreement(self) -> bool:
+        """Whether it is conditional on agreement (undefined where no run reached one)."""
+        return self.kind in (Kind.SURVIVAL, Kind.MEDIAN, Kind.MEAN) or (
+            self.kind is Kind.SHARE and self.among != "runs"
+        )
+
+    @property
+    def over_all_runs(self) -> bool:
+        """Whether it is a share of all runs (so defined wherever there are runs)."""
+        return self.kind is Kind.HELD or (self.kind is Kind.SHARE and self.among == "runs")
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The columns it is computed from."""
+        if self.kind is Kind.SHARE:
+            context = {"runs": (), "agreements": ("agreement",), "attacks": ("agreement", "breakdown")}[self.among]
+            return tuple(dict.fromkeys((*context, self.column or "")))
+        if self.kind is Kind.MEAN:
+            return ("agreement", "peace_years")
+        return ("agreement", "peace_years", "breakdown")
+
+
+SHORT_NAMES: dict[str, str] = {"united_states": "US"}
+"""Short names of actors in labels (others: the key with spaces)."""
+
+
+def short_name(actor: str, names: Mapping[str, str] | None = None) -> str:
+    """An actor's name in a label: from ``names``, then :data:`SHORT_NAMES`, else the key with spaces."""
+    return {**SHORT_NAMES, **(names or {})}.get(actor, actor.replace("_", " "))
+
+
+def headline_measures(
+    guarantors: Sequence[str] = GUARANTORS, names: Mapping[str, str] | None = None
+) -> tuple[Measure, ...]:
+    """The headline figures of the simulator, in the order they are reported.
+
+    Args:
+        guarantors: The guarantors (one ``P(<guarantor> honours | attacked)`` each).
+        names: Short names of actors in labels (see :func:`short_name`).
+    """
+    honoured = tuple(
+        Measure(
+            f"p_honoured_when_attacked.{g}",
+            f"P({short_name(g, names)} honours its guarantee | Russia attacked)",
+            f"P({short_name(g, names)} honours | attacked)",
+            Kind.SHARE,
+            column=f"honoured.{g}",
+            among="attacks",
+            actor=g,
+        )
+        for g in guarantors
+    )
+    return (
+        Measure(
+            "p_agreement", "P(agreement)", "P(agreement)", Kind.SHARE, column="agreement", sweep=True, heatmap=True
+        ),
+        Measure(
+            "p_russia_accepts",
+            "P(Russia accepts an offer)",
+            "P(Russia accepts an offer)",
+            Kind.SHARE,
+            column="russia_accepted",
+            sweep=True,
+        ),
+        Measure(
+            "p_durable_15",
+            "P(durable peace) = P(agreement and 15 years of peace)",
+            "P(durable peace: deal & 15 y)",
+            Kind.HELD,
+            t=15,
+            sweep=True,
+            heatmap=True,
+        ),
+        Measure(
+            "p_holds_15",
+            "P(peace holds 15 years | agreement)",
+            "P(peace holds 15 y | deal)",
+            Kind.SURVIVAL,
+            t=15,
+            key="p_holds_15_given_agreement",
+            sweep=True,
+            heatmap=True,
+        ),
+        Measure(
+            "p_holds_30",
+            "P(peace holds 30 years | agreement)",
+            "P(peace holds 30 y | deal)",
+            Kind.SURVIVAL,
+            t=30,
+            key="p_holds_30_given_agreement",
+        ),
+        Measure(
+            "median_peace_years", "median years of peace after agreement", "median years of peace | deal", Kind.MEDIAN
+        ),
+        *honoured,
+        Measure(
+            "mean_peace_years",
+            "mean years of peace after agreement",
+            "mean years of peace | deal",
+            Kind.MEAN,
+            summary=False,
+            sweep=True,
+        ),
+    )
+
+
+MEASURES: tuple[Measure, ...] = headline_measures()
+"""The one list of headline figures. Every report reads it (through :func:`measures_for`): the summary of a
+run directory and its text, comparisons, a sweep's aggregate, heat maps and Sobol indices, the notebooks'
+tables and figures. Adding a figure is adding an entry here."""
+
+
+def measures_for(use: Use, measures: Sequence[Measure] | None = None) -> tuple[Measure, ...]:
+    """The measures a report shows, in the list's order.
+
+    Args:
+        use: ``summary`` (a run directory's summary, its text, comparisons), ``sweep`` (a sweep's aggregate per
+            design point), ``heatmap`` (a sweep's heat maps) or ``sensitivity`` (Sobol indices: the sweep
+            measures that are shares of all runs, so defined at every design point).
+        measures: The list to choose from (default: :data:`MEASURES`, as it is when called).
+    """
+    pool = MEASURES if measures is None else tuple(measures)
+    if use == "summary":
+        return tuple(m for m in pool if m.summary)
+    if use == "sweep":
+        return tuple(m for m in pool if m.sweep)
+    if use == "heatmap":
+        return tuple(m for m in pool if m.sweep and m.heatmap)
+    if use == "sensitivity":
+        return tuple(m for m in pool if m.sweep and m.over_all_runs)
+    raise ValueError(f"unknown use {use!r}; choose from {', '.join(typing.get_args(Use))}")
+
+
+def find_measure(name: str, measures: Sequence[Measure] | None = None) -> Measure:
+    """The measure with this name (or summary key).
+
+    Raises:
+        KeyError: If there is none; the message lists the names.
+    """
+    pool = MEASURES if measures is None else tuple(measures)
+    for m in pool:
+        if name in (m.name, m.summary_key):
+            return m
+    raise KeyError(f"no measure {name!r}; measures: {', '.join(m.name for m in pool)}")
+
+
+def measure_columns(measures: Iterable[Measure]) -> list[str]:
+    """The columns the measures are computed from, each once, in first-needed order."""
+    return list(dict.fromkeys(c for m in measures for c in m.columns))

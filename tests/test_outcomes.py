@@ -1,20 +1,30 @@
-"""The one column schema of run tables (sim.outcomes): pandas types, sweep parts and actor columns derive from it."""
+"""sim.outcomes: the one column schema of run tables (pandas types, sweep parts and actor columns derive from
+it) and the one list of headline measures (every report reads it; a new measure is one entry)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
 
+from sim.analysis.measures import estimate, run_columns
+from sim.analysis.summary import summarise
 from sim.config.scenario import load_scenario
 from sim.dealspace import BY_NAME, ISSUE_NAMES
 from sim.execution.runs import run_once, run_seed
 from sim.execution.sweep.backends import ChunkTask, plan_chunks, run_chunk
 from sim.outcomes import (
+    MEASURES,
     PART_KEYS,
     PART_SCHEMA,
     RUNS_SCHEMA,
+    Kind,
+    Measure,
     categories,
+    find_measure,
     pandas_dtypes,
     part_schema,
     runs_schema,
@@ -117,3 +127,68 @@ def test_pandas_types_of_arrow_types():
     }
     with pytest.raises(TypeError, match="no pandas type"):
         pandas_dtypes(pa.schema([pa.field("g", pa.list_(pa.int64()))]))
+
+
+# ------------------------------------------------------------------------------------------ measures
+
+BASE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
+
+TINY_SWEEP = f"""name: tiny
+description: four points, a few runs
+base: {BASE}
+design: grid
+factors:
+  package.guarantee_strength: {{values: [article5_like, nato_membership]}}
+  package.foreign_troops: {{values: [0, 10000]}}
+set:
+  negotiation.max_rounds: 10
+replications: 6
+seed: 4
+chunk_size: 5
+"""
+
+#: Two headline figures a developer might add: a share of all runs and a survival at another time.
+WAR_RESUMES = Measure(
+    "p_war_resumes",
+    "P(agreement, then a renewed offensive within the horizon)",
+    "P(deal, then war)",
+    Kind.SHARE,
+    column="breakdown",
+    sweep=True,
+    heatmap=True,
+)
+HOLDS_5 = Measure(
+    "p_holds_5", "P(peace holds 5 years | agreement)", "P(peace holds 5 y | deal)", Kind.SURVIVAL, t=5, sweep=True
+)
+
+
+def same(a, b) -> bool:
+    """Equal estimates (NaN equal to NaN)."""
+    return np.array_equal([a.value, a.low, a.high], [b.value, b.low, b.high], equal_nan=True)
+
+
+def test_a_measure_gives_the_same_estimate_over_outcomes_runs_tables_and_sweep_results(outcomes):
+    runs = runs_table(outcomes)
+    results = pa.Table.from_pandas(runs.drop(columns=["scenario"]), preserve_index=False)
+    for m in (*MEASURES, WAR_RESUMES, HOLDS_5):
+        expected = estimate(m, run_columns(outcomes, m.columns))
+        for data in (runs, results):
+            got = estimate(m, run_columns(data, m.columns))
+            assert same(got, expected), m.name
+    s = summarise(outcomes)
+    assert same(s.holds_15, estimate(find_measure("p_holds_15"), run_columns(runs, HOLDS_5.columns)))
+    assert (
+        s.median_peace_years == estimate(find_measure("median_peace_years"), run_columns(runs, HOLDS_5.columns)).value
+    )
+
+
+def test_measures_are_checked_when_declared():
+    with pytest.raises(ValueError, match="column"):
+        Measure("p_x", "P(x)", "P(x)", Kind.SHARE)
+    with pytest.raises(ValueError, match="years"):
+        Measure("p_x", "P(x)", "P(x)", Kind.SURVIVAL)
+    with pytest.raises(ValueError, match="heat map"):
+        Measure("mean_x", "x", "x", Kind.MEAN, sweep=True, heatmap=True)
+    with pytest.raises(KeyError, match="no measure"):
+        find_measure("p_nothing")
+    assert find_measure("p_holds_15_given_agreement").name == "p_holds_15"
