@@ -8,14 +8,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute
 import pytest
 
+import sim.outcomes
+from sim import analysis as A
+from sim.analysis.aggregate import aggregate_columns
 from sim.analysis.measures import estimate, run_columns
-from sim.analysis.summary import summarise
+from sim.analysis.sensitivity import point_means
+from sim.analysis.summary import render, summarise, wilson
 from sim.config.scenario import load_scenario
 from sim.dealspace import BY_NAME, ISSUE_NAMES
+from sim.execution.compare import comparison_table, headlines, render_comparison
 from sim.execution.runs import run_once, run_seed
 from sim.execution.sweep.backends import ChunkTask, plan_chunks, run_chunk
+from sim.execution.sweep.runner import run_sweep
 from sim.outcomes import (
     MEASURES,
     PART_KEYS,
@@ -25,6 +32,9 @@ from sim.outcomes import (
     Measure,
     categories,
     find_measure,
+    headline_measures,
+    measure_columns,
+    measures_for,
     pandas_dtypes,
     part_schema,
     runs_schema,
@@ -160,6 +170,73 @@ WAR_RESUMES = Measure(
 HOLDS_5 = Measure(
     "p_holds_5", "P(peace holds 5 years | agreement)", "P(peace holds 5 y | deal)", Kind.SURVIVAL, t=5, sweep=True
 )
+
+
+def test_every_report_reads_the_one_list_of_measures(outcomes):
+    summary_keys = [m.summary_key for m in MEASURES if m.summary]
+    assert [k for k, _ in headlines()] == summary_keys
+    assert [lb for _, lb in headlines()] == [m.short_label for m in MEASURES if m.summary]
+    flat = {}
+
+    def walk(prefix, node):
+        for k, v in node.items():
+            key = f"{prefix}.{k}" if prefix else k
+            if isinstance(v, dict) and k not in ("value", "low", "high") and "value" not in v:
+                walk(key, v)
+            else:
+                flat[key] = v
+
+    walk("", summarise(outcomes).as_dict())
+    assert [k for k in flat if k in summary_keys] == [k for k in summary_keys if k not in ("p_honoured_when_attacked",)]
+    assert set(summary_keys) <= set(flat)
+    sweep = [m.name for m in MEASURES if m.sweep]
+    assert [c for c in aggregate_columns() if c != "point"] == measure_columns(measures_for("sweep"))
+    assert set(sweep) >= set(A.MEASURES) == {m.name for m in MEASURES if m.sweep and m.interval}
+    assert [m.name for m in measures_for("heatmap")] == ["p_agreement", "p_durable_15", "p_holds_15"]
+    assert [m.name for m in measures_for("sensitivity")] == ["p_agreement", "p_russia_accepts", "p_durable_15"]
+    assert [m.name for m in headline_measures(("nordic_force",)) if m.actor] == [
+        "p_honoured_when_attacked.nordic_force"
+    ]
+
+
+def test_a_new_measure_is_one_entry_and_appears_in_every_report(monkeypatch, tmp_path, scenario, outcomes):
+    monkeypatch.setattr(sim.outcomes, "MEASURES", (*MEASURES, WAR_RESUMES, HOLDS_5))
+
+    # the summary, its JSON and its text
+    s = summarise(outcomes)
+    broke = sum(o.breakdown for o in outcomes)
+    assert s.figures["p_war_resumes"] == wilson(broke, len(outcomes))
+    assert s.as_dict()["p_war_resumes"]["value"] == broke / len(outcomes)
+    text = render(s)
+    assert "P(deal, then war)" in text and "P(holds 5 years)" in text
+
+    # comparisons
+    runs = {"a": runs_table(outcomes[:6]), "b": runs_table(outcomes[6:])}
+    table = comparison_table({"a": {}, "b": {}}, runs)
+    row = table[(table["figure"] == "p_war_resumes") & (table["scenario"] == "b")]
+    assert row["label"].item() == "P(deal, then war)"
+    assert row["value"].item() == sum(o.breakdown for o in outcomes[6:]) / 6
+    assert "P(peace holds 5 y | deal)" in render_comparison(table)
+    assert ("p_war_resumes", "P(deal, then war)") in headlines()
+
+    # a sweep: the aggregate, its heat maps and the Sobol outcomes
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY_SWEEP, encoding="utf-8")
+    store = run_sweep(path, tmp_path / "sweep", backend="serial", progress=False)
+    agg = store.aggregate()
+    for column in ("p_war_resumes", "p_war_resumes_low", "p_war_resumes_high", "p_holds_5", "p_holds_5_high"):
+        assert column in agg.column_names
+    results = store.results()
+    for point in (0, 3):
+        runs_at = results.filter(pa.compute.equal(results.column("point"), point))
+        n, broke = runs_at.num_rows, sum(runs_at.column("breakdown").to_pylist())
+        assert agg.column("p_war_resumes")[point].as_py() == wilson(broke, n).value
+    assert (store.root / "figures" / "heatmap_p_war_resumes.png").is_file()
+    assert not (store.root / "figures" / "heatmap_p_holds_5.png").exists()  # not a heat-map measure
+    assert set(point_means(results, 4)) == {"p_agreement", "p_russia_accepts", "p_durable_15", "p_war_resumes"}
+    grid = A.dilemma_grid(store, ["p_war_resumes", "p_holds_5"])
+    assert list(grid["measure"].cat.categories) == ["p_war_resumes", "p_holds_5"]
+    assert grid.loc[grid["measure"] == "p_war_resumes", "value"].notna().all()  # a share of all runs
 
 
 def same(a, b) -> bool:
