@@ -1,4 +1,5 @@
-"""What one run returns, and the one column schema of every table made from runs.
+"""What one run returns, the one column schema of every table made from runs, and the one list of
+headline measures.
 
 A run's outcome is a typed, flat record (:class:`RunOutcome`) with optional round-by-round and
 year-by-year traces. The columns of every table made from runs have one Arrow schema,
@@ -6,6 +7,10 @@ year-by-year traces. The columns of every table made from runs have one Arrow sc
 pandas types (:func:`pandas_dtypes`) and a sweep's part columns (:func:`part_schema`) are derived from
 it. :func:`runs_table` and :func:`trajectories_table` turn outcomes into typed pandas tables; run
 directories, comparisons, sweeps, notebooks and figures all read those columns.
+
+The headline figures are declared once, in :data:`MEASURES` (:class:`Measure`: name, labels, the
+:class:`Kind` of estimate and the columns it reads, where it is reported). Every report takes its
+figures from there through :func:`measures_for`; :func:`sim.analysis.measures.estimate` computes them.
 
 Layer rule: imports :mod:`sim.model`, :mod:`sim.config` and :mod:`sim.dealspace`; never writes files.
 """
