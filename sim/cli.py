@@ -146,7 +146,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         return 0
     horizons = {x.directory.path.name: float(x.runs["horizon"].max()) for x in done.executions if len(x.runs)}
     imposed = [x.directory.path.name for x in done.executions if x.summary.imposed]
-    print(render_comparison(done.table, horizons, imposed))
+    print(render_comparison(done.table, horizons, imposed=imposed))
     print(f"\ncomparison: {done.folder}")
     return 0
 

@@ -1,25 +1,35 @@
-"""What one run returns, and the one column schema of every table made from runs.
+"""What one run returns, the one column schema of every table made from runs, and the one list of
+headline measures.
 
 A run's outcome is a typed, flat record (:class:`RunOutcome`) with optional round-by-round and
-year-by-year traces. :func:`runs_table` and :func:`trajectories_table` turn outcomes into typed pandas
-tables whose columns follow :data:`RUNS_SCHEMA` and :data:`TRAJECTORIES_SCHEMA`; run directories,
-comparisons, sweeps, notebooks and figures all read those columns.
+year-by-year traces. The columns of every table made from runs have one Arrow schema,
+:func:`runs_schema` (and :func:`trajectories_schema` for the traces), built from the actor lists; the
+pandas types (:func:`pandas_dtypes`) and a sweep's part columns (:func:`part_schema`) are derived from
+it. :func:`runs_table` and :func:`trajectories_table` turn outcomes into typed pandas tables; run
+directories, comparisons, sweeps, notebooks and figures all read those columns.
+
+The headline figures are declared once, in :data:`MEASURES` (:class:`Measure`: name, labels, the
+:class:`Kind` of estimate and the columns it reads, where it is reported). Every report takes its
+figures from there through :func:`measures_for`; :func:`sim.analysis.measures.estimate` computes them.
 
 Layer rule: imports :mod:`sim.model`, :mod:`sim.config` and :mod:`sim.dealspace`; never writes files.
 """
 
 from __future__ import annotations
 
+import enum
+import functools
 import json
 import typing
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from sim.dealspace import ISSUES, normalise_matrix
+from sim.dealspace import BY_NAME, ISSUE_NAMES, normalise_matrix
 from sim.model.negotiation import PARTY_KEYS
 from sim.model.records import Cause, End, RoundRecord, YearRecord
 
@@ -136,27 +146,18 @@ def outcome_of(model: GuaranteeModel) -> RunOutcome:
     )
 
 
-# ------------------------------------------------------------------------------------------ tables
+# ------------------------------------------------------------------------------------------ schema
 
+PARTIES: tuple[str, ...] = PARTY_KEYS
+"""The negotiating parties, in the model's order (the default ``utility.<party>`` columns)."""
 GUARANTORS: tuple[str, ...] = ("united_states", "coalition")
-ACTORS: tuple[str, ...] = ("ukraine", "russia", "united_states", "coalition")
+"""The guarantors (the default ``honoured.<guarantor>`` columns)."""
+ACTORS: tuple[str, ...] = tuple(dict.fromkeys((*PARTIES, *GUARANTORS)))
+"""Every actor: the parties, then the guarantors that do not negotiate (the trajectories' ``actor`` levels)."""
 PHASES: tuple[str, ...] = ("talks", "peace")
-
-# A column type: a pandas dtype name, or ("category", levels, ordered).
-ColumnType = str | tuple[str, tuple[str, ...], bool]
-
-
-def _category(levels: Sequence[str], ordered: bool = False) -> ColumnType:
-    return ("category", tuple(levels), ordered)
-
-
-def _issue_type(issue_index: int) -> ColumnType:
-    issue = ISSUES[issue_index]
-    return _category(issue.levels, ordered=True) if issue.is_ordinal else "float64"
-
-
-DEFAULT_CAUSES: tuple[str, ...] = ("expired", "us_disengaged", "coalition_split", "no_enforcement", "deterrence_gap")
-"""The breakdown causes of the default scenario's guarantors (a scenario's own: :func:`actor_columns`)."""
+"""The phases of a trajectory."""
+CAUSES: tuple[str, ...] = ("expired", "us_disengaged", "coalition_split", "no_enforcement", "deterrence_gap")
+"""The breakdown causes of the default scenario's guarantors (the default ``cause`` levels)."""
 
 
 @dataclass(frozen=True)
@@ -166,19 +167,14 @@ class ActorColumns:
     Attributes:
         parties: The parties' keys (``utility.<party>``), in the scenario's order.
         guarantors: The guarantors' keys (``honoured.<guarantor>``).
-        causes: The breakdown causes (the ``cause`` categories).
+        causes: The breakdown causes (the ``cause`` levels).
         challenger: The challenger's key (its rows in the trajectories' peace phase).
     """
 
-    parties: tuple[str, ...] = PARTY_KEYS
+    parties: tuple[str, ...] = PARTIES
     guarantors: tuple[str, ...] = GUARANTORS
-    causes: tuple[str, ...] = DEFAULT_CAUSES
+    causes: tuple[str, ...] = CAUSES
     challenger: str = "russia"
-
-    @property
-    def actors(self) -> tuple[str, ...]:
-        """Every actor key that has rows in the trajectories table, parties first."""
-        return tuple(dict.fromkeys((*self.parties, *self.guarantors)))
 
 
 def actor_columns(scenario: Scenario | None) -> ActorColumns:
@@ -190,95 +186,199 @@ def actor_columns(scenario: Scenario | None) -> ActorColumns:
     c = compile_scenario(scenario)
     return ActorColumns(c.parties, c.guarantor_keys, c.causes, c.parties[c.challenger])
 
-
-def runs_schema(columns: ActorColumns | None = None) -> dict[str, ColumnType]:
-    """Column types of the outcome part of the runs table for a scenario's actors (default: the defaults')."""
-    return _runs_schema(columns or ActorColumns())
+CATEGORIES_KEY = b"categories"
+"""Field metadata key of a categorical column's levels (JSON list, in order)."""
 
 
-def trajectories_schema(columns: ActorColumns | None = None) -> dict[str, ColumnType]:
-    """Column types of the trajectories table for a scenario's actors (default: the defaults')."""
-    return _trajectories_schema(columns or ActorColumns())
+def category(name: str, levels: Sequence[str], *, ordered: bool = False, nullable: bool = True) -> pa.Field:
+    """A categorical column: Arrow dictionary-encoded strings whose levels travel in the field's metadata.
+
+    Args:
+        name: The column name.
+        levels: Every level, in order (weakest first for ordered ones).
+        ordered: Whether the levels are ordered (pandas ordered categorical).
+        nullable: Whether a value may be missing.
+    """
+    return pa.field(
+        name,
+        pa.dictionary(pa.int8(), pa.string(), ordered=ordered),
+        nullable=nullable,
+        metadata={CATEGORIES_KEY: json.dumps(list(levels))},
+    )
 
 
-def _runs_schema(columns: ActorColumns) -> dict[str, ColumnType]:
-    schema: dict[str, ColumnType] = {
-        "run": "int64",
-        "seed": "int64",
-        "scenario": "str",
-        "agreement": "bool",
-        "end": _category(typing.get_args(End)),
-        "rounds": "int64",
-        "russia_accepted": "bool",
-    }
-    schema |= {f"deal.{issue.name}": _issue_type(k) for k, issue in enumerate(ISSUES)}
-    schema |= {f"utility.{p}": "float64" for p in columns.parties}
-    schema |= {
-        "coalition_troops_offered": "float64",
-        "peace_years": "float64",
-        "breakdown": "bool",
-        "breakdown_year": "Int64",
-        "cause": _category(columns.causes),
-    }
-    schema |= {f"honoured.{g}": "boolean" for g in columns.guarantors}
-    schema |= {"horizon": "int64", "duration": "float64"}
-    return schema
+def categories(f: pa.Field) -> tuple[str, ...] | None:
+    """The levels of a categorical column (see :func:`category`), or None for other columns."""
+    if not pa.types.is_dictionary(f.type) or not f.metadata or CATEGORIES_KEY not in f.metadata:
+        return None
+    return tuple(json.loads(f.metadata[CATEGORIES_KEY]))
 
 
-def _trajectories_schema(columns: ActorColumns) -> dict[str, ColumnType]:
-    schema: dict[str, ColumnType] = {
-        "run": "int64",
-        "seed": "int64",
-        "phase": _category(PHASES),
-        "step": "int64",
-        "actor": _category(columns.actors),
-        "utility": "float64",
-        "aspiration": "float64",
-        "reservation": "float64",
-        "accepted": "boolean",
-    }
-    schema |= {f"offer.{issue.name}": _issue_type(k) for k, issue in enumerate(ISSUES)}
-    schema |= {
-        "balance": "float64",
-        "support": "float64",
-        "russia_belief": "float64",
-        "credibility": "float64",
-        "engaged": "boolean",
-        "cohesion": "float64",
-        "active": "boolean",
-        "deterrence": "float64",
-        "motive": "float64",
-        "hazard": "float64",
-        "attacked": "boolean",
-    }
-    return schema
+def _issue_field(prefix: str, issue_name: str) -> pa.Field:
+    issue = BY_NAME[issue_name]
+    if issue.is_ordinal:
+        return category(f"{prefix}.{issue.name}", issue.levels, ordered=True)
+    return pa.field(f"{prefix}.{issue.name}", pa.float64())
 
 
-RUNS_SCHEMA: dict[str, ColumnType] = runs_schema()
-"""Column types of the outcome part of the runs table (the ``input.*`` columns follow)."""
-TRAJECTORIES_SCHEMA: dict[str, ColumnType] = trajectories_schema()
-"""Column types of the trajectories table."""
+def runs_schema(
+    parties: Sequence[str] = PARTIES, guarantors: Sequence[str] = GUARANTORS, causes: Sequence[str] = CAUSES
+) -> pa.Schema:
+    """The columns of the runs table, in order, as an Arrow schema (the ``input.*`` columns follow them).
+
+    This is the one schema of a run's row: :func:`pandas_dtypes` derives the runs table's pandas types from
+    it and :func:`part_schema` the columns of a sweep's parts. Nullability carries meaning: a non-nullable
+    boolean or integer is a plain numpy column in pandas, a nullable one a pandas nullable type
+    (``boolean``, ``Int64``). Floats are NaN where missing, whatever their nullability.
+
+    Args:
+        parties: The negotiating parties (one ``utility.<party>`` column each).
+        guarantors: The guarantors (one ``honoured.<guarantor>`` column each).
+        causes: The breakdown causes (the levels of ``cause``).
+    """
+    return _runs_schema(tuple(parties), tuple(guarantors), tuple(causes))
+
+
+@functools.cache
+def _runs_schema(parties: tuple[str, ...], guarantors: tuple[str, ...], causes: tuple[str, ...]) -> pa.Schema:
+    fields = [
+        pa.field("run", pa.int64(), nullable=False),
+        pa.field("seed", pa.int64(), nullable=False),
+        pa.field("scenario", pa.string(), nullable=False),
+        pa.field("agreement", pa.bool_(), nullable=False),
+        category("end", typing.get_args(End), nullable=False),
+        pa.field("rounds", pa.int64(), nullable=False),
+        pa.field("russia_accepted", pa.bool_(), nullable=False),
+        *(_issue_field("deal", name) for name in ISSUE_NAMES),
+        *(pa.field(f"utility.{p}", pa.float64()) for p in parties),
+        pa.field("coalition_troops_offered", pa.float64()),
+        pa.field("peace_years", pa.float64()),
+        pa.field("breakdown", pa.bool_(), nullable=False),
+        pa.field("breakdown_year", pa.int64()),
+        category("cause", causes),
+        *(pa.field(f"honoured.{g}", pa.bool_()) for g in guarantors),
+        pa.field("horizon", pa.int64(), nullable=False),
+        pa.field("duration", pa.float64()),
+    ]
+    return pa.schema(fields)
+
+
+def trajectories_schema(parties: Sequence[str] = PARTIES, guarantors: Sequence[str] = GUARANTORS) -> pa.Schema:
+    """The columns of the trajectories table, in order, as an Arrow schema (see :func:`runs_schema`).
+
+    Args:
+        parties: The negotiating parties (rows of the talks).
+        guarantors: The guarantors (rows of the peace; with the parties, the ``actor`` levels).
+    """
+    return _trajectories_schema(tuple(parties), tuple(guarantors))
+
+
+@functools.cache
+def _trajectories_schema(parties: tuple[str, ...], guarantors: tuple[str, ...]) -> pa.Schema:
+    fields = [
+        pa.field("run", pa.int64(), nullable=False),
+        pa.field("seed", pa.int64(), nullable=False),
+        category("phase", PHASES),
+        pa.field("step", pa.int64(), nullable=False),
+        category("actor", tuple(dict.fromkeys((*parties, *guarantors)))),
+        pa.field("utility", pa.float64()),
+        pa.field("aspiration", pa.float64()),
+        pa.field("reservation", pa.float64()),
+        pa.field("accepted", pa.bool_()),
+        *(_issue_field("offer", name) for name in ISSUE_NAMES),
+        *(pa.field(name, pa.float64()) for name in ("balance", "support", "russia_belief", "credibility")),
+        pa.field("engaged", pa.bool_()),
+        pa.field("cohesion", pa.float64()),
+        pa.field("active", pa.bool_()),
+        *(pa.field(name, pa.float64()) for name in ("deterrence", "motive", "hazard")),
+        pa.field("attacked", pa.bool_()),
+    ]
+    return pa.schema(fields)
+
+
+PART_KEYS: tuple[str, ...] = ("point", "replicate")
+"""The columns that identify a run in a sweep's parts, in place of ``run`` (and ``scenario``)."""
+
+
+def part_schema(
+    parties: Sequence[str] = PARTIES, guarantors: Sequence[str] = GUARANTORS, causes: Sequence[str] = CAUSES
+) -> pa.Schema:
+    """The columns of a sweep's result parts: ``point`` and ``replicate``, then the runs table's outcome columns.
+
+    Derived from :func:`runs_schema`: ``run`` and ``scenario`` give way to the design point and replicate
+    (the point's factor values are in ``design.parquet``), and categorical columns are stored as their
+    text (the dictionary's value type), so that every part stands alone whichever levels its runs reached.
+
+    Args:
+        parties: The negotiating parties.
+        guarantors: The guarantors.
+        causes: The breakdown causes.
+    """
+    return _part_schema(tuple(parties), tuple(guarantors), tuple(causes))
+
+
+@functools.cache
+def _part_schema(parties: tuple[str, ...], guarantors: tuple[str, ...], causes: tuple[str, ...]) -> pa.Schema:
+    fields = [pa.field(k, pa.int32(), nullable=False) for k in PART_KEYS]
+    for f in runs_schema(parties, guarantors, causes):
+        if f.name in ("run", "scenario"):
+            continue
+        fields.append(pa.field(f.name, f.type.value_type, nullable=f.nullable) if categories(f) is not None else f)
+    return pa.schema(fields)
+
+
+def pandas_dtype(f: pa.Field) -> Any:
+    """The pandas dtype of a column of one of these schemas.
+
+    Categorical columns become categoricals with their levels (ordered as declared), strings ``str``,
+    booleans and integers ``bool``/``int64`` if they cannot be missing and ``boolean``/``Int64`` if they
+    can, floats ``float64``.
+    """
+    levels = categories(f)
+    if levels is not None:
+        return pd.CategoricalDtype(list(levels), ordered=f.type.ordered)
+    t = f.type
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return "str"
+    if pa.types.is_boolean(t):
+        return "boolean" if f.nullable else "bool"
+    if pa.types.is_integer(t):
+        return "Int64" if f.nullable else "int64"
+    if pa.types.is_floating(t):
+        return "float64"
+    raise TypeError(f"column {f.name!r}: no pandas type for Arrow type {t}")
+
+
+def pandas_dtypes(schema: pa.Schema) -> dict[str, Any]:
+    """The pandas dtype of every column of a schema, in order (see :func:`pandas_dtype`)."""
+    return {f.name: pandas_dtype(f) for f in schema}
+
+
+RUNS_SCHEMA: pa.Schema = runs_schema()
+"""The outcome columns of the runs table with the default actors (the ``input.*`` columns follow)."""
+TRAJECTORIES_SCHEMA: pa.Schema = trajectories_schema()
+"""The columns of the trajectories table with the default actors."""
+PART_SCHEMA: pa.Schema = part_schema()
+"""The columns of a sweep's result parts with the default actors."""
 
 
 # ------------------------------------------------------------------------------------------ tables
 
 
-def _pandas_dtype(kind: ColumnType) -> Any:
-    if isinstance(kind, tuple):
-        _, levels, ordered = kind
-        return pd.CategoricalDtype(list(levels), ordered=ordered)
-    return kind
-
-
-def typed_frame(rows: Sequence[Mapping[str, Any]], schema: Mapping[str, ColumnType]) -> pd.DataFrame:
+def typed_frame(rows: Sequence[Mapping[str, Any]], schema: pa.Schema | Mapping[str, Any]) -> pd.DataFrame:
     """A DataFrame with exactly the columns of ``schema``, in its order and with its types.
 
     Missing keys in a row are missing values (NaN, ``<NA>``); numpy scalars are converted.
+
+    Args:
+        rows: One mapping per row.
+        schema: An Arrow schema (pandas types by :func:`pandas_dtypes`), or pandas dtypes by column.
     """
+    dtypes = pandas_dtypes(schema) if isinstance(schema, pa.Schema) else schema
     columns = {}
-    for name, kind in schema.items():
+    for name, dtype in dtypes.items():
         values = [plain(row.get(name)) for row in rows]
-        columns[name] = pd.Series(values, dtype=_pandas_dtype(kind), name=name)
+        columns[name] = pd.Series(values, dtype=dtype, name=name)
     return pd.DataFrame(columns, index=pd.RangeIndex(len(rows)))
 
 
@@ -288,7 +388,7 @@ def runs_table(
     scenario: Scenario | None = None,
     run_ids: Iterable[int] | None = None,
 ) -> pd.DataFrame:
-    """One typed row per replication.
+    """One typed row per replication, with the columns of :func:`runs_schema` for the scenario's actors.
 
     Columns: ``run`` (replicate index), ``seed`` (reproduces the run alone), ``scenario``, the outcome
     (``agreement``, ``end``, ``rounds``, ``russia_accepted``, ``deal.<issue>``, ``utility.<party>``,
@@ -310,7 +410,8 @@ def runs_table(
         raise ValueError(f"{len(ids)} run ids for {len(outs)} outcomes")
     name = scenario.name if scenario is not None else ""
     rows = [{"run": j, "scenario": name, **o.flat()} for j, o in zip(ids, outs, strict=True)]
-    frame = typed_frame(rows, runs_schema(actor_columns(scenario)))
+    cols = actor_columns(scenario)
+    frame = typed_frame(rows, runs_schema(cols.parties, cols.guarantors, cols.causes))
     if scenario is not None:
         inputs = input_values(scenario)
         extra = {f"input.{k}": pd.Series([v] * len(frame), dtype=_input_dtype(v)) for k, v in inputs.items()}
@@ -351,7 +452,8 @@ def trajectories_table(
     *,
     scenario: Scenario | None = None,
 ) -> pd.DataFrame:
-    """The traces of traced runs, long format: one row per run, phase, step and actor.
+    """The traces of traced runs, long format: one row per run, phase, step and actor
+    (the columns of :func:`trajectories_schema` for the scenario's actors).
 
     Talks (``phase == "talks"``, ``step`` = round, one row per negotiating party): the party's
     ``utility`` of the tabled offer, its ``aspiration`` and ``reservation`` value, whether it
@@ -416,7 +518,7 @@ def trajectories_table(
                     row["cohesion"] = g.cohesion
                 row["active"] = y.active
                 rows.append(row)
-    return typed_frame(rows, trajectories_schema(columns))
+    return typed_frame(rows, trajectories_schema(columns.parties, columns.guarantors))
 
 
 def column_types(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
@@ -434,3 +536,242 @@ def column_types(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
         else:
             out[str(name)] = {"dtype": str(dtype)}
     return out
+
+
+# ------------------------------------------------------------------------------------------ measures
+
+
+class Kind(enum.Enum):
+    """How a measure is computed over the columns of a set of runs (estimated by
+    :func:`sim.analysis.measures.estimate`)."""
+
+    SHARE = "share"
+    """The share of the runs in which ``column`` is true, with a 95 % Wilson interval: among all runs, the
+    agreements or the attacked agreements (``among``); runs where the column is missing do not count."""
+    HELD = "held"
+    """The share of all runs that reached an agreement whose peace held more than ``t`` years (Wilson)."""
+    SURVIVAL = "survival"
+    """Kaplan-Meier survival of peace after agreement at ``t`` years, with its 95 % Greenwood (log-log) band."""
+    MEDIAN = "median"
+    """Kaplan-Meier median years of peace after agreement (inf beyond the horizon), its interval read off the
+    band (Brookmeyer-Crowley style)."""
+    MEAN = "mean"
+    """The mean years of peace over the agreements (no interval)."""
+
+
+Among = Literal["runs", "agreements", "attacks"]
+"""The runs a share is taken over: all runs, the agreements, or the agreements that Russia attacked."""
+
+Use = Literal["summary", "sweep", "heatmap", "sensitivity"]
+"""Where measures are reported (see :func:`measures_for`)."""
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One headline figure: its names, its labels and how it is computed over the runs' columns.
+
+    Attributes:
+        name: Identifier: the column of a sweep's aggregate (with ``<name>_low`` and ``<name>_high`` when it
+            has an interval) and the ``outcome`` of its Sobol indices.
+        label: Readable name for figure titles, e.g. ``P(peace holds 15 years | agreement)``.
+        short_label: Compact name for text tables (the text summary, comparisons), e.g.
+            ``P(peace holds 15 y | deal)``.
+        kind: How it is computed (:class:`Kind`).
+        column: The boolean column a :attr:`Kind.SHARE` counts.
+        among: The runs a :attr:`Kind.SHARE` is taken over.
+        t: Years, for :attr:`Kind.HELD` and :attr:`Kind.SURVIVAL`.
+        key: Its key in ``summary.json`` and comparisons when that differs from ``name`` (dotted: nested).
+        actor: The actor the measure is about, if any (e.g. the guarantor of an ``honoured`` share).
+        summary: Reported in a run directory's summary, its text and comparisons.
+        sweep: Reported per design point in a sweep's aggregate.
+        heatmap: Drawn as a heat map of a sweep (and a probability: the maps' scale is 0-1).
+    """
+
+    name: str
+    label: str
+    short_label: str
+    kind: Kind
+    column: str | None = None
+    among: Among = "runs"
+    t: float | None = None
+    key: str | None = None
+    actor: str | None = None
+    summary: bool = True
+    sweep: bool = False
+    heatmap: bool = False
+
+    def __post_init__(self) -> None:
+        if self.kind is Kind.SHARE and not self.column:
+            raise ValueError(f"measure {self.name!r}: a share needs the column it counts")
+        if self.kind in (Kind.HELD, Kind.SURVIVAL) and self.t is None:
+            raise ValueError(f"measure {self.name!r}: {self.kind.value} needs the years t")
+        if self.among not in typing.get_args(Among):
+            raise ValueError(f"measure {self.name!r}: among must be one of {typing.get_args(Among)}")
+        if self.heatmap and (not self.sweep or self.unit != "probability"):
+            raise ValueError(f"measure {self.name!r}: a heat map needs a sweep measure that is a probability")
+
+    @property
+    def summary_key(self) -> str:
+        """The key in ``summary.json`` and the ``figure`` of a comparison."""
+        return self.key or self.name
+
+    @property
+    def unit(self) -> Literal["probability", "years"]:
+        """What the value is: a probability, or years of peace."""
+        return "years" if self.kind in (Kind.MEDIAN, Kind.MEAN) else "probability"
+
+    @property
+    def interval(self) -> bool:
+        """Whether the estimate has a 95 % interval."""
+        return self.kind is not Kind.MEAN
+
+    @property
+    def given_agreement(self) -> bool:
+        """Whether it is conditional on agreement (undefined where no run reached one)."""
+        return self.kind in (Kind.SURVIVAL, Kind.MEDIAN, Kind.MEAN) or (
+            self.kind is Kind.SHARE and self.among != "runs"
+        )
+
+    @property
+    def over_all_runs(self) -> bool:
+        """Whether it is a share of all runs (so defined wherever there are runs)."""
+        return self.kind is Kind.HELD or (self.kind is Kind.SHARE and self.among == "runs")
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The columns it is computed from."""
+        if self.kind is Kind.SHARE:
+            context = {"runs": (), "agreements": ("agreement",), "attacks": ("agreement", "breakdown")}[self.among]
+            return tuple(dict.fromkeys((*context, self.column or "")))
+        if self.kind is Kind.MEAN:
+            return ("agreement", "peace_years")
+        return ("agreement", "peace_years", "breakdown")
+
+
+SHORT_NAMES: dict[str, str] = {"united_states": "US"}
+"""Short names of actors in labels (others: the key with spaces)."""
+
+
+def short_name(actor: str, names: Mapping[str, str] | None = None) -> str:
+    """An actor's name in a label: from ``names``, then :data:`SHORT_NAMES`, else the key with spaces."""
+    return {**SHORT_NAMES, **(names or {})}.get(actor, actor.replace("_", " "))
+
+
+def headline_measures(
+    guarantors: Sequence[str] = GUARANTORS, names: Mapping[str, str] | None = None
+) -> tuple[Measure, ...]:
+    """The headline figures of the simulator, in the order they are reported.
+
+    Args:
+        guarantors: The guarantors (one ``P(<guarantor> honours | attacked)`` each).
+        names: Short names of actors in labels (see :func:`short_name`).
+    """
+    honoured = tuple(
+        Measure(
+            f"p_honoured_when_attacked.{g}",
+            f"P({short_name(g, names)} honours its guarantee | Russia attacked)",
+            f"P({short_name(g, names)} honours | attacked)",
+            Kind.SHARE,
+            column=f"honoured.{g}",
+            among="attacks",
+            actor=g,
+        )
+        for g in guarantors
+    )
+    return (
+        Measure(
+            "p_agreement", "P(agreement)", "P(agreement)", Kind.SHARE, column="agreement", sweep=True, heatmap=True
+        ),
+        Measure(
+            "p_russia_accepts",
+            "P(Russia accepts an offer)",
+            "P(Russia accepts an offer)",
+            Kind.SHARE,
+            column="russia_accepted",
+            sweep=True,
+        ),
+        Measure(
+            "p_durable_15",
+            "P(durable peace) = P(agreement and 15 years of peace)",
+            "P(durable peace: deal & 15 y)",
+            Kind.HELD,
+            t=15,
+            sweep=True,
+            heatmap=True,
+        ),
+        Measure(
+            "p_holds_15",
+            "P(peace holds 15 years | agreement)",
+            "P(peace holds 15 y | deal)",
+            Kind.SURVIVAL,
+            t=15,
+            key="p_holds_15_given_agreement",
+            sweep=True,
+            heatmap=True,
+        ),
+        Measure(
+            "p_holds_30",
+            "P(peace holds 30 years | agreement)",
+            "P(peace holds 30 y | deal)",
+            Kind.SURVIVAL,
+            t=30,
+            key="p_holds_30_given_agreement",
+        ),
+        Measure(
+            "median_peace_years", "median years of peace after agreement", "median years of peace | deal", Kind.MEDIAN
+        ),
+        *honoured,
+        Measure(
+            "mean_peace_years",
+            "mean years of peace after agreement",
+            "mean years of peace | deal",
+            Kind.MEAN,
+            summary=False,
+            sweep=True,
+        ),
+    )
+
+
+MEASURES: tuple[Measure, ...] = headline_measures()
+"""The one list of headline figures. Every report reads it (through :func:`measures_for`): the summary of a
+run directory and its text, comparisons, a sweep's aggregate, heat maps and Sobol indices, the notebooks'
+tables and figures. Adding a figure is adding an entry here."""
+
+
+def measures_for(use: Use, measures: Sequence[Measure] | None = None) -> tuple[Measure, ...]:
+    """The measures a report shows, in the list's order.
+
+    Args:
+        use: ``summary`` (a run directory's summary, its text, comparisons), ``sweep`` (a sweep's aggregate per
+            design point), ``heatmap`` (a sweep's heat maps) or ``sensitivity`` (Sobol indices: the sweep
+            measures that are shares of all runs, so defined at every design point).
+        measures: The list to choose from (default: :data:`MEASURES`, as it is when called).
+    """
+    pool = MEASURES if measures is None else tuple(measures)
+    if use == "summary":
+        return tuple(m for m in pool if m.summary)
+    if use == "sweep":
+        return tuple(m for m in pool if m.sweep)
+    if use == "heatmap":
+        return tuple(m for m in pool if m.sweep and m.heatmap)
+    if use == "sensitivity":
+        return tuple(m for m in pool if m.sweep and m.over_all_runs)
+    raise ValueError(f"unknown use {use!r}; choose from {', '.join(typing.get_args(Use))}")
+
+
+def find_measure(name: str, measures: Sequence[Measure] | None = None) -> Measure:
+    """The measure with this name (or summary key).
+
+    Raises:
+        KeyError: If there is none; the message lists the names.
+    """
+    pool = MEASURES if measures is None else tuple(measures)
+    for m in pool:
+        if name in (m.name, m.summary_key):
+            return m
+    raise KeyError(f"no measure {name!r}; measures: {', '.join(m.name for m in pool)}")
+
+
+def measure_columns(measures: Iterable[Measure]) -> list[str]:
+    """The columns the measures are computed from, each once, in first-needed order."""
+    return list(dict.fromkeys(c for m in measures for c in m.columns))

@@ -2,10 +2,11 @@
 never writes a file.
 
 :mod:`~sim.analysis.summary` holds the headline figures of a set of runs (Wilson intervals, Kaplan-Meier
-survival, the text summary), :mod:`~sim.analysis.tables` the notebooks' tidy tables (survival, hazard,
-comparisons, dilemma maps, sensitivity), :mod:`~sim.analysis.aggregate` the per-point figures of a sweep
-and :mod:`~sim.analysis.sensitivity` its Sobol indices. Everything public is importable from here:
-``from sim import analysis as A``.
+survival, the text summary), :mod:`~sim.analysis.measures` the estimators of the headline measures
+(:data:`sim.outcomes.MEASURES`) over columns of runs, :mod:`~sim.analysis.tables` the notebooks' tidy tables
+(survival, hazard, comparisons, dilemma maps, sensitivity), :mod:`~sim.analysis.aggregate` the per-point
+figures of a sweep and :mod:`~sim.analysis.sensitivity` its Sobol indices. Everything public is importable
+from here: ``from sim import analysis as A``.
 
 Layer rule: imports :mod:`sim.outcomes`, :mod:`sim.model`, :mod:`sim.config` and :mod:`sim.dealspace`;
 never :mod:`sim.execution` or :mod:`sim.figures`.
@@ -16,6 +17,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+from sim.analysis.measures import estimate, estimates, run_columns
 from sim.analysis.summary import Estimate, Summary, Survival, kaplan_meier, render, summarise, wilson
 from sim.analysis.tables import (
     MEASURES,
@@ -61,6 +63,8 @@ __all__ = [
     "doubt_ranking",
     "durable_zone",
     "end_shares",
+    "estimate",
+    "estimates",
     "expiry_cliff",
     "factor_levels",
     "hazard_ratio",
@@ -73,6 +77,7 @@ __all__ = [
     "pooled_hazard",
     "project_root",
     "render",
+    "run_columns",
     "sensitivity_indices",
     "summarise",
     "survival_table",

@@ -1,32 +1,37 @@
 """Sobol sensitivity indices (first-order and total) of a sobol sweep's headline outcomes, via SALib.
 
+The outcomes are the sensitivity measures of :data:`sim.outcomes.MEASURES` (the sweep's shares of all runs).
+
 Pure functions over a sweep's result table; :mod:`sim.execution.sweep.sensitivity` reads a sweep folder
 and writes the indices and their figures.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pyarrow as pa
 
+from sim.analysis.aggregate import aggregate
 from sim.config.errors import InputError
-
-#: Outcome per design point (mean over its replications) → label.
-OUTCOMES = {
-    "p_agreement": "P(agreement)",
-    "p_russia_accepts": "P(Russia accepts an offer)",
-    "p_durable_15": "P(durable peace: agreement and 15 years)",
-}
+from sim.outcomes import Measure, measures_for
 
 
-def point_means(results: pa.Table, points: int) -> dict[str, np.ndarray]:
-    """Per design point, the mean of each outcome over its replications (in design order)."""
+def point_means(results: pa.Table, points: int, measures: Sequence[Measure] | None = None) -> dict[str, np.ndarray]:
+    """Per design point, each sensitivity measure (:func:`sim.outcomes.measures_for` ``"sensitivity"``: the
+    sweep's shares of all runs), i.e. its mean over the point's replications, in design order.
+
+    Args:
+        results: The runs: ``point`` and the measures' columns.
+        points: The number of design points.
+        measures: The list to take the measures from (default: :data:`sim.outcomes.MEASURES`).
+
+    Raises:
+        InputError: If a design point has no runs (the sweep is not complete).
+    """
+    chosen = measures_for("sensitivity", measures)
     point = results.column("point").to_numpy()
-    agree = results.column("agreement").to_numpy(zero_copy_only=False).astype(float)
-    accepts = results.column("russia_accepted").to_numpy(zero_copy_only=False).astype(float)
-    years = results.column("peace_years").to_numpy(zero_copy_only=False).astype(float)
-    broke = results.column("breakdown").to_numpy(zero_copy_only=False).astype(bool)
-    durable = (agree > 0) & ~(broke & (np.nan_to_num(years, nan=np.inf) <= 15))
     counts = np.bincount(point, minlength=points)
     if np.any(counts == 0):
         raise InputError(
@@ -35,11 +40,8 @@ def point_means(results: pa.Table, points: int) -> dict[str, np.ndarray]:
             found=f"{int((counts == 0).sum())} points without runs",
             hint="finish it with `sim sweep ... --resume --out DIR`",
         )
-    return {
-        "p_agreement": np.bincount(point, agree, points) / counts,
-        "p_russia_accepts": np.bincount(point, accepts, points) / counts,
-        "p_durable_15": np.bincount(point, durable.astype(float), points) / counts,
-    }
+    table = aggregate(results, points, chosen)
+    return {m.name: table.column(m.name).to_numpy() for m in chosen}
 
 
 def sobol_indices(problem: dict, outputs: dict[str, np.ndarray], seed: int = 0) -> pa.Table:

@@ -13,7 +13,7 @@ import numpy as np
 from scipy import stats
 
 from sim.dealspace import BY_NAME, ISSUE_NAMES
-from sim.outcomes import RunOutcome
+from sim.outcomes import GUARANTORS, Kind, Measure, RunOutcome, headline_measures, measures_for
 
 Z95 = float(stats.norm.ppf(0.975))
 
@@ -124,46 +124,99 @@ def peace_survival(outcomes: Iterable[RunOutcome]) -> Survival:
 
 @dataclass(frozen=True)
 class Summary:
-    """Headline figures of a set of runs."""
+    """Headline figures of a set of runs.
+
+    Attributes:
+        runs: Number of runs.
+        measures: The measures estimated (:func:`sim.outcomes.measures_for` ``"summary"``), in order.
+        figures: Their estimates, keyed by measure name.
+        horizon: The deterrence horizon in years.
+        ends: Runs per way the talks ended.
+        causes: Breakdowns per main cause.
+        terms: The distribution of the agreed terms (:func:`term_distribution`).
+    """
 
     runs: int
-    agreement: Estimate
-    russia_accepts: Estimate
-    durable_15: Estimate
-    holds_15: Estimate
-    holds_30: Estimate
-    median_peace_years: float
+    measures: tuple[Measure, ...]
+    figures: dict[str, Estimate]
     horizon: int
     ends: dict[str, int]
     causes: dict[str, int]
-    honoured: dict[str, Estimate]
     terms: dict[str, dict[str, Any]] = field(default_factory=dict)
     imposed: bool = False
     """Every run signed the package as given (mode evaluate): nobody negotiated, nobody was asked to accept."""
 
+    @property
+    def agreement(self) -> Estimate:
+        """P(agreement)."""
+        return self.figures["p_agreement"]
+
+    @property
+    def russia_accepts(self) -> Estimate:
+        """P(Russia accepts an offer)."""
+        return self.figures["p_russia_accepts"]
+
+    @property
+    def durable_15(self) -> Estimate:
+        """P(durable peace): an agreement and 15 years of peace."""
+        return self.figures["p_durable_15"]
+
+    @property
+    def holds_15(self) -> Estimate:
+        """P(peace holds 15 years | agreement), Kaplan-Meier."""
+        return self.figures["p_holds_15"]
+
+    @property
+    def holds_30(self) -> Estimate:
+        """P(peace holds 30 years | agreement), Kaplan-Meier."""
+        return self.figures["p_holds_30"]
+
+    @property
+    def median_peace_years(self) -> float:
+        """Median years of peace after agreement (inf if peace outlasts the horizon in at least half the
+        agreements, or without any agreement)."""
+        value = self.figures["median_peace_years"].value
+        return math.inf if math.isnan(value) else value
+
+    @property
+    def honoured(self) -> dict[str, Estimate]:
+        """P(the guarantor honours its commitment | Russia attacked), per guarantor."""
+        return {
+            m.actor: self.figures[m.name]
+            for m in self.measures
+            if m.actor is not None and m.kind is Kind.SHARE and m.among == "attacks"
+        }
+
     def as_dict(self) -> dict[str, Any]:
-        """Plain data (JSON-ready)."""
+        """Plain data (JSON-ready): every measure under its summary key (dotted keys nested), probabilities
+        as ``{value, low, high}`` and years as a number (None beyond the horizon). The shares of the attacked
+        agreements follow the breakdown causes."""
 
         def est(e: Estimate) -> dict[str, float | None]:
             return {
                 k: (None if math.isnan(v) else v) for k, v in (("value", e.value), ("low", e.low), ("high", e.high))
             }
 
-        return {
-            "runs": self.runs,
-            "p_agreement": est(self.agreement),
-            "imposed": self.imposed,
-            "p_russia_accepts": est(NOT_ASKED if self.imposed else self.russia_accepts),
-            "p_durable_15": est(self.durable_15),
-            "p_holds_15_given_agreement": est(self.holds_15),
-            "p_holds_30_given_agreement": est(self.holds_30),
-            "median_peace_years": None if math.isinf(self.median_peace_years) else self.median_peace_years,
-            "horizon_years": self.horizon,
-            "ends": self.ends,
-            "breakdown_causes": self.causes,
-            "p_honoured_when_attacked": {k: est(v) for k, v in self.honoured.items()},
-            "agreed_terms": self.terms,
-        }
+        def put(out: dict[str, Any], m: Measure) -> None:
+            e = self.figures[m.name]
+            *parents, leaf = m.summary_key.split(".")
+            node = out
+            for key in parents:
+                node = node.setdefault(key, {})
+            node[leaf] = est(e) if m.unit == "probability" else (e.value if math.isfinite(e.value) else None)
+
+        out: dict[str, Any] = {"runs": self.runs, "imposed": self.imposed}
+        attacks = [m for m in self.measures if m.kind is Kind.SHARE and m.among == "attacks"]
+        for m in self.measures:
+            if m not in attacks:
+                put(out, m)
+        out |= {"horizon_years": self.horizon, "ends": self.ends, "breakdown_causes": self.causes}
+        for m in attacks:
+            put(out, m)
+        if self.imposed and "p_russia_accepts" in out:
+            out["p_russia_accepts"] = est(NOT_ASKED)  # nobody was asked: the package was imposed
+        out["agreed_terms"] = self.terms
+        return out
 
 
 def term_distribution(deals: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -183,30 +236,31 @@ def term_distribution(deals: Sequence[dict[str, Any]]) -> dict[str, dict[str, An
     return out
 
 
-def summarise(outcomes: Sequence[RunOutcome]) -> Summary:
-    """Headline figures: P(agreement), P(Russia accepts), durable peace, survival of peace, terms, causes."""
+def summarise(outcomes: Sequence[RunOutcome], measures: Sequence[Measure] | None = None) -> Summary:
+    """Headline figures (the summary measures of :data:`sim.outcomes.MEASURES`), terms and causes.
+
+    Args:
+        outcomes: The runs.
+        measures: The list to take the summary measures from (default: :data:`sim.outcomes.MEASURES`).
+    """
+    from sim.analysis.measures import estimates  # it imports this module's estimators
+
+    if measures is None:
+        guarantors = tuple(dict.fromkeys(g for o in outcomes for g in o.honoured))  # the scenario's, in order
+        if guarantors and guarantors != GUARANTORS:
+            measures = headline_measures(guarantors)
+    chosen = measures_for("summary", measures)
     n = len(outcomes)
     agreed = [o for o in outcomes if o.agreement]
-    surv = peace_survival(agreed)
     horizon = max((o.horizon for o in outcomes), default=0)
     attacked = [o for o in agreed if o.breakdown]
-    honoured = {}
-    guarantors = dict.fromkeys(g for o in outcomes for g in o.honoured)  # the scenario's, in its order
-    for g in guarantors:
-        vals = [o.honoured[g] for o in attacked if o.honoured.get(g) is not None]
-        honoured[g] = wilson(sum(bool(v) for v in vals), len(vals))
     return Summary(
         runs=n,
-        agreement=wilson(len(agreed), n),
-        russia_accepts=wilson(sum(o.russia_accepted for o in outcomes), n),
-        durable_15=wilson(sum(bool(o.holds(15)) for o in agreed), n),
-        holds_15=surv.at(15),
-        holds_30=surv.at(30),
-        median_peace_years=surv.median(),
+        measures=chosen,
+        figures=estimates(chosen, outcomes),
         horizon=horizon,
         ends=dict(Counter(o.end for o in outcomes)),
         causes=dict(Counter(o.cause for o in attacked)),
-        honoured=honoured,
         terms=term_distribution([o.deal for o in agreed if o.deal is not None]),
         imposed=n > 0 and all(o.end == "imposed" for o in outcomes),
     )
@@ -219,9 +273,10 @@ def render(summary: Summary, title: str = "") -> str:
     if title:
         lines += [title, "=" * len(title)]
     lines.append(f"runs: {s.runs}    (95 % intervals in brackets)")
-    lines.append(f"P(agreement)                  {s.agreement}")
-    lines.append(f"P(Russia accepts an offer)    {'n/a (imposed)' if s.imposed else s.russia_accepts}")
-    lines.append(f"P(durable peace: deal & 15 y) {s.durable_15}")
+    for m in s.measures:
+        if m.over_all_runs:
+            value = "n/a (imposed)" if s.imposed and m.name == "p_russia_accepts" else s.figures[m.name]
+            lines.append(f"{m.short_label:<29} {value}")
     ends = ", ".join(f"{k} {v}" for k, v in sorted(s.ends.items()))
     lines.append(f"how talks ended               {ends}")
     if s.terms:
@@ -238,8 +293,9 @@ def render(summary: Summary, title: str = "") -> str:
         lines.append(f"peace after {'imposition' if s.imposed else 'agreement'} (Kaplan-Meier):")
         med = "beyond the horizon" if math.isinf(s.median_peace_years) else f"{s.median_peace_years:g} years"
         lines.append(f"  median years of peace       {med} (horizon {s.horizon} years)")
-        lines.append(f"  P(holds 15 years)           {s.holds_15}")
-        lines.append(f"  P(holds 30 years)           {s.holds_30}")
+        for m in s.measures:
+            if m.kind is Kind.SURVIVAL:
+                lines.append(f"  {f'P(holds {m.t:g} years)':<27} {s.figures[m.name]}")
         if s.causes:
             lines.append("  breakdown causes            " + ", ".join(f"{k} {v}" for k, v in sorted(s.causes.items())))
             lines.append(

@@ -40,7 +40,7 @@ import pyarrow as pa
 from sim.analysis.summary import Z95, kaplan_meier, wilson
 from sim.config.scenario import Options, Range, Scenario, with_overrides
 from sim.dealspace import BY_NAME, ISSUE_NAMES, Deal
-from sim.outcomes import RunOutcome
+from sim.outcomes import Measure, RunOutcome, measures_for
 
 __all__ = [
     "MEASURES",
@@ -75,13 +75,15 @@ RunsLike = Sequence[RunOutcome] | pd.DataFrame | pa.Table
 """Runs in any of the simulator's forms: outcome records, a runs table (pandas) or sweep results (Arrow).
 Tables need the columns ``agreement``, ``peace_years`` and ``breakdown`` (and ``duration`` for expiry)."""
 
-MEASURES: dict[str, str] = {
-    "p_agreement": "P(agreement)",
-    "p_holds_15": "P(peace holds 15 years | agreement)",
-    "p_durable_15": "P(durable peace) = P(agreement) × P(holds 15 years | agreement)",
-    "p_russia_accepts": "P(Russia accepts an offer)",
-}
-"""Per-point sweep figures that carry a 95 % interval (``<name>_low``, ``<name>_high`` in the aggregate)."""
+
+def _grid_measures() -> dict[str, Measure]:
+    """The per-point sweep figures that carry a 95 % interval (``<name>_low``, ``<name>_high`` in the aggregate)."""
+    return {m.name: m for m in measures_for("sweep") if m.interval}
+
+
+MEASURES: dict[str, str] = {name: m.label for name, m in _grid_measures().items()}
+"""Per-point sweep figures that carry a 95 % interval (``<name>_low``, ``<name>_high`` in the aggregate), name →
+label: the sweep measures of :data:`sim.outcomes.MEASURES` with an interval, as imported."""
 
 
 # ------------------------------------------------------------------------------------ scenarios and runs
@@ -652,7 +654,7 @@ def dilemma_grid(
     Args:
         source: A :class:`~sim.execution.sweep.store.SweepStore` or its folder (runs are pooled per cell), or a
             ``(design, aggregate)`` pair of tables with one design point per cell.
-        measures: Which figures: keys of :data:`MEASURES`.
+        measures: Which figures: names of the sweep measures with an interval (:data:`MEASURES`).
         x: The factor along the columns of the map.
         y: The factor along the rows.
         by: Factors to facet by (e.g. ``package.us_role``): one map per value.
@@ -665,9 +667,10 @@ def dilemma_grid(
         NaN in cells without any agreement.
     """
     wanted = [measures] if isinstance(measures, str) else list(measures)
-    unknown = [m for m in wanted if m not in MEASURES]
+    known = _grid_measures()
+    unknown = [m for m in wanted if m not in known]
     if unknown:
-        raise ValueError(f"unknown measures {', '.join(unknown)}; choose from {', '.join(MEASURES)}")
+        raise ValueError(f"unknown measures {', '.join(unknown)}; choose from {', '.join(known)}")
     facets = [by] if isinstance(by, str) else list(by)
     keys = [*facets, y, x]
     if isinstance(source, tuple):
@@ -679,7 +682,7 @@ def dilemma_grid(
             raise ValueError("several design points per cell: pass the SweepStore so that their runs are pooled")
         cells = design[["point", *keys]].merge(agg, on="point")
     else:
-        from sim.analysis.aggregate import AGGREGATE_COLUMNS, aggregate
+        from sim.analysis.aggregate import aggregate, aggregate_columns
 
         store = _store(source)
         design = store.design().to_pandas()
@@ -689,7 +692,7 @@ def dilemma_grid(
         cell_keys = design[keys].drop_duplicates().reset_index(drop=True)
         cell_keys["cell"] = np.arange(len(cell_keys))
         point_cell = design.merge(cell_keys, on=keys)[["point", "cell"]].sort_values("point")["cell"].to_numpy()
-        results = store.results(AGGREGATE_COLUMNS)
+        results = store.results(aggregate_columns())
         cell_of_run = point_cell[results.column("point").to_numpy()]
         at = results.column_names.index("point")
         pooled = aggregate(
@@ -839,7 +842,8 @@ def durable_zone(
     sub["is_peak"] = (sub[x].astype(object) == sub["_px"]) & (sub[y].astype(object) == sub["_py"])
     out = sub.drop(columns=["_px", "_py", "peak_low"]).reset_index(drop=True)
     if threshold is not None:
-        rule = f"{MEASURES.get(measure, measure)} at least {threshold:g}"
+        known = _grid_measures()
+        rule = f"{known[measure].label if measure in known else measure} at least {threshold:g}"
     elif within == "interval":
         rule = "95 % interval reaches the peak's lower bound"
     else:

@@ -18,25 +18,34 @@ from typing import Any
 
 import pandas as pd
 
+from sim.analysis.measures import estimates
 from sim.config.scenario import Scenario
 from sim.execution.manifest import software, utc_now
 from sim.execution.results import Format, RunDirectory, write_atomic, write_json
 from sim.execution.rundir import Execution, Interrupted, execute
-from sim.figures.run import compare_survival_figure, peace_survival_from_runs, save_figure
+from sim.figures.run import compare_survival_figure, save_figure
+from sim.outcomes import Measure, measures_for
 
-__all__ = ["HEADLINES", "Comparison", "Entry", "comparison_table", "labels_for", "render_comparison", "run_comparison"]
+__all__ = [
+    "HEADLINES",
+    "Comparison",
+    "Entry",
+    "comparison_table",
+    "headlines",
+    "labels_for",
+    "render_comparison",
+    "run_comparison",
+]
 
-HEADLINES: tuple[tuple[str, str], ...] = (
-    ("p_agreement", "P(agreement)"),
-    ("p_russia_accepts", "P(Russia accepts an offer)"),
-    ("p_durable_15", "P(durable peace: deal & 15 y)"),
-    ("p_holds_15_given_agreement", "P(peace holds 15 y | deal)"),
-    ("p_holds_30_given_agreement", "P(peace holds 30 y | deal)"),
-    ("median_peace_years", "median years of peace | deal"),
-    ("p_honoured_when_attacked.united_states", "P(US honours | attacked)"),
-    ("p_honoured_when_attacked.coalition", "P(coalition honours | attacked)"),
-)
-"""The figures compared: (key in ``summary.json``, dotted for nested keys; label)."""
+
+def headlines(measures: Sequence[Measure] | None = None) -> tuple[tuple[str, str], ...]:
+    """The figures compared: (key in ``summary.json``, dotted for nested keys; label), from the summary
+    measures of :data:`sim.outcomes.MEASURES` (or of ``measures``)."""
+    return tuple((m.summary_key, m.short_label) for m in measures_for("summary", measures))
+
+
+HEADLINES: tuple[tuple[str, str], ...] = headlines()
+"""The figures compared with the default measures: (key in ``summary.json``; label)."""
 
 COLUMNS = ("figure", "label", "scenario", "value", "low", "high")
 
@@ -83,75 +92,84 @@ def labels_for(scenarios: Sequence[Scenario]) -> list[str]:
     return out
 
 
-def _lookup(data: Mapping[str, Any], dotted: str) -> Any:
-    node: Any = data
-    for key in dotted.split("."):
-        node = node.get(key) if isinstance(node, Mapping) else None
-    return node
-
-
-def _median_with_band(runs: pd.DataFrame) -> tuple[float, float, float]:
-    """Median years of peace after a deal with a 95 % interval read off the Kaplan-Meier band
-    (Brookmeyer-Crowley style); inf where a curve never falls to one half, NaN without deals."""
-    surv = peace_survival_from_runs(runs)
-    if surv.time.size == 0:
-        return math.nan, math.nan, math.nan
-
-    def first_below(curve: Any) -> float:
-        hits = (curve <= 0.5).nonzero()[0]
-        return float(surv.time[hits[0]]) if hits.size else math.inf
-
-    return first_below(surv.survival), first_below(surv.low), first_below(surv.high)
-
-
-def comparison_table(summaries: Mapping[str, Mapping[str, Any]], runs: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+def comparison_table(
+    summaries: Mapping[str, Mapping[str, Any]],
+    runs: Mapping[str, pd.DataFrame],
+    measures: Sequence[Measure] | None = None,
+) -> pd.DataFrame:
     """The headline figures of several scenarios, tidy: one row per figure and scenario.
 
+    Every figure is a summary measure (:func:`sim.outcomes.measures_for` ``"summary"``) estimated over the
+    scenario's runs table, as its ``summary.json`` was.
+
     Args:
-        summaries: ``summary.json`` contents keyed by scenario label.
-        runs: Runs tables keyed by the same labels (for the interval of the median).
+        summaries: ``summary.json`` contents keyed by scenario label (their order is the table's).
+        runs: Runs tables keyed by the same labels.
+        measures: The list to take the summary measures from (default: :data:`sim.outcomes.MEASURES`).
 
     Returns:
         Columns ``figure`` (key), ``label`` (readable), ``scenario``, ``value``, ``low``, ``high``
         (NaN where undefined; inf for a median beyond the horizon).
     """
+    chosen = measures_for("summary", measures)
+    figures = {name: estimates(chosen, runs[name]) for name in summaries}
     rows = []
-    for key, label in HEADLINES:
-        for name, summary in summaries.items():
-            if key == "median_peace_years":
-                value, low, high = _median_with_band(runs[name])
-            else:
-                est = _lookup(summary, key) or {}
-                value, low, high = (math.nan if est.get(k) is None else float(est[k]) for k in ("value", "low", "high"))
-            rows.append({"figure": key, "label": label, "scenario": name, "value": value, "low": low, "high": high})
+    for m in chosen:
+        for name in summaries:
+            est = figures[name][m.name]
+            rows.append(
+                {
+                    "figure": m.summary_key,
+                    "label": m.short_label,
+                    "scenario": name,
+                    "value": est.value,
+                    "low": est.low,
+                    "high": est.high,
+                }
+            )
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
     return frame.astype({"value": "float64", "low": "float64", "high": "float64"})
 
 
-def _cell(figure: str, value: float, low: float, high: float, horizon: float | None, imposed: bool = False) -> str:
+def _cell(
+    figure: str, years: bool, value: float, low: float, high: float, horizon: float | None, imposed: bool = False
+) -> str:
     if imposed and figure == "p_russia_accepts":
         return "n/a (imposed)"
     if math.isnan(value):
         return "n/a"
-    if figure == "median_peace_years":
+    if years:
 
-        def years(x: float) -> str:
+        def in_years(x: float) -> str:
             return f"> {horizon:g}" if math.isinf(x) and horizon else ("inf" if math.isinf(x) else f"{x:g}")
 
-        return f"{years(value)} [{years(low)}, {years(high)}]"
+        return f"{in_years(value)} [{in_years(low)}, {in_years(high)}]"
     return f"{value:.3f} [{low:.3f}, {high:.3f}]"
 
 
 def render_comparison(
-    table: pd.DataFrame, horizons: Mapping[str, float] | None = None, imposed: Collection[str] = ()
+    table: pd.DataFrame,
+    horizons: Mapping[str, float] | None = None,
+    measures: Sequence[Measure] | None = None,
+    imposed: Collection[str] = (),
 ) -> str:
     """The comparison as a text table: one row per figure, one column per scenario, 95 % intervals
-    in brackets. Scenarios in ``imposed`` (mode evaluate) show P(Russia accepts) as "n/a (imposed)"."""
+    in brackets.
+
+    Args:
+        table: The comparison table (:func:`comparison_table`).
+        horizons: Each scenario's horizon in years (a median beyond it is shown as ``> horizon``).
+        measures: The measures of the table's figures, for their units (default: :data:`sim.outcomes.MEASURES`).
+        imposed: Scenarios in mode evaluate: their P(Russia accepts) is shown as "n/a (imposed)".
+    """
     horizons = horizons or {}
+    in_years = {m.summary_key for m in measures_for("summary", measures) if m.unit == "years"}
     scenarios = list(dict.fromkeys(table["scenario"]))
     labels = list(dict.fromkeys(table["label"]))
     cells = {
-        (r.label, r.scenario): _cell(r.figure, r.value, r.low, r.high, horizons.get(r.scenario), r.scenario in imposed)
+        (r.label, r.scenario): _cell(
+            r.figure, r.figure in in_years, r.value, r.low, r.high, horizons.get(r.scenario), r.scenario in imposed
+        )
         for r in table.itertuples(index=False)
     }
     first = max(len(x) for x in [*labels, "figure"])
@@ -232,9 +250,9 @@ def run_comparison(
         top.path / "comparison.json",
         {
             "scenarios": [{"label": e.label, "name": e.scenario.name, "run_dir": e.label} for e in entries],
-            "figures": [{"figure": k, "label": lb} for k, lb in HEADLINES],
+            "figures": [{"figure": k, "label": lb} for k, lb in headlines()],
             "rows": table.to_dict(orient="records"),
-            "table": render_comparison(table, horizons, imposed),
+            "table": render_comparison(table, horizons, imposed=imposed),
         },
     )
     figure = save_figure(compare_survival_figure(runs_by_label), top.figures / "survival_compare.png")

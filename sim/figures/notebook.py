@@ -27,9 +27,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from sim.analysis.tables import MEASURES, RunsLike, outcomes_frame
+from sim.analysis.tables import RunsLike, outcomes_frame
 from sim.figures.sweep import sobol_bars
-from sim.outcomes import RunOutcome
+from sim.outcomes import Measure, RunOutcome, find_measure
 
 __all__ = [
     "LEVEL_LABELS",
@@ -39,6 +39,7 @@ __all__ = [
     "hazard_figure",
     "incentive_figure",
     "level_label",
+    "measure_label",
     "negotiation_figure",
     "save",
     "sobol_figure",
@@ -90,13 +91,6 @@ LEVEL_LABELS: dict[str, str] = {
     "neutral": "neutral",
 }
 """Readable names of the issue levels."""
-
-SHORT_MEASURES: dict[str, str] = {
-    "p_agreement": "P(agreement)",
-    "p_holds_15": "P(peace holds 15 years | agreement)",
-    "p_durable_15": "P(durable peace) = P(agreement) × P(holds 15 y | agreement)",
-    "p_russia_accepts": "P(Russia accepts an offer)",
-}
 
 STYLES: tuple[tuple[str, str, str], ...] = (
     ("-", "o", "black"),
@@ -233,9 +227,24 @@ def _facet_title(facets: list[str], key: tuple) -> str:
     )
 
 
-CONDITIONAL = frozenset({"p_holds_15"})
-"""Measures conditional on agreement: their cells show how many agreements they rest on, and no peak is
-marked on them (a peak resting on one or two agreements would be noise)."""
+def _measure(name: str) -> Measure | None:
+    try:
+        return find_measure(name)
+    except KeyError:
+        return None
+
+
+def measure_label(name: str, short: bool = False) -> str:
+    """A measure's label (or short label) from :data:`sim.outcomes.MEASURES`; its name if it is not there."""
+    m = _measure(name)
+    return name if m is None else m.short_label if short else m.label
+
+
+def _conditional(name: str) -> bool:
+    """Whether a measure is conditional on agreement: its cells show how many agreements they rest on, and no
+    peak is marked on it (a peak resting on one or two agreements would be noise)."""
+    m = _measure(name)
+    return m is not None and m.given_agreement
 
 
 def _select(frame: pd.DataFrame, facets: Sequence[str], key: Sequence[Any]) -> pd.DataFrame:
@@ -248,7 +257,7 @@ def _marks(grid: pd.DataFrame, zone: pd.DataFrame | None, measure: str) -> pd.Da
     """The peak (and zone) frames for one measure: the given zone if it is for this measure, else the peak."""
     from sim.analysis.tables import durable_zone
 
-    if measure in CONDITIONAL and (zone is None or measure not in set(zone["measure"].astype(str))):
+    if _conditional(measure) and (zone is None or measure not in set(zone["measure"].astype(str))):
         return None
     if zone is not None and measure in set(zone["measure"].astype(str)):
         return zone[zone["measure"] == measure]
@@ -277,7 +286,7 @@ def dilemma_map(
 
     Args:
         grid: A grid from :func:`sim.analysis.tables.dilemma_grid`.
-        measure: Which figure to map (a key of :data:`sim.analysis.tables.MEASURES`).
+        measure: Which figure to map (a key of :data:`sim.analysis.tables.MEASURES`; titled by its label).
         facet: The facet to show when the grid has ``by`` factors, e.g. ``{"package.us_role": "air_support"}``.
         zone: Output of :func:`sim.analysis.tables.durable_zone` for the same measure; without it only the peak
             is marked.
@@ -308,17 +317,17 @@ def dilemma_map(
         xlevels=xlevels,
         ylevels=ylevels,
         fontsize=10,
-        counts=measure in CONDITIONAL,
+        counts=_conditional(measure),
     )
     ax.set_xlabel(factor_label(x))
     ax.set_ylabel(factor_label(y))
     where = _facet_title(list(chosen), tuple(chosen.values())) if chosen else ""
-    ax.set_title(title or f"{SHORT_MEASURES.get(measure, measure)}" + (f"\n{where}" if where else ""), fontsize=11)
+    ax.set_title(title or measure_label(measure) + (f"\n{where}" if where else ""), fontsize=11)
     fig.colorbar(image, ax=ax, label="probability (0-1)", shrink=0.9)
     text = (
         f"N = {_per_cell(cells['runs'].to_numpy())} simulated negotiations per cell. Printed: estimate [95 % interval"
     )
-    text += ", Greenwood] and n = agreements." if measure in CONDITIONAL else ", Wilson]."
+    text += ", Greenwood] and n = agreements." if _conditional(measure) else ", Wilson]."
     if marks is not None and marks["is_peak"].any():
         p = marks[marks["is_peak"]].iloc[0]
         text += (
@@ -348,7 +357,12 @@ def dilemma_panels(
     (``zone``, for its measure) dashed.
     """
     x, y, facets = grid.attrs["x"], grid.attrs["y"], list(grid.attrs.get("by", []))
-    measures = list(measures or [m for m in MEASURES if m in set(grid["measure"].astype(str))])
+    if not measures:
+        present = set(grid["measure"].astype(str))
+        categorical = isinstance(grid["measure"].dtype, pd.CategoricalDtype)
+        order = grid["measure"].cat.categories if categorical else dict.fromkeys(grid["measure"].astype(str))
+        measures = [str(m) for m in order if str(m) in present]
+    measures = list(measures)
     keys: list[tuple] = [()]
     if facets:
         keys = list(grid[facets].drop_duplicates().itertuples(index=False, name=None))
@@ -375,9 +389,9 @@ def dilemma_panels(
                 xlevels=xlevels,
                 ylevels=ylevels,
                 fontsize=8,
-                counts=m in CONDITIONAL,
+                counts=_conditional(m),
             )
-            head = SHORT_MEASURES.get(m, m).replace(" = ", "\n= ")
+            head = measure_label(m).replace(" = ", "\n= ")
             ax.set_title(head + (f"\n{_facet_title(facets, key)}" if facets else ""), fontsize=9)
             if i == len(keys) - 1:
                 ax.set_xlabel(factor_label(x), fontsize=8)
@@ -633,9 +647,7 @@ def sobol_figure(indices: pd.DataFrame, outcomes: Sequence[str] | None = None, t
     for ax, outcome in zip(axes, outcomes, strict=True):
         sub = indices[indices["outcome"] == outcome].set_index("factor").reindex(order)
         sobol_bars(ax, sub, pos)
-        ax.set_title(
-            SHORT_MEASURES.get(outcome, outcome).replace(" = P(agreement) × P(holds 15 y | agreement)", ""), fontsize=10
-        )
+        ax.set_title(measure_label(outcome, short=True), fontsize=10)
         ax.set_xlabel("share of the outcome's variance")
         ax.grid(axis="x", alpha=0.3)
     axes[0].set_yticks(pos, [PARAMETER_LABELS.get(f, f) for f in order], fontsize=8)

@@ -1,23 +1,21 @@
-"""Heat maps of a sweep's headline figures over its first two factors."""
+"""Heat maps of a sweep's headline figures over its first two factors, and bar charts of its Sobol indices.
+
+Which figures, and their titles, come from :data:`sim.outcomes.MEASURES` (:func:`sim.outcomes.measures_for`).
+"""
 
 from __future__ import annotations
 
 import contextlib
 import io
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 
-from sim.analysis.sensitivity import OUTCOMES as SOBOL_OUTCOMES
 from sim.atomic import write_atomic
-
-HEATMAPS = (
-    ("p_agreement", "P(agreement)"),
-    ("p_holds_15", "P(peace holds 15 years | agreement)"),
-    ("p_durable_15", "P(durable peace) = P(agreement and 15 years of peace)"),
-)
+from sim.outcomes import Measure, measures_for
 
 
 def _axis(values: list, bins: int = 6) -> tuple[np.ndarray, list[str]]:
@@ -80,17 +78,27 @@ def warm_up() -> threading.Thread:
     return thread
 
 
-def draw_heatmaps(design: pa.Table, aggregate: pa.Table, folder: Path, title: str) -> list[Path]:
-    """Write one PNG heat map per headline figure; return their paths.
+def draw_heatmaps(
+    design: pa.Table, aggregate: pa.Table, folder: Path, title: str, measures: Sequence[Measure] | None = None
+) -> list[Path]:
+    """Write one PNG heat map per heat-map measure (``heatmap_<name>.png``); return their paths.
 
     Drawn on bare :class:`matplotlib.figure.Figure` objects: no ``pyplot``, so no global state and no
     backend to switch in the caller's session (and about 0.3 s less to import).
+
+    Args:
+        design: The design table.
+        aggregate: The aggregate per design point (:func:`sim.analysis.aggregate.aggregate`).
+        folder: Where to write.
+        title: The sweep's name, shown in the titles.
+        measures: The list to take the heat-map measures from (default: :data:`sim.outcomes.MEASURES`).
     """
     from matplotlib.figure import Figure
 
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
-    for column, label in HEATMAPS:
+    for m in measures_for("heatmap", measures):
+        column, label = m.name, m.label
         grid, xl, yl, (xname, yname) = heatmap_grid(design, aggregate, column)
         fig = Figure(figsize=(1.2 * len(xl) + 3, 0.7 * len(yl) + 2.2))
         ax = fig.add_subplot()
@@ -137,13 +145,20 @@ def sobol_bars(ax, sub, pos: np.ndarray) -> None:  # noqa: ANN001 - matplotlib A
     ax.axvline(0, color="black", lw=0.6)
 
 
-def draw_indices(table: pa.Table, folder: Path) -> list[Path]:
-    """One bar chart per outcome: S1 and ST per factor with confidence intervals (greyscale-safe hatching)."""
+def draw_indices(table: pa.Table, folder: Path, measures: Sequence[Measure] | None = None) -> list[Path]:
+    """One bar chart per outcome: S1 and ST per factor with confidence intervals (greyscale-safe hatching).
+
+    Args:
+        table: The Sobol indices (:func:`sim.analysis.sensitivity.sobol_indices`).
+        folder: Where to write ``sobol_<outcome>.png``.
+        measures: The list to take the sensitivity measures from (default: :data:`sim.outcomes.MEASURES`).
+    """
     from matplotlib.figure import Figure  # no pyplot: no global state, no backend switched
 
     df = table.to_pandas()
     paths = []
-    for outcome, label in SOBOL_OUTCOMES.items():
+    for m in measures_for("sensitivity", measures):
+        outcome, label = m.name, m.short_label
         sub = df[df["outcome"] == outcome].sort_values("ST", ascending=True)
         if sub.empty:
             continue

@@ -15,39 +15,16 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from sim.config.scenario import Scenario
-from sim.dealspace import BY_NAME, ISSUE_NAMES
 from sim.execution.runs import run_once, run_seed
 from sim.model.compiled import CompiledScenario, compile_scenario
+from sim.outcomes import PART_SCHEMA, part_schema
 
 Backend = str  # "serial" | "processes" | "dask"
 BACKENDS = ("serial", "processes", "dask")
 
 
-def _row_schema() -> pa.Schema:
-    fields = [
-        ("point", pa.int32()),
-        ("replicate", pa.int32()),
-        ("seed", pa.int64()),
-        ("agreement", pa.bool_()),
-        ("end", pa.string()),
-        ("rounds", pa.int32()),
-        ("russia_accepted", pa.bool_()),
-        ("coalition_troops_offered", pa.float64()),
-        ("peace_years", pa.float64()),
-        ("breakdown", pa.bool_()),
-        ("breakdown_year", pa.int32()),
-        ("cause", pa.string()),
-        ("horizon", pa.int32()),
-        ("duration", pa.float64()),
-    ]
-    fields += [(f"deal.{n}", pa.string() if BY_NAME[n].is_ordinal else pa.float64()) for n in ISSUE_NAMES]
-    fields += [(f"utility.{p}", pa.float64()) for p in ("ukraine", "russia", "united_states")]
-    fields += [(f"honoured.{g}", pa.bool_()) for g in ("united_states", "coalition")]
-    return pa.schema(fields)
-
-
-#: The columns of a sweep's results: one row per run.
-ROW_SCHEMA = _row_schema()
+#: The columns of a sweep's results, one row per run (:func:`sim.outcomes.part_schema`).
+ROW_SCHEMA = PART_SCHEMA
 
 
 @dataclass(frozen=True)
@@ -88,7 +65,9 @@ def run_chunk(task: ChunkTask) -> tuple[int, pa.Table]:
         row["point"] = point
         row["replicate"] = replicate
         rows.append(row)
-    return task.chunk.id, pa.Table.from_pylist(rows, schema=ROW_SCHEMA)
+    first = compiled[min(compiled)] if compiled else compile_scenario(next(iter(task.scenarios.values())))
+    schema = part_schema(first.parties, first.guarantor_keys, first.causes)  # the scenario's own actor columns
+    return task.chunk.id, pa.Table.from_pylist(rows, schema=schema)
 
 
 def execute(

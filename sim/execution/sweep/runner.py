@@ -12,7 +12,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from sim.analysis.aggregate import AGGREGATE_COLUMNS, aggregate
+from sim.analysis.aggregate import aggregate, aggregate_columns
 from sim.atomic import write_atomic
 from sim.config.errors import InputError
 from sim.config.scenario import Scenario, apply_overrides, load_resolved
@@ -184,7 +184,7 @@ def finish(store: SweepStore, design: Design, title: str) -> None:
     """Aggregate per point and draw the heat maps (reads only the columns it needs)."""
     from sim.figures.sweep import draw_heatmaps
 
-    agg = aggregate(store.results(AGGREGATE_COLUMNS), len(design))
+    agg = aggregate(store.results(aggregate_columns()), len(design))
     write_parquet_atomic(store.root / "aggregate.parquet", agg)
     joined = store.design().join(agg, "point").sort_by("point")
     write_atomic(store.root / "aggregate.csv", lambda p: joined.to_pandas().to_csv(p, index=False))

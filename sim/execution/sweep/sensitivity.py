@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from sim.analysis.aggregate import aggregate_columns
 from sim.analysis.sensitivity import point_means, sobol_indices
 from sim.atomic import write_atomic
 from sim.config.errors import InputError
 from sim.execution.sweep.store import SweepStore
 from sim.figures.sweep import draw_indices
+from sim.outcomes import measures_for
 
 
 def sweep_indices(folder: str | Path | SweepStore) -> pa.Table:
@@ -41,9 +43,7 @@ def sweep_indices(folder: str | Path | SweepStore) -> pa.Table:
             hint="run a sweep whose file says `design: sobol` (e.g. scenarios/sweeps/sensitivity.yaml)",
         )
     spec = SweepSpec.model_validate(yaml.safe_load((store.root / "sweep.yaml").read_text(encoding="utf-8")))
-    means = point_means(
-        store.results(["point", "agreement", "russia_accepted", "peace_years", "breakdown"]), manifest["points"]
-    )
+    means = point_means(store.results(aggregate_columns(measures_for("sensitivity"))), manifest["points"])
     return sobol_indices(sobol_problem(spec), means, seed=spec.seed)
 
 
