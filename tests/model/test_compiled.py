@@ -1,0 +1,167 @@
+"""A scenario compiled once for many runs (sim/model/compiled.py): who the parties and guarantors are, in which
+order, which of the year's uniform draws decides whose elections, and the package as a fixed row.
+
+The year's draws are laid out as ``[first election, attack, one honouring draw per guarantor, further elections]``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import yaml
+
+from sim.config.scenario import Elections, Scenario, Steady, defaults, scenario_from_mapping
+from sim.dealspace import Deal
+from sim.model.compiled import compile_scenario
+from sim.model.preferences import preferences_of
+
+FIXED = {
+    "guarantee_strength": "article5_like",
+    "foreign_troops": 20000,
+    "duration_years": 50,
+    "us_role": "air_support",
+    "ukraine_army": 800000,
+    "territory": "dmz",
+    "neutrality": "nato_renounced",
+    "sanctions_relief": 0.5,
+}
+
+TURKEY_YAML = """
+actors:
+  turkey:
+    label: Turkey
+    roles: [guarantor]
+    guarantor:
+      credibility: {none: 0.0, assurances: 0.02, bilateral_aid: 0.05, article5_like: 0.15, nato_membership: 0.2}
+      commitment_weight: 0.05
+      engagement: {kind: steady}
+      expiry_residual: 0.5
+"""
+
+ELECTIONS = {
+    "kind": "elections",
+    "every_years": 5,
+    "disengage_probability": 0.2,
+    "disengaged_factor": 0.5,
+    "lapse_cause": "turkey_disengaged",
+}
+
+
+def with_turkey(engagement: dict[str, Any] | None = None, us_steady: bool = False) -> Scenario:
+    """The defaults plus the Turkey guarantor of TURKEY_YAML (with another engagement, or a steady US)."""
+    changes = yaml.safe_load(TURKEY_YAML)
+    if engagement is not None:
+        changes["actors"]["turkey"]["guarantor"]["engagement"] = engagement
+    if not us_steady:
+        return scenario_from_mapping(changes)
+    data = defaults()  # a nested change would merge the elections keys into the steady engagement
+    data["actors"].update(changes["actors"])
+    data["actors"]["united_states"]["guarantor"]["engagement"] = {"kind": "steady"}
+    return Scenario.model_validate(data)
+
+
+def test_parties_and_guarantors_are_in_the_scenarios_order():
+    """Wrong model caught: agents, utilities and credibilities in a different order than the scenario lists actors."""
+    c = compile_scenario(scenario_from_mapping({}))
+    assert c.parties == ("ukraine", "russia", "united_states")
+    assert [a.label for a in c.party_specs] == ["Ukraine", "Russia", "United States"]
+    assert c.guarantor_keys == ("united_states", "coalition")
+    assert c.composite == 1
+
+
+def test_each_partys_preferences_are_read_from_its_own_section():
+    """Wrong model caught: preferences attached to the wrong party."""
+    s = scenario_from_mapping({})
+    c = compile_scenario(s)
+    for key, prefs in zip(c.parties, c.preferences, strict=True):
+        expected = preferences_of(s.actors[key])
+        assert np.array_equal(prefs.ideal, expected.ideal) and np.array_equal(prefs.salience, expected.salience)
+        assert prefs.red_lines == expected.red_lines
+
+
+def test_the_challenger_and_defender_are_found_by_role_not_by_position():
+    """Wrong model caught: Russia assumed to be the second party and Ukraine the first."""
+    default = compile_scenario(scenario_from_mapping({}))
+    assert (default.challenger, default.defender) == (1, 0)
+    data = defaults()
+    actors = data["actors"]
+    data["actors"] = {k: actors[k] for k in ("united_states", "russia", "coalition", "ukraine")}
+    c = compile_scenario(Scenario.model_validate(data))
+    assert c.parties == ("united_states", "russia", "ukraine")
+    assert (c.challenger, c.defender) == (1, 2)
+    assert c.guarantor_keys == ("united_states", "coalition")
+
+
+def test_the_first_guarantor_with_elections_gets_slot_zero_and_four_draws_a_year_suffice_for_the_defaults():
+    """Wrong model caught: the election draw overlapping the attack draw or a guarantor's honouring draw."""
+    c = compile_scenario(scenario_from_mapping({}))
+    assert c.election_slots == (0, None)  # the US; the coalition's cohesion needs no uniform draw
+    assert c.draws_per_year == 2 + 2  # election/attack, then one honouring draw per guarantor
+
+
+def test_a_second_guarantor_with_elections_gets_a_slot_after_the_honouring_draws():
+    """Wrong model caught: two guarantors' elections decided by the same draw (perfectly correlated governments)."""
+    c = compile_scenario(with_turkey(ELECTIONS))
+    assert c.guarantor_keys == ("united_states", "coalition", "turkey")
+    assert c.election_slots == (0, None, 2 + 3)  # draws: [US election, attack, 3 honouring draws, Turkey election]
+    assert c.draws_per_year == 6
+
+
+def test_the_first_guarantor_with_elections_need_not_be_the_first_guarantor():
+    """Wrong model caught: slot 0 reserved for the first guarantor listed, whatever its engagement."""
+    c = compile_scenario(with_turkey(ELECTIONS, us_steady=True))
+    assert c.election_slots == (None, None, 0)
+    assert c.draws_per_year == 2 + 3
+
+
+def test_a_guarantor_added_by_yaml_appears_in_the_rules_with_its_own_parameters():
+    """Wrong model caught: guarantors hard-coded to the United States and the coalition."""
+    c = compile_scenario(with_turkey())
+    turkey = c.guarantors[2]
+    assert turkey.key == "turkey" and turkey.label == "Turkey"
+    assert turkey.credibility == (0.0, 0.02, 0.05, 0.15, 0.2)
+    assert turkey.commitment_weight == 0.05
+    assert turkey.expiry_residual == 0.5
+    assert isinstance(turkey.engagement, Steady)
+    assert turkey.role_issue is None and turkey.force is None and turkey.backstop is None
+    assert c.election_slots == (0, None, None)
+    assert c.draws_per_year == 2 + 3
+
+
+def test_causes_list_every_lapse_cause_the_guarantors_can_record():
+    """Wrong model caught: a new guarantor's lapse cause missing from the causes a run can record."""
+    assert compile_scenario(with_turkey()).causes == (
+        "expired",
+        "us_disengaged",
+        "coalition_split",
+        "no_enforcement",
+        "deterrence_gap",
+    )
+    with_elections = compile_scenario(with_turkey(ELECTIONS))
+    assert isinstance(with_elections.guarantors[2].engagement, Elections)
+    assert with_elections.causes == (
+        "expired",
+        "us_disengaged",
+        "coalition_split",
+        "turkey_disengaged",
+        "no_enforcement",
+        "deterrence_gap",
+    )
+
+
+def test_the_fixed_package_is_one_row_only_when_every_issue_is_fixed():
+    """Wrong model caught: a negotiable package imposed as if signed, or a fixed one not recognised."""
+    assert compile_scenario(scenario_from_mapping({})).fixed_package is None
+    fixed = compile_scenario(scenario_from_mapping({"mode": "evaluate", "package": FIXED})).fixed_package
+    assert fixed is not None
+    assert fixed.tolist() == [list(Deal.from_mapping(FIXED).values)]
+    one_open = compile_scenario(scenario_from_mapping({"package": {**FIXED, "sanctions_relief": {"min": 0, "max": 1}}}))
+    assert one_open.fixed_package is None
+
+
+def test_the_negotiable_space_follows_the_package():
+    """Wrong model caught: the pool drawn from another package than the scenario's."""
+    c = compile_scenario(scenario_from_mapping({}))
+    assert [col.kind for col in c.space] == ["fixed", "range", "fixed", "fixed", "range", "options", "options", "range"]
+    assert (c.space[1].raw_lo, c.space[1].raw_hi) == (15000.0, 20000.0)
