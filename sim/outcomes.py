@@ -186,6 +186,7 @@ def actor_columns(scenario: Scenario | None) -> ActorColumns:
     c = compile_scenario(scenario)
     return ActorColumns(c.parties, c.guarantor_keys, c.causes, c.parties[c.challenger])
 
+
 CATEGORIES_KEY = b"categories"
 """Field metadata key of a categorical column's levels (JSON list, in order)."""
 

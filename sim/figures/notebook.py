@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,6 +27,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from sim.analysis.tables import RunsLike, outcomes_frame
+from sim.figures.style import STYLES, caption, new_figure, save
 from sim.figures.sweep import sobol_bars
 from sim.outcomes import Measure, RunOutcome, find_measure
 
@@ -92,26 +92,7 @@ LEVEL_LABELS: dict[str, str] = {
 }
 """Readable names of the issue levels."""
 
-STYLES: tuple[tuple[str, str, str], ...] = (
-    ("-", "o", "black"),
-    ("--", "s", "0.45"),
-    (":", "^", "tab:blue"),
-    ("-.", "D", "tab:red"),
-    ((0, (5, 1, 1, 1)), "v", "tab:green"),
-)
-"""Line style, marker and colour per series: distinct in greyscale by style and marker."""
-
-DPI = 150
-
-
 # ------------------------------------------------------------------------------------ helpers
-
-
-def save(fig: Figure, path: str | Path) -> Path:
-    """Write a figure as a PNG (atomically, as the run figures are); return the path."""
-    from sim.figures.run import save_figure
-
-    return save_figure(fig, path)
 
 
 def factor_label(factor: str) -> str:
@@ -128,15 +109,8 @@ def level_label(value: Any) -> str:
     return f"{value:g}" if isinstance(value, int | float | np.integer | np.floating) else str(value)
 
 
-def _figure(width: float, height: float, caption_lines: int = 1) -> Figure:
-    fig = Figure(figsize=(width, height), layout="constrained")
-    strip = (0.22 * caption_lines + 0.1) / height
-    fig.get_layout_engine().set(rect=(0, strip, 1, 1 - strip))
-    return fig
-
-
-def _caption(fig: Figure, text: str) -> None:
-    fig.text(0.01, 0.01, text, fontsize=8, color="0.2", ha="left", va="bottom", wrap=True)
+_figure = new_figure
+_caption = caption
 
 
 def _levels(values: pd.Series) -> list[Any]:

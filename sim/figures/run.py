@@ -1,13 +1,8 @@
-"""Figures of a run directory's tables, readable without the code and in greyscale.
-
-Every figure is built on a bare :class:`matplotlib.figure.Figure` (no ``pyplot``), so making one never
-selects or changes a matplotlib backend and works headless. Lines differ by style and marker, not
-only by colour; every figure has a title, labelled axes with units, and a one-line caption.
-"""
+"""Figures of a run directory's tables, readable without the code and in greyscale (the style is
+:mod:`sim.figures.style`)."""
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,8 +12,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.analysis.summary import Survival, kaplan_meier
-from sim.atomic import write_atomic
 from sim.dealspace import ISSUES
+from sim.figures.style import ACTOR_LABELS, actor_label, caption, empty_panel, new_figure, save, series_style
 from sim.model.negotiation import PARTY_KEYS
 
 __all__ = [
@@ -31,45 +26,14 @@ __all__ = [
     "write_run_figures",
 ]
 
-PARTY_LABELS = {"ukraine": "Ukraine", "russia": "Russia", "united_states": "United States", "coalition": "Coalition"}
-LINE_STYLES = ("-", "--", "-.", ":")
-MARKERS = ("o", "s", "^", "D", "v", "P", "X")
-DPI = 150
-
-
-def save_figure(fig: Figure, path: str | Path) -> Path:
-    """Save a figure as PNG, atomically."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI)
-    return write_atomic(path, buf.getvalue())
-
-
-def _figure(width: float, height: float) -> Figure:
-    """A figure with constrained layout that keeps a strip at the bottom free for the caption."""
-    fig = Figure(figsize=(width, height), layout="constrained")
-    fig.get_layout_engine().set(rect=(0, 0.3 / height, 1, 1 - 0.3 / height))
-    return fig
-
-
-def _caption(fig: Figure, text: str) -> None:
-    fig.text(0.01, 0.01, text, fontsize=8, color="0.25", ha="left", va="bottom", wrap=True)
-
-
-def _empty(ax, message: str) -> None:  # noqa: ANN001 - matplotlib Axes
-    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, fontsize=11, color="0.3")
-    ax.set_xticks([])
-    ax.set_yticks([])
+PARTY_LABELS = ACTOR_LABELS  # the name model v1 used
+save_figure = save
+_figure = new_figure
+_caption = caption
+_empty = empty_panel
 
 
 # -------------------------------------------------------------------------------------- trajectories
-
-
-def actor_label(key: str, labels: Mapping[str, str] | None = None) -> str:
-    """An actor's display name: from ``labels`` (the scenario's ``actors.<key>.label``), else the defaults'
-    label, else the key in words."""
-    if labels and key in labels:
-        return labels[key]
-    return PARTY_LABELS.get(key, key.replace("_", " ").capitalize())
 
 
 def _parties(talks: pd.DataFrame) -> list[str]:
@@ -292,9 +256,8 @@ def compare_survival_figure(runs_by_label: Mapping[str, pd.DataFrame], title: st
     ax.set_xlabel("years after the agreement")
     ax.set_ylabel("probability that peace still holds")
     horizon = max((_horizon(r) for r in runs_by_label.values()), default=1.0)
-    colours = [f"C{k}" for k in range(10)]
     for k, (label, runs) in enumerate(runs_by_label.items()):
-        style, marker, colour = LINE_STYLES[k % len(LINE_STYLES)], MARKERS[k % len(MARKERS)], colours[k % len(colours)]
+        style, marker, colour = series_style(k)
         n = int(runs["agreement"].astype(bool).sum())
         if n == 0:
             ax.plot([], [], ls=style, marker=marker, color=colour, label=f"{label}: no agreement")

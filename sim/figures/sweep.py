@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from sim.atomic import write_atomic
+from sim.figures.style import SWEEP_DPI
 from sim.outcomes import Measure, measures_for
 
 
@@ -114,7 +115,7 @@ def draw_heatmaps(
         fig.colorbar(im, ax=ax, label="probability")
         fig.tight_layout()
         path = folder / f"heatmap_{column}.png"
-        write_atomic(path, lambda p, fig=fig: fig.savefig(p, dpi=120, format="png"))
+        write_atomic(path, lambda p, fig=fig: fig.savefig(p, dpi=SWEEP_DPI, format="png"))
         paths.append(path)
     return paths
 
@@ -173,6 +174,6 @@ def draw_indices(table: pa.Table, folder: Path, measures: Sequence[Measure] | No
         fig.tight_layout()
         path = folder / f"sobol_{outcome}.png"
         folder.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, lambda p, fig=fig: fig.savefig(p, dpi=120, format="png"))
+        write_atomic(path, lambda p, fig=fig: fig.savefig(p, dpi=SWEEP_DPI, format="png"))
         paths.append(path)
     return paths
