@@ -105,10 +105,14 @@ def test_a_tripwire_force_buys_little():
     the local military balance [R]. Shlapak & Johnson, RAND RR-1253, 2016: about seven brigades (three
     heavy) could stop a rapid overrun of the Baltics, against under 5,000 troops deployed [R].
 
-    Model: 5,000 troops cut the hazard by less than a quarter, and by less than half of what 20,000 do.
+    Model: 5,000 troops cut the hazard by less than a quarter, and by less than half of what 20,000 do; and
+    20,000 do cut it (the interval of their hazard ratio lies below 1), since "little" is measured against
+    a force that deters: without that clause the test would pass for troops that deter nothing.
     """
     cut5 = 1 - hazard_ratio(outcomes("draft-5k"), outcomes("draft-0"))[0]
-    cut20 = 1 - hazard_ratio(outcomes("draft-20k"), outcomes("draft-0"))[0]
+    hr20, _, hi20 = hazard_ratio(outcomes("draft-20k"), outcomes("draft-0"))
+    cut20 = 1 - hr20
+    assert hi20 < 1.0, (hr20, hi20)
     assert cut5 < 0.25, cut5
     assert cut5 < 0.5 * cut20, (cut5, cut20)
 
