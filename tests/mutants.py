@@ -181,12 +181,16 @@ def _random_mediator(inj: Injector) -> None:
 
 def _guarantee_never_expires(inj: Injector) -> None:
     def make(fn: Callable) -> Callable:
-        def always_active(*args: Any) -> Any:
+        def always_active(*args: Any, **kwargs: Any) -> Any:
+            # credibility(i, deal, active, ...) and weight(rule, deal, active); active may be a numpy bool
             args = list(args)
-            if args[2] is False:  # credibility(i, deal, active, ...) and weight(rule, deal, active)
+            if "active" in kwargs:
+                inj.hits += not kwargs["active"]
+                kwargs["active"] = True
+            elif not args[2]:
                 inj.hits += 1
                 args[2] = True
-            return fn(*args)
+            return fn(*args, **kwargs)
 
         return always_active
 

@@ -18,7 +18,7 @@ from sim.analysis.summary import peace_survival, summarise
 from sim.analysis.tables import pooled_hazard
 from sim.config.scenario import load_scenario
 from sim.execution.runs import run_scenario
-from tests.helpers import imposed, summary, variant
+from tests.helpers import FIXED_PACKAGE, imposed, summary, variant
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -86,16 +86,34 @@ def test_russia_holds_back_in_the_years_before_a_guarantee_expires(expiry_runs):
     assert high < 1.0, (ratio, low, high)
 
 
-def test_after_expiry_the_hazard_exceeds_that_of_a_guarantee_still_in_force(expiry_runs):
+#: The guarantors held steady: the US never disengages at an election and the coalition's cohesion stays at its
+#: mean. Every run then has the same yearly hazard while it lasts, so comparing years across two guarantees
+#: is not confounded by which runs survived the earlier years (frailty selection).
+STEADY_GUARANTORS = {
+    "actors": {
+        "united_states": {"guarantor": {"engagement": {"disengage_probability": 0.0}}},
+        "coalition": {"guarantor": {"engagement": {"volatility": 0.0}}},
+    }
+}
+
+
+def test_after_expiry_the_hazard_exceeds_that_of_a_guarantee_still_in_force():
     """F04/F55: when a 15-year guarantee lapses the troops leave and the guarantors' credibility falls to its
     residual, so in years 16-20 the hazard is above that of the same package still in force (50 years).
-    The existing rise test compares years within one guarantee; this one compares the same years across
-    guarantees, so that the rise cannot come from the end of Russia's waiting alone.
+    The rise test above compares years within one guarantee, and a rise there also comes from the end of
+    Russia's waiting; this one compares the same years across guarantees. The guarantors are held steady
+    (:data:`STEADY_GUARANTORS`) so that the runs still at peace in year 16 are alike in both arms.
 
-    The 95 % interval of the ratio of the pooled hazards of years 16-20, 15-year over 50-year, lies above 1.
+    1,500 runs each, same seeds: the 95 % interval of the ratio of the pooled hazards of years 16-20,
+    15-year over 50-year, lies above 1 (it is about 4).
     """
-    short, long = expiry_runs
-    ratio, low, high = hazard_ratio_interval(pooled_hazard(short, 16, 20), pooled_hazard(long, 16, 20))
+    runs = {
+        years: run_scenario(
+            variant(mode="evaluate", package={**FIXED_PACKAGE, "duration_years": years}, **STEADY_GUARANTORS), 1500, 5
+        )
+        for years in (15, 50)
+    }
+    ratio, low, high = hazard_ratio_interval(pooled_hazard(runs[15], 16, 20), pooled_hazard(runs[50], 16, 20))
     assert low > 1.0, (ratio, low, high)
 
 
@@ -179,6 +197,7 @@ def test_russia_plays_for_time_while_it_believes_it_is_winning():
     base = {"actors": {"russia": {"reservation": 0.3}}}
     winning = [o.rounds for o in _agreed(variant(**base, war={"initial_balance": 0.6}), 400)]
     losing = [o.rounds for o in _agreed(variant(**base, war={"initial_balance": -0.6}), 400)]
+    assert min(len(winning), len(losing)) >= 30, "too few deals to compare"  # about 360 each
     (m1, se1), (m0, se0) = _mean_interval(winning), _mean_interval(losing)
     assert m1 - m0 - 1.96 * math.hypot(se1, se0) > 0, (m1, se1, m0, se0)
 
@@ -195,5 +214,6 @@ def test_a_mediator_who_searches_more_gives_the_worst_off_party_a_better_deal():
     """
     wide = [min(o.utilities.values()) for o in _agreed(variant(negotiation={"proposals_per_round": 256}), 1000)]
     narrow = [min(o.utilities.values()) for o in _agreed(variant(negotiation={"proposals_per_round": 1}), 1000)]
+    assert min(len(wide), len(narrow)) >= 30, "too few deals to compare"  # about 250 each
     (m1, se1), (m0, se0) = _mean_interval(wide), _mean_interval(narrow)
     assert m1 - m0 - 1.96 * math.hypot(se1, se0) > 0, (m1, se1, m0, se0)
