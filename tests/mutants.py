@@ -205,54 +205,68 @@ MUTANTS: tuple[Mutant, ...] = (
         "no_waiting",
         "Russia never waits for expiry: its hazard ignores the option of attacking once the guarantee lapses",
         "patch: sim.model.deterrence.hazard(v_now, v_wait, p) ignores v_wait (a myopic Russia)",
+        likely=("tests/test_patterns.py::test_russia_holds_back_in_the_years_before_a_guarantee_expires",),
         patches=_myopic_hazard,
     ),
     Mutant(
         "inert_concession",
         "all concession inert: every party concedes linearly (beta 1) and Russia's belief has no effect",
         "config: actors.*.concession.beta = 1, war.belief_weight = 0",
+        likely=("tests/test_patterns.py::test_russia_plays_for_time_while_it_believes_it_is_winning",),
         data=_inert_concession,
     ),
     Mutant(
         "random_mediator",
         "the mediator tables a random feasible package instead of the max-min one",
         "patch: sim.model.negotiation.propose picks a uniform feasible row with the model's rng",
+        likely=("tests/test_patterns.py::test_a_mediator_who_searches_more_gives_the_worst_off_party_a_better_deal",),
         patches=_random_mediator,
     ),
     Mutant(
         "troops_deter_nothing",
         "foreign troops deter nothing: no military weight and no presence credibility",
         "config: actors.*.guarantor.force.weight = 0 and .presence_credibility = 0",
+        likely=(
+            "tests/test_validation.py::test_a_tripwire_force_buys_little",
+            "tests/test_validation.py::test_an_armed_guarantor_force_cuts_the_hazard_by_about_half_or_more",
+        ),
         data=_troops_deter_nothing,
     ),
     Mutant(
         "flat_credibility",
         "guarantee strength does not matter: every strength has the Article-5-like credibility",
         "config: every level of actors.*.guarantor.credibility = its article5_like value",
+        likely=(
+            "tests/test_validation.py::test_budapest_1994_breaks_down_within_the_models_range_and_is_not_honoured",
+        ),
         data=_flat_credibility,
     ),
     Mutant(
         "expiry_irrelevant",
         "expiry is irrelevant: troops stay and credibility keeps its full value after the guarantee lapses",
         "patch: sim.model.deterrence.credibility and .weight treat the guarantee as always in force",
+        likely=("tests/test_patterns.py::test_after_expiry_the_hazard_exceeds_that_of_a_guarantee_still_in_force",),
         patches=_guarantee_never_expires,
     ),
     Mutant(
         "no_motive_decay",
         "no post-ceasefire decay: Russia's motive stays at its first-year level",
         "config: deterrence.motive_floor_share = 1",
+        likely=("tests/test_validation.py::test_the_hazard_is_highest_right_after_the_ceasefire",),
         data=_edit(deterrence={"motive_floor_share": 1.0}),
     ),
     Mutant(
         "terms_irrelevant",
         "the terms do not matter to Russia's motive (no dissatisfaction term)",
         "config: deterrence.motive_dissatisfaction = 0",
+        likely=("tests/test_validation.py::test_a_demilitarised_zone_lowers_the_hazard_if_only_a_little",),
         data=_edit(deterrence={"motive_dissatisfaction": 0.0}),
     ),
     Mutant(
         "no_war_during_talks",
         "no war and no cost during the talks: the battlefield and support never move, waiting costs nothing",
         "config: war.volatility, drift, support_volatility, russia_cost_per_year, ukraine_cost_per_year = 0",
+        likely=("tests/test_validation.py::test_a_credible_enforcer_makes_a_deal_possible",),
         data=_edit(
             war={
                 "volatility": 0.0,

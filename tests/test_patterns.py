@@ -24,7 +24,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_more_foreign_troops_lower_the_probability_that_russia_signs():
-    """F10-F12: Moscow rejects any Western troops in Ukraine, and a bigger force is a bigger threat."""
+    """F10-F12: Moscow rejects any Western troops in Ukraine, and a bigger force is a bigger threat.
+
+    Wrong model caught: no_war_during_talks.
+    """
     p = {t: summary(variant(package={"foreign_troops": t}), 300).russia_accepts for t in (0, 5000, 20000, 60000)}
     assert p[0].low > p[5000].high, p
     assert p[5000].low > p[20000].high, p
@@ -32,14 +35,20 @@ def test_more_foreign_troops_lower_the_probability_that_russia_signs():
 
 
 def test_given_an_agreement_more_troops_lengthen_peace():
-    """F41, F43; Fortna: armed forces on the ground cut the hazard of renewed war."""
+    """F41, F43; Fortna: armed forces on the ground cut the hazard of renewed war.
+
+    Wrong model caught: troops_deter_nothing.
+    """
     s = {t: summary(imposed(foreign_troops=t), 600).holds_15 for t in (0, 20000, 100000)}
     assert s[20000].low > s[0].high, s
     assert s[100000].low > s[20000].high, s
 
 
 def test_given_an_agreement_stronger_guarantees_lengthen_peace():
-    """F02, F23, F41: Budapest-style assurances < bilateral aid < an Article-5-like commitment < NATO."""
+    """F02, F23, F41: Budapest-style assurances < bilateral aid < an Article-5-like commitment < NATO.
+
+    Wrong model caught: flat_credibility.
+    """
     levels = ("assurances", "bilateral_aid", "article5_like", "nato_membership")
     s = [summary(imposed(guarantee_strength=lv, neutrality="nato_open"), 600).holds_30 for lv in levels]
     values = [e.value for e in s]
@@ -62,7 +71,10 @@ def hazard_ratio_interval(treated, control) -> tuple[float, float, float]:
 
 
 def test_a_15_year_guarantee_shows_a_rise_in_breakdowns_after_expiry_that_a_50_year_one_does_not(expiry_runs):
-    """F04/F55: 15 years (the US offer) against decades (Kyiv). Troops leave and credibility lapses at expiry."""
+    """F04/F55: 15 years (the US offer) against decades (Kyiv). Troops leave and credibility lapses at expiry.
+
+    Wrong model caught: troops_deter_nothing, expiry_irrelevant.
+    """
     short, long = expiry_runs
     rise_short = pooled_hazard(short, 16, 20).value / pooled_hazard(short, 11, 15).value
     rise_long = pooled_hazard(long, 16, 20).value / pooled_hazard(long, 11, 15).value
@@ -80,6 +92,8 @@ def test_russia_holds_back_in_the_years_before_a_guarantee_expires(expiry_runs):
     The 95 % interval of the ratio of the pooled hazards of years 11-15, 15-year over 50-year, lies below 1.
     (The shorter term is also a little closer to Russia's ideal, which lowers its motive by a negligible
     amount in the same direction; the ratio is about 0.5.)
+
+    Wrong model caught: no_waiting, troops_deter_nothing, expiry_irrelevant.
     """
     short, long = expiry_runs
     ratio, low, high = hazard_ratio_interval(pooled_hazard(short, 11, 15), pooled_hazard(long, 11, 15))
@@ -106,6 +120,8 @@ def test_after_expiry_the_hazard_exceeds_that_of_a_guarantee_still_in_force():
 
     1,500 runs each, same seeds: the 95 % interval of the ratio of the pooled hazards of years 16-20,
     15-year over 50-year, lies above 1 (it is about 4).
+
+    Wrong model caught: troops_deter_nothing, expiry_irrelevant.
     """
     runs = {
         years: run_scenario(
@@ -118,14 +134,20 @@ def test_after_expiry_the_hazard_exceeds_that_of_a_guarantee_still_in_force():
 
 
 def test_budapest_like_assurances_break_down_in_most_runs_within_two_decades():
-    """F02: assurances without troops or enforcement failed at the first real test (1994 -> 2014)."""
+    """F02: assurances without troops or enforcement failed at the first real test (1994 -> 2014).
+
+    Wrong model caught: none known (calibration target).
+    """
     outcomes = run_scenario(load_scenario(ROOT / "scenarios" / "budapest_like.yaml"), 800, 11)
     assert all(o.agreement for o in outcomes)
     assert peace_survival(outcomes).at(20).high < 0.5, peace_survival(outcomes).at(20)
 
 
 def test_cold_war_scale_holds_for_decades_when_imposed_but_is_almost_never_signed():
-    """F43: 300,000 troops made Article 5 credible; F10-F12: Moscow rejects foreign troops."""
+    """F43: 300,000 troops made Article 5 credible; F10-F12: Moscow rejects foreign troops.
+
+    Wrong model caught: troops_deter_nothing.
+    """
     imposed_s = summary(load_scenario(ROOT / "scenarios" / "cold_war_scale_imposed.yaml"), 400)
     negotiated = summary(load_scenario(ROOT / "scenarios" / "cold_war_scale.yaml"), 300)
     assert imposed_s.holds_30.low > 0.8, imposed_s.holds_30
@@ -150,7 +172,10 @@ def dilemma_map() -> dict[tuple[str, int], object]:
 
 
 def test_durable_peace_is_not_monotone_in_guarantee_strength(dilemma_map):
-    """F40: too weak does not deter (or Kyiv will not sign), too strong Moscow will not sign."""
+    """F40: too weak does not deter (or Kyiv will not sign), too strong Moscow will not sign.
+
+    Wrong model caught: no_war_during_talks.
+    """
     for troops in (0, 5000):
         col = [dilemma_map[s, troops] for s in STRENGTHS]
         peak = int(np.argmax([e.value for e in col]))
@@ -159,7 +184,10 @@ def test_durable_peace_is_not_monotone_in_guarantee_strength(dilemma_map):
 
 
 def test_durable_peace_peaks_at_an_interior_point_of_the_strength_troops_map(dilemma_map):
-    """The zone between too weak and too strong exists in the default calibration: show where it peaks."""
+    """The zone between too weak and too strong exists in the default calibration: show where it peaks.
+
+    Wrong model caught: none known (calibration target).
+    """
     best = max(dilemma_map, key=lambda k: dilemma_map[k].value)
     strongest = dilemma_map[STRENGTHS[-1], 20000]
     weakest = dilemma_map[STRENGTHS[0], 0]
@@ -193,6 +221,8 @@ def test_russia_plays_for_time_while_it_believes_it_is_winning():
     belief-to-concession channel through the talks: a unit test of a mechanism, not validation against data.
 
     The 95 % interval of the difference in mean agreement month (winning minus losing) lies above 0.
+
+    Wrong model caught: inert_concession.
     """
     base = {"actors": {"russia": {"reservation": 0.3}}}
     winning = [o.rounds for o in _agreed(variant(**base, war={"initial_balance": 0.6}), 400)]
@@ -211,6 +241,8 @@ def test_a_mediator_who_searches_more_gives_the_worst_off_party_a_better_deal():
 
     Baseline talks, 1,000 runs each: the 95 % interval of the difference in the mean smallest utility of the
     agreed deal (whole pool minus one package per round) lies above 0.
+
+    Wrong model caught: random_mediator, no_war_during_talks.
     """
     wide = [min(o.utilities.values()) for o in _agreed(variant(negotiation={"proposals_per_round": 256}), 1000)]
     narrow = [min(o.utilities.values()) for o in _agreed(variant(negotiation={"proposals_per_round": 1}), 1000)]
