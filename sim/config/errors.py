@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["InputError", "InputErrors"]
+__all__ = ["CheckFailed", "InputError", "InputErrors"]
 
 _DETAILS = ("expected", "found", "hint")
 _LABEL_WIDTH = 10  # "expected: " - keeps the detail values aligned
@@ -108,3 +108,21 @@ class InputErrors(InputError):
         if len(parts) > 1:
             parts.append(f"{len(parts)} errors")
         return "\n\n".join(parts)
+
+
+class CheckFailed(ValueError):
+    """A schema check that failed, raised inside a pydantic validator; validation reports it at ``key``.
+
+    A plain ``ValueError`` works too (it is reported at the first key of the mapping its message names);
+    this one says exactly which key, and how to fix it.
+
+    Args:
+        message: What is wrong.
+        key: The dotted key path, relative to the model being checked, of the value at fault.
+        hint: How to fix it.
+    """
+
+    def __init__(self, message: str, *, key: str | None = None, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
+        self.hint = hint
