@@ -663,14 +663,24 @@ def _drop_branch_mismatches(errors: list[Any], data: Any, tag_names: abc.Set[str
 
 
 def _deduplicate(errors: list[InputError]) -> list[InputError]:
-    seen: set[str] = set()
-    unique = []
+    """Each error once; the complaints of a union's alternatives that a value is of none of their types
+    merged into one ("expected: a valid string or a valid number")."""
+    unique: dict[str, InputError] = {}
+    mismatches: dict[tuple[str, int | None, str | None], InputError] = {}
     for err in errors:
         text = str(err)
-        if text not in seen:
-            seen.add(text)
-            unique.append(err)
-    return unique
+        if text in unique:
+            continue
+        where = (str(err.file), err.line, err.key_path)
+        if err.message.startswith("Input should be a valid") and where in mismatches:
+            first = mismatches[where]
+            first.expected = " or ".join(filter(None, (first.expected, err.expected)))
+            first.message = "value of the wrong type"
+            continue
+        if err.message.startswith("Input should be a valid"):
+            mismatches[where] = err
+        unique[text] = err
+    return list(unique.values())
 
 
 def _input_error(err: Any, resolved: Resolved, model: type[BaseModel]) -> InputError:
@@ -678,13 +688,11 @@ def _input_error(err: Any, resolved: Resolved, model: type[BaseModel]) -> InputE
     kind: str = err["type"]
     missing = kind == "missing" and bool(loc)
     existing = _real_path(resolved.data, loc[:-1] if missing else loc, _tag_names(model))
-    message = re.sub(r"^(Value error|Assertion failed), ", "", err["msg"])
+    message = _plain_words(re.sub(r"^(Value error|Assertion failed), ", "", err["msg"]))
     value = err.get("input")
     check = (err.get("ctx") or {}).get("error")
     if kind in ("value_error", "assertion_error") and not missing:
-        named = _named_key(
-            resolved.data, existing, check.key if isinstance(check, CheckFailed) and check.key else message
-        )
+        named = _named_key(resolved, existing, check.key if isinstance(check, CheckFailed) and check.key else message)
         if named != existing:
             existing, value = named, _get(resolved.data, named)
     path = (*existing, loc[-1]) if missing else existing
@@ -730,8 +738,11 @@ def _input_error(err: Any, resolved: Resolved, model: type[BaseModel]) -> InputE
 def _origin(resolved: Resolved, path: KeyPath) -> Origin | None:
     """Where the value at ``path`` came from: the override that wrote it or something inside it, else the
     deepest key path at or above it that has an origin."""
+    blamed = [(len(changed), o) for changed, o in resolved.overrides.items() if path[: len(changed)] == changed]
+    if blamed:  # the error is in a value an override wrote
+        return max(blamed, key=lambda pair: pair[0])[1]
     for changed, origin in resolved.overrides.items():
-        if changed[: len(path)] == path:
+        if changed[: len(path)] == path:  # an override wrote something inside the value at fault
             return origin
     return next((o for d in range(len(path), -1, -1) if (o := resolved.origins.get(path[:d]))), None)
 
@@ -745,15 +756,21 @@ def _get(data: Any, path: KeyPath) -> Any:
 _WORDS = re.compile(r"[A-Za-z_][\w-]*(?:(?:\.[A-Za-z_][\w-]*)|(?:\.\d+)|(?:\[\d+\]))*")
 
 
-def _named_key(data: Any, path: KeyPath, message: str) -> KeyPath:
-    """The key path below ``path`` that a check of the whole mapping names first in its message, e.g.
-    ``min`` in "min (5) is greater than max (1)"; ``path`` itself if it names none."""
+def _named_key(resolved: Resolved, path: KeyPath, message: str) -> KeyPath:
+    """The key path below ``path`` that a check of the whole mapping names in its message, e.g. ``min`` in
+    "min (5) is greater than max (1)"; ``path`` itself if it names none.
+
+    Of several named keys, the first that the user wrote is chosen: one an override wrote, else one from a
+    file rather than the defaults, else the first named (a file that writes ``{max: 1}`` over the defaults'
+    ``{min: 600000, max: 800000}`` is told about its ``max``).
+    """
     try:
-        node = _get(data, path)
+        node = _get(resolved.data, path)
     except (KeyError, IndexError, TypeError):
         return path
     if not isinstance(node, Mapping):
         return path
+    named: list[KeyPath] = []
     for match in _WORDS.finditer(message):
         parts = [p for p in re.split(r"\.|\[|\]", match.group()) if p]
         sub: Any = node
@@ -767,9 +784,23 @@ def _named_key(data: Any, path: KeyPath, message: str) -> KeyPath:
                 sub = sub[int(part)]
             else:
                 break
-        if found and len(found) == len(parts):
-            return (*path, *found)
-    return path
+        if found and len(found) == len(parts) and (*path, *found) not in named:
+            named.append((*path, *found))
+    if not named:
+        return path
+
+    def rank(key: KeyPath) -> int:
+        if any(key[: len(changed)] == changed for changed in resolved.overrides):
+            return 0
+        origin = _origin(resolved, key)
+        return 2 if origin is None or origin.file == DEFAULTS else 1
+
+    return min(named, key=rank)  # min is stable: among equals, the first named
+
+
+def _plain_words(message: str) -> str:
+    """Pydantic's words for YAML users: a mapping, not a dictionary or an instance of a class."""
+    return re.sub(r"a valid dictionary( or instance of \w+)?", "a mapping (key: value lines)", message)
 
 
 def _hint(kind: str, value: Any, ctx: Mapping[str, Any], description: str | None) -> str | None:
@@ -838,7 +869,7 @@ def _expected(kind: str, msg: str, ctx: Mapping[str, Any]) -> str | None:
         return f"one of {ctx['expected']}"
     if kind == "union_tag_invalid" and "expected_tags" in ctx:
         return f"{ctx['discriminator']} set to one of {ctx['expected_tags']}"
-    match = re.match(r"(\w+) should (be|have) (.*)", msg)
+    match = re.match(r"(\w+) should (be|have) (.*)", _plain_words(msg))
     if kind in ("value_error", "assertion_error") or not match:
         return None
     subject, verb, rest = match.groups()

@@ -284,7 +284,19 @@ def _execute(
         bar.close()
 
     with _sigint_deferred():
-        runs_df, traj_df, summary, manifest = write(status)
+        try:
+            runs_df, traj_df, summary, manifest = write(status)
+        except OSError as err:  # a full or vanished disk: say so in the manifest if it can still be written
+            with contextlib.suppress(OSError):
+                directory.write_manifest(
+                    {
+                        **base,
+                        "status": "failed",
+                        "runs_completed": len(outcomes),
+                        "error": f"{type(err).__name__}: {err}",
+                    }
+                )
+            raise
         if status == "interrupted":
             manifest["figures"] = "not drawn: the run was interrupted"
             directory.write_manifest(manifest)
