@@ -196,10 +196,11 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     import textwrap
 
+    from sim.config.paths import check_path_text
     from sim.config.scenario import load_scenario
     from sim.config.sweep import load_sweep
 
-    folder = Path(args.folder)
+    folder = check_path_text(args.folder, what="the folder", key_path="FOLDER")
     if not folder.is_dir():
         raise InputError("not a folder", file=folder, expected="a folder of scenario files", found=str(folder))
     scenarios, sweeps, invalid = [], [], []
@@ -275,8 +276,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
+    from sim.config.paths import check_path_text
     from sim.execution.sweep.sensitivity import analyze_sweep
 
+    check_path_text(args.sweep_dir, what="the sweep folder", key_path="SWEEP_DIR")
     table, figures = analyze_sweep(args.sweep_dir)
     df = table.to_pandas()
     for outcome, sub in df.groupby("outcome", sort=False):
