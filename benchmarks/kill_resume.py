@@ -45,7 +45,9 @@ chunk_size: 7
 
 def sim(*args: str | Path, **kwargs) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "sim", *map(str, args)], env=env, capture_output=True, text=True, **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *map(str, args)], env=env, capture_output=True, text=True, **kwargs
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -73,7 +75,20 @@ def main(argv: list[str] | None = None) -> int:
     for trial in range(args.trials):
         out = work / f"trial_{trial:03d}"
         backend = ("serial", "processes")[trial % 2]
-        cmd = [sys.executable, "-m", "sim", "sweep", str(path), "--backend", backend, "--workers", "2", "--out", str(out), "-q"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "sim",
+            "sweep",
+            str(path),
+            "--backend",
+            backend,
+            "--workers",
+            "2",
+            "--out",
+            str(out),
+            "-q",
+        ]
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(0.3, 4.0))
         proc.send_signal(signal.SIGKILL)
@@ -94,11 +109,16 @@ def main(argv: list[str] | None = None) -> int:
         ok = done.returncode == 0
         if ok:
             store = SweepStore(out)
-            ok = store.results().equals(reference) and json.loads(store.manifest_path.read_text())["status"] == "complete"
+            ok = (
+                store.results().equals(reference)
+                and json.loads(store.manifest_path.read_text())["status"] == "complete"
+            )
         identical += ok
         wrong += not ok
         if not ok:
-            print(f"trial {trial} ({backend}, {damage}): exit {done.returncode}\n{done.stderr[-2000:]}", file=sys.stderr)
+            print(
+                f"trial {trial} ({backend}, {damage}): exit {done.returncode}\n{done.stderr[-2000:]}", file=sys.stderr
+            )
         shutil.rmtree(out, ignore_errors=True)
     print(
         f"trials {args.trials} | resumed identical to the uninterrupted sweep {identical} | wrong {wrong}"

@@ -307,3 +307,33 @@ def test_a_closed_output_pipe_is_one_line_and_exit_2(argv):
     err = proc.stderr.read().decode()
     assert proc.wait(60) == 2, err
     assert "Traceback" not in err and err.count("\n") == 1 and "output was closed" in err
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("war: {drift: yes}", "war.drift: true/false where a number or text is expected"),
+        ("package: {foreign_troops: true}", "quote it if you meant a word"),
+        ("actors: {coalition: {backstop_factor: {none: on}}}", "backstop_factor: true/false where a number"),
+    ],
+)
+def test_a_yaml_boolean_is_never_read_as_a_number(tmp_path, capsys, text, words):
+    code, err = sim(capsys, "validate", write(tmp_path, "b.yaml", f"name: t\n{text}\n"))
+    assert code == 2 and words in err
+
+
+def test_a_list_item_that_is_not_there_is_named_with_the_list_length(capsys):
+    code, err = sim(capsys, "show", BASELINE, "--set", "actors.russia.red_lines.9.penalty=0.1")
+    assert code == 2 and "actors.russia.red_lines is a list of 2 items: there is no item 9" in err
+    assert "an index from 0 to 1" in err
+
+
+def test_an_explicit_number_tag_on_text_is_a_tag_error_not_a_long_number(tmp_path, capsys):
+    code, err = sim(capsys, "validate", write(tmp_path, "t.yaml", "name: t\ndescription: !!int " + "a" * 200 + "\n"))
+    assert code == 2 and "value does not fit its tag '!!int'" in err
+
+
+def test_a_pasted_blob_as_a_key_is_shown_shortened(tmp_path, capsys):
+    body = SWEEP.replace("package.foreign_troops: {values: [0, 20000]}", f"{'9' * 5000}: {{min: x, max: 1}}")
+    code, err = sim(capsys, "sweep", write(tmp_path, "s.yaml", body), "--out", tmp_path / "o")
+    assert code == 2 and len(err) < 2000 and "s.yaml:6" in err

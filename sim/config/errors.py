@@ -13,6 +13,7 @@ __all__ = ["CheckFailed", "InputError", "InputErrors"]
 
 _DETAILS = ("expected", "found", "hint")
 _LABEL_WIDTH = 10  # "expected: " - keeps the detail values aligned
+_KEY_LIMIT = 160  # a key path longer than this is shown shortened (a pasted blob as a key)
 
 
 class InputError(Exception):
@@ -71,7 +72,12 @@ class InputError(Exception):
         return f"line {self.line}:" if self.line is not None else ""
 
     def __str__(self) -> str:
-        key = f"{self.key_path}:" if self.key_path else ""
+        key_path = (
+            self.key_path
+            if not self.key_path or len(self.key_path) <= _KEY_LIMIT
+            else self.key_path[:_KEY_LIMIT] + "..."
+        )
+        key = f"{key_path}:" if key_path else ""
         lines = [" ".join(part for part in (self.location(), key, self.message) if part)]
         for label in _DETAILS:
             value = getattr(self, label)

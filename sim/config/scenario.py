@@ -35,6 +35,7 @@ from sim.config.yamlio import (
     Resolved,
     changes_form,
     deep_merge,
+    format_key_path,
     forms_of,
     load_yaml_text,
     resolve,
@@ -73,7 +74,7 @@ def _term_kind(value: Any) -> str:
         return "options"
     if isinstance(value, dict | Range):
         return "range"
-    return "level" if isinstance(value, str) else "number"
+    return "level" if isinstance(value, str | bool) else "number"  # a YAML boolean is a misspelt word, not 0 or 1
 
 
 Term = Annotated[
@@ -488,6 +489,10 @@ SET = Origin("--set", None)
 _MAX_KEY_PATH_CHARS = 1000
 
 
+class _ListIndexError(InputError):
+    """An override addressed a list item that is not there (raised without a file; apply_overrides adds it)."""
+
+
 def split_key_path(dotted: object, origin: Origin = SET) -> tuple[str, ...]:
     """The parts of a dotted key path (``--set``, a sweep's factors and ``set:``), checked.
 
@@ -540,7 +545,11 @@ def apply_overrides(
     replaces = forms_of(Scenario)
     for dotted, value in overrides.items():
         where = (origin.get(dotted) if isinstance(origin, Mapping) else origin) or SET
-        data, keys = _set_path(data, split_key_path(dotted, where), value, replaces, ())
+        try:
+            data, keys = _set_path(data, split_key_path(dotted, where), value, replaces, ())
+        except _ListIndexError as err:
+            err.file, err.line = where.file, where.line
+            raise
         for depth in range(1, len(keys) + 1):
             origins.setdefault(keys[:depth], where)
         origins[keys] = where
@@ -561,7 +570,16 @@ def _set_path(
             return deep_merge(data, value, replaces=replaces, path=done), ()
         return value, ()
     head, rest = keys[0], keys[1:]
-    if isinstance(data, list) and isinstance(head, str) and head.isdigit() and len(head) < 10 and int(head) < len(data):
+    if isinstance(data, list):
+        if not (isinstance(head, str) and head.isdigit() and len(head) < 10 and int(head) < len(data)):
+            where = format_key_path(done) or "the value"
+            raise _ListIndexError(
+                f"{where} is a list of {len(data)} items: there is no item {head!s:.40}",
+                key_path=format_key_path((*done, head))[:200],
+                expected=f"an index from 0 to {len(data) - 1}" if data else "nothing: the list is empty",
+                found=str(head)[:80],
+                hint="list items are addressed by index, e.g. actors.russia.red_lines.0.penalty",
+            )
         i = int(head)
         item, tail = _set_path(data[i], rest, value, replaces, (*done, i))
         return [*data[:i], item, *data[i + 1 :]], (i, *tail)

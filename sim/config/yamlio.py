@@ -62,6 +62,7 @@ _YAML = "tag:yaml.org,2002:"
 _SCALAR_TAGS = frozenset(_YAML + name for name in ("null", "bool", "int", "float", "str"))
 _MAX_NODES = 1_000_000  # aliases can make a tiny file expand exponentially ("billion laughs")
 _NUMBER_TAGS = frozenset(_YAML + name for name in ("int", "float"))
+_NUMERIC = re.compile(r"[-+]?(0[xob][0-9a-fA-F_]+|[0-9_.:]+([eE][-+]?[0-9]+)?)")
 _FOUND_LIMIT = 80
 
 
@@ -352,7 +353,7 @@ class _Builder:
 
     def scalar(self, node: yaml.ScalarNode, path: KeyPath) -> Any:
         self.check_tag(node, _SCALAR_TAGS, path)
-        if node.tag in _NUMBER_TAGS and len(node.value) > MAX_NUMBER_CHARS:
+        if node.tag in _NUMBER_TAGS and len(node.value) > MAX_NUMBER_CHARS and _NUMERIC.fullmatch(node.value):
             raise self.error(
                 node,
                 "number too long",
@@ -800,7 +801,8 @@ def _named_key(resolved: Resolved, path: KeyPath, message: str) -> KeyPath:
 
 def _plain_words(message: str) -> str:
     """Pydantic's words for YAML users: a mapping, not a dictionary or an instance of a class."""
-    return re.sub(r"a valid dictionary( or instance of \w+)?", "a mapping (key: value lines)", message)
+    message = re.sub(r"a valid dictionary( or instance of \w+)?", "a mapping (key: value lines)", message)
+    return message.replace(" after validation", "")
 
 
 def _hint(kind: str, value: Any, ctx: Mapping[str, Any], description: str | None) -> str | None:
