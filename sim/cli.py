@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import tempfile
@@ -10,9 +11,8 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-import yaml
-
 from sim.config.errors import InputError
+from sim.execution.failures import SweepFailed
 
 EPILOG_MAIN = """example:
   sim run scenarios/baseline.yaml --runs 200 --seed 1
@@ -26,7 +26,8 @@ load the results back in Python:
   from sim.execution.results import load_results
   res = load_results("results/cold_war")      # res.runs, res.trajectories, res.summary, res.manifest
 
-exit codes: 0 done, 2 bad input, 1 internal error, 130 interrupted (finished runs are kept)"""
+exit codes: 0 done, 2 bad input (or a folder that cannot be written), 1 internal error,
+  130 interrupted (finished runs are kept)"""
 
 RUN_DESCRIPTION = """Run a scenario's replications and write a run directory:
   runs.parquet          one row per run: outcome, agreed terms, utilities, peace, then the resolved inputs
@@ -46,27 +47,34 @@ comparison.csv, comparison.json and figures/survival_compare.png (survival of pe
 
 
 def _parse_set(items: Sequence[str]) -> dict[str, object]:
-    out: dict[str, object] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise InputError(
-                "bad --set option",
-                key_path=item,
-                expected="KEY.PATH=VALUE, e.g. deterrence.horizon_years=30",
-                found=item,
-                hint="VALUE is read as YAML: numbers, true/false, names, or {min: 1, max: 2}",
-            )
-        try:
-            out[key] = yaml.safe_load(value)
-        except yaml.YAMLError as err:
-            raise InputError("bad --set value", key_path=key, expected="a YAML value", found=value) from err
-    return out
+    from sim.config.options import parse_set
+
+    return parse_set(items)
 
 
-def _check_runs(runs: int | None) -> None:
-    if runs is not None and runs < 1:
-        raise InputError("bad --runs", key_path="--runs", expected="an integer >= 1", found=str(runs))
+def _check_runs(runs: int | None) -> int | None:
+    from sim.config.options import check_field
+    from sim.config.scenario import Scenario
+
+    return check_field("--runs", runs, Scenario, "runs")
+
+
+def _check_seed(seed: int | None) -> int | None:
+    from sim.config.options import check_field
+    from sim.config.scenario import Scenario
+
+    return check_field("--seed", seed, Scenario, "seed")
+
+
+def _out_folder(args: argparse.Namespace, name: str) -> Path:
+    """``--out``, or ``RESULTS/<name>-<UTC timestamp>``; checked before any work starts."""
+    from sim.config.paths import check_output_folder
+
+    if args.out:
+        return check_output_folder(args.out, key_path="--out")
+    from sim.execution.results import default_run_dir
+
+    return default_run_dir(check_output_folder(args.results, key_path="--results"), name)
 
 
 def _progress(args: argparse.Namespace) -> bool:
@@ -75,24 +83,20 @@ def _progress(args: argparse.Namespace) -> bool:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from sim.config.options import check_checkpoint, check_traced_runs
     from sim.config.scenario import load_scenario
 
     overrides = _parse_set(args.set)
     scenario = load_scenario(args.scenario, overrides)
-    _check_runs(args.runs)
-    if args.traced_runs < 0:
-        raise InputError(
-            "bad --traced-runs", key_path="--traced-runs", expected="an integer >= 0", found=str(args.traced_runs)
-        )
-    if not args.checkpoint > 0:
-        raise InputError(
-            "bad --checkpoint", key_path="--checkpoint", expected="seconds > 0", found=str(args.checkpoint)
-        )
-    from sim.execution.results import RunDirectory, default_run_dir  # heavier imports only once the input is good
+    runs = _check_runs(args.runs)
+    seed = _check_seed(args.seed)
+    check_traced_runs(args.traced_runs)
+    check_checkpoint(args.checkpoint)
+    out = _out_folder(args, scenario.name)
+    from sim.execution.results import RunDirectory  # heavier imports only once the input is good
 
-    runs = args.runs if args.runs is not None else scenario.runs
-    seed = args.seed if args.seed is not None else scenario.seed
-    out = Path(args.out) if args.out else default_run_dir(args.results, scenario.name)
+    runs = runs if runs is not None else scenario.runs
+    seed = seed if seed is not None else scenario.seed
     directory = RunDirectory.create(out, fmt=args.format, force=args.force)
     from sim.analysis.summary import render
     from sim.execution.rundir import execute  # the model, numpy, scipy, mesa
@@ -122,20 +126,20 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from sim.config.scenario import load_scenario
 
     scenarios = [load_scenario(path) for path in args.scenarios]  # every file is checked before anything runs
-    _check_runs(args.runs)
+    runs = _check_runs(args.runs)
+    seed = _check_seed(args.seed)
+    out = _out_folder(args, "compare")
     from sim.execution.compare import Entry, labels_for, render_comparison, run_comparison
-    from sim.execution.results import default_run_dir
 
     entries = [
         Entry(label, s, Path(path))
         for label, s, path in zip(labels_for(scenarios), scenarios, args.scenarios, strict=True)
     ]
-    out = Path(args.out) if args.out else default_run_dir(args.results, "compare")
     done = run_comparison(
         entries,
         out,
-        runs=args.runs,
-        seed=args.seed,
+        runs=runs,
+        seed=seed,
         fmt=args.format,
         force=args.force,
         progress=_progress(args),
@@ -191,7 +195,11 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
     text = json.dumps(json_schema(), indent=2)
     if args.out:
-        Path(args.out).write_text(text + "\n", encoding="utf-8")
+        from sim.config.paths import check_path_text, output_errors
+
+        out = check_path_text(args.out, what="--out", key_path="--out")
+        with output_errors(out, "cannot write the schema"):
+            out.write_text(text + "\n", encoding="utf-8")
     else:
         print(text)
     return 0
@@ -207,10 +215,11 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     import textwrap
 
+    from sim.config.paths import check_path_text
     from sim.config.scenario import load_scenario
     from sim.config.sweep import load_sweep
 
-    folder = Path(args.folder)
+    folder = check_path_text(args.folder, what="the folder", key_path="FOLDER")
     if not folder.is_dir():
         raise InputError("not a folder", file=folder, expected="a folder of scenario files", found=str(folder))
     scenarios, sweeps, invalid = [], [], []
@@ -239,7 +248,8 @@ EPILOG_SWEEP = """example:
   sim sweep scenarios/sweeps/duration.yaml --out results/sweeps/duration --resume   # after a crash or Ctrl-C
   sim sweep scenarios/sweeps/sensitivity.yaml --backend dask --scheduler tcp://head-node:8786
 
-exit codes: 0 done, 2 bad input, 1 internal error, 130 interrupted (finished chunks are kept: --resume)"""
+exit codes: 0 done, 2 bad input (or a folder that cannot be written), 1 internal error,
+  3 workers lost (finished chunks are kept: --resume), 130 interrupted (finished chunks are kept: --resume)"""
 
 SWEEP_DESCRIPTION = """Run a sweep file: every design point of its factors, with its replications, in chunks on a
 backend. Writes a sweep folder: sweep.yaml, design.parquet, parts/ (one Parquet file per finished chunk,
@@ -250,15 +260,17 @@ identical whatever the backend, the number of workers or the chunking."""
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    from sim.config.options import check_workers
+    from sim.config.paths import check_output_folder
     from sim.config.sweep import load_sweep
     from sim.execution.sweep.runner import run_sweep
 
     load_sweep(args.sweep)  # bad input fails fast, before workers start
-    if args.workers is not None and args.workers < 1:
-        raise InputError("bad --workers", key_path="--workers", expected="an integer >= 1", found=str(args.workers))
+    check_workers(args.workers)
+    out = check_output_folder(args.out, key_path="--out") if args.out else None
     store = run_sweep(
         args.sweep,
-        args.out,
+        out,
         backend=args.backend,
         workers=args.workers,
         scheduler=args.scheduler,
@@ -283,8 +295,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
+    from sim.config.paths import check_path_text
     from sim.execution.sweep.sensitivity import analyze_sweep
 
+    check_path_text(args.sweep_dir, what="the sweep folder", key_path="SWEEP_DIR")
     table, figures = analyze_sweep(args.sweep_dir)
     df = table.to_pandas()
     for outcome, sub in df.groupby("outcome", sort=False):
@@ -453,19 +467,54 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: exit code 0 success, 2 bad input, 1 internal error, 130 interrupted."""
+    """Entry point: exit code 0 success, 2 bad input (a file, a flag, a folder that cannot be written, a closed
+    output pipe), 1 internal error, 3 a sweep whose workers were lost (finished chunks kept), 130 interrupted."""
     args = build_parser().parse_args(argv)
     args.command_line = ["sim", *(sys.argv[1:] if argv is None else argv)]
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+        return code
     except InputError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {_printable(str(err))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as err:
         print(str(err) or "interrupted", file=sys.stderr)  # sim.execution.rundir.Interrupted says what was kept
         return 130
+    except BrokenPipeError:
+        return _broken_pipe()
+    except SweepFailed as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 3
     except Exception as err:  # noqa: BLE001 - last resort: short message, full traceback to a file
         with tempfile.NamedTemporaryFile("w", prefix="sim-crash-", suffix=".txt", delete=False) as fh:
             traceback.print_exc(file=fh)
         print(f"internal error: {type(err).__name__}: {err}\nfull traceback: {fh.name}", file=sys.stderr)
         return 1
+
+
+def _printable(text: str) -> str:
+    """Text any terminal can take: characters it cannot encode (a lone surrogate) escaped."""
+    encoding = getattr(sys.stderr, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+    except (UnicodeError, LookupError):
+        return text.encode(encoding, "backslashreplace").decode(encoding, "replace")
+    return text
+
+
+def _broken_pipe() -> int:
+    """The reader of our output went away (``sim schema | head -1``): stop quietly but say so, exit 2.
+
+    Further writes to stdout would fail again at exit, so stdout is pointed at the null device first.
+    """
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+    with contextlib.suppress(OSError):
+        print("error: the output was closed before sim finished writing it (a pipe into head?)", file=sys.stderr)
+    return 2

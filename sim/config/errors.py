@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["InputError", "InputErrors"]
+__all__ = ["CheckFailed", "InputError", "InputErrors"]
 
 _DETAILS = ("expected", "found", "hint")
 _LABEL_WIDTH = 10  # "expected: " - keeps the detail values aligned
+_KEY_LIMIT = 160  # a key path longer than this is shown shortened (a pasted blob as a key)
 
 
 class InputError(Exception):
@@ -71,7 +72,12 @@ class InputError(Exception):
         return f"line {self.line}:" if self.line is not None else ""
 
     def __str__(self) -> str:
-        key = f"{self.key_path}:" if self.key_path else ""
+        key_path = (
+            self.key_path
+            if not self.key_path or len(self.key_path) <= _KEY_LIMIT
+            else self.key_path[:_KEY_LIMIT] + "..."
+        )
+        key = f"{key_path}:" if key_path else ""
         lines = [" ".join(part for part in (self.location(), key, self.message) if part)]
         for label in _DETAILS:
             value = getattr(self, label)
@@ -108,3 +114,21 @@ class InputErrors(InputError):
         if len(parts) > 1:
             parts.append(f"{len(parts)} errors")
         return "\n\n".join(parts)
+
+
+class CheckFailed(ValueError):
+    """A schema check that failed, raised inside a pydantic validator; validation reports it at ``key``.
+
+    A plain ``ValueError`` works too (it is reported at the first key of the mapping its message names);
+    this one says exactly which key, and how to fix it.
+
+    Args:
+        message: What is wrong.
+        key: The dotted key path, relative to the model being checked, of the value at fault.
+        hint: How to fix it.
+    """
+
+    def __init__(self, message: str, *, key: str | None = None, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
+        self.hint = hint

@@ -18,8 +18,6 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Discriminator,
     Field,
     Tag,
@@ -29,15 +27,22 @@ from pydantic import (
     model_validator,
 )
 
-from sim.config.yamlio import Origin, Resolved, deep_merge, load_yaml_text, resolve, validate
+from sim.config.base import Strict
+from sim.config.errors import InputError
+from sim.config.limits import MAX_KEY_PATH_PARTS, MAX_NAME, MAX_SEED
+from sim.config.yamlio import (
+    KeyPath,
+    Origin,
+    Resolved,
+    changes_form,
+    deep_merge,
+    format_key_path,
+    forms_of,
+    load_yaml_text,
+    resolve,
+    validate,
+)
 from sim.dealspace import BY_NAME, ISSUE_NAMES, ISSUES, Issue, conflicts
-
-
-class Strict(BaseModel):
-    """Base of every schema model: unknown keys are errors, instances are immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
-
 
 Natural = str | float
 
@@ -70,7 +75,7 @@ def _term_kind(value: Any) -> str:
         return "options"
     if isinstance(value, dict | Range):
         return "range"
-    return "level" if isinstance(value, str) else "number"
+    return "level" if isinstance(value, str | bool) else "number"  # a YAML boolean is a misspelt word, not 0 or 1
 
 
 Term = Annotated[
@@ -328,7 +333,19 @@ class Cohesion(Strict):
     """Breakdown cause recorded when Russia attacks during a split (``coalition_split``)."""
 
 
-Engagement = Annotated[Steady | Elections | Cohesion, Field(discriminator="kind")]
+def _engagement_kind(value: Any) -> str | None:
+    """The ``kind`` of an engagement section (a callable discriminator: the schema's base validators run on
+    every field, which pydantic does not allow on a field it infers a discriminator from)."""
+    if isinstance(value, dict):
+        kind = value.get("kind")
+        return kind if isinstance(kind, str) else None
+    return getattr(value, "kind", None)
+
+
+Engagement = Annotated[
+    Annotated[Steady, Tag("steady")] | Annotated[Elections, Tag("elections")] | Annotated[Cohesion, Tag("cohesion")],
+    Discriminator(_engagement_kind),
+]
 
 
 class Guarantor(Strict):
@@ -516,8 +533,9 @@ class Deterrence(Strict):
 class Scenario(Strict):
     """A complete, validated scenario."""
 
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")
-    """Short identifier (lowercase, digits, _ and -), used in result folder names."""
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$", max_length=MAX_NAME)
+    """Short identifier (lowercase, digits, _ and -, at most 64 characters), used in result folder names;
+    longer text belongs in `description`."""
     description: str
     """What the scenario encodes and the sources it draws on."""
     sources: list[str]
@@ -526,8 +544,8 @@ class Scenario(Strict):
     """negotiate: talks, then deterrence; evaluate: the package is signed as given (every issue fixed)."""
     runs: int = Field(ge=1, le=10_000_000)
     """Default number of replications."""
-    seed: int = Field(ge=0)
-    """Default master seed."""
+    seed: int = Field(ge=0, le=MAX_SEED)
+    """Default master seed (0 to 2**63 - 1)."""
     package: Package
     actors: dict[Slug, Actor | None]
     """The actors by key, in order: parties, the challenger and the defender, guarantors. In a file that extends
@@ -616,45 +634,111 @@ def defaults() -> dict[str, Any]:
 
 def load_resolved(path: str | Path) -> Resolved:
     """Resolve a scenario file's ``extends:`` chain over the defaults, without validating."""
-    return resolve(path, defaults=defaults())
+    return resolve(path, defaults=defaults(), model=Scenario)
 
 
-def apply_overrides(resolved: Resolved, overrides: Mapping[str, Any], origin: Origin | None = None) -> Resolved:
+SET = Origin("--set", None)
+"""The origin of ``--set`` overrides in error messages."""
+
+_MAX_KEY_PATH_CHARS = 1000
+
+
+class _ListIndexError(InputError):
+    """An override addressed a list item that is not there (raised without a file; apply_overrides adds it)."""
+
+
+def split_key_path(dotted: object, origin: Origin = SET) -> tuple[str, ...]:
+    """The parts of a dotted key path (``--set``, a sweep's factors and ``set:``), checked.
+
+    Raises:
+        InputError: If it is not text, has an empty part (``a..b``), or is too long.
+    """
+    where = {"file": origin.file, "line": origin.line}
+    expected = "a dotted key path into the scenario, e.g. deterrence.horizon_years or actors.russia.red_lines.0"
+    if not isinstance(dotted, str) or not dotted:
+        raise InputError("bad key path", **where, expected=expected, found=repr(dotted)[:80])
+    parts = tuple(dotted.split("."))
+    key_path = dotted if len(dotted) <= 80 else dotted[:77] + "..."
+    if len(dotted) > _MAX_KEY_PATH_CHARS or len(parts) > MAX_KEY_PATH_PARTS:
+        raise InputError(
+            "key path too long",
+            **where,
+            key_path=key_path,
+            expected=f"at most {MAX_KEY_PATH_PARTS} parts and {_MAX_KEY_PATH_CHARS} characters",
+            found=f"{len(parts)} parts, {len(dotted)} characters",
+            hint="a scenario nests five levels deep: check the key path",
+        )
+    if any(not part.strip() for part in parts):
+        raise InputError(
+            "key path has an empty part", **where, key_path=key_path, expected=expected, hint="remove the extra dot"
+        )
+    return parts
+
+
+def apply_overrides(
+    resolved: Resolved, overrides: Mapping[str, Any], origin: Origin | Mapping[str, Origin] | None = None
+) -> Resolved:
     """Apply ``{"dotted.key.path": value}`` changes (``--set``, sweep points) to a resolved scenario.
+
+    A mapping value merges into the mapping there, unless it changes the value's form (``{min, max}``
+    to ``{options: [...]}``), which replaces it; anything else replaces what was there; list items are
+    addressed by index. Errors in or below a changed value are blamed on the change.
 
     Args:
         resolved: The resolved scenario.
-        overrides: Changes by dotted key path; a value replaces what was there (mappings merge).
-        origin: Where the changes come from, for error messages (default ``<override>``).
+        overrides: Changes by dotted key path.
+        origin: Where the changes come from, for error messages: one origin for all, or one per dotted
+            key (default ``--set``).
+
+    Raises:
+        InputError: If a key path is malformed or too long.
     """
-    origin = origin or Origin("<override>", None)
     data = resolved.data
     origins = dict(resolved.origins)
+    written = dict(resolved.overrides)
+    replaces = forms_of(Scenario)
     for dotted, value in overrides.items():
-        keys: tuple[str | int, ...] = tuple(dotted.split("."))
-        data, keys = _set_path(data, keys, value)
+        where = (origin.get(dotted) if isinstance(origin, Mapping) else origin) or SET
+        try:
+            data, keys = _set_path(data, split_key_path(dotted, where), value, replaces, ())
+        except _ListIndexError as err:
+            err.file, err.line = where.file, where.line
+            raise
         for depth in range(1, len(keys) + 1):
-            origins.setdefault(keys[:depth], origin)
-        origins[keys] = origin
-    return Resolved(data=data, origins=origins, chain=resolved.chain)
+            origins.setdefault(keys[:depth], where)
+        origins[keys] = where
+        written[keys] = where
+    return Resolved(data=data, origins=origins, chain=resolved.chain, overrides=written)
 
 
-def _set_path(data: Any, keys: tuple[str | int, ...], value: Any) -> tuple[Any, tuple[str | int, ...]]:
-    """A copy of ``data`` with ``value`` at ``keys``: a mapping value merges, list items are addressed by index.
+def _set_path(
+    data: Any, keys: tuple[str | int, ...], value: Any, replaces: Any, done: KeyPath
+) -> tuple[Any, tuple[str | int, ...]]:
+    """A copy of ``data`` with ``value`` at ``keys``: a mapping value merges (unless it changes form), list
+    items are addressed by index.
 
     Returns the new data and the key path with list indices as integers.
     """
     if not keys:
-        if isinstance(data, Mapping) and isinstance(value, Mapping):
-            return deep_merge(data, value), ()
+        if isinstance(data, Mapping) and isinstance(value, Mapping) and not changes_form(data, value, done, replaces):
+            return deep_merge(data, value, replaces=replaces, path=done), ()
         return value, ()
     head, rest = keys[0], keys[1:]
-    if isinstance(data, list) and isinstance(head, str) and head.isdigit() and int(head) < len(data):
+    if isinstance(data, list):
+        if not (isinstance(head, str) and head.isdigit() and len(head) < 10 and int(head) < len(data)):
+            where = format_key_path(done) or "the value"
+            raise _ListIndexError(
+                f"{where} is a list of {len(data)} items: there is no item {head!s:.40}",
+                key_path=format_key_path((*done, head))[:200],
+                expected=f"an index from 0 to {len(data) - 1}" if data else "nothing: the list is empty",
+                found=str(head)[:80],
+                hint="list items are addressed by index, e.g. actors.russia.red_lines.0.penalty",
+            )
         i = int(head)
-        item, tail = _set_path(data[i], rest, value)
+        item, tail = _set_path(data[i], rest, value, replaces, (*done, i))
         return [*data[:i], item, *data[i + 1 :]], (i, *tail)
     base = dict(data) if isinstance(data, Mapping) else {}
-    item, tail = _set_path(base.get(head, {}) if rest else base.get(head), rest, value)
+    item, tail = _set_path(base.get(head, {}) if rest else base.get(head), rest, value, replaces, (*done, head))
     base[head] = item
     return base, (head, *tail)
 

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-from sim.config.yamlio import resolve, validate
+from sim.config.base import Strict
+from sim.config.errors import CheckFailed
+from sim.config.limits import MAX_NAME, MAX_SEED, POINTS_VARIABLE, RUNS_VARIABLE, max_points, max_runs
+from sim.config.paths import check_input_file, check_path_text, read_input_file, real_path
+from sim.config.yamlio import Origin, load_yaml_text, resolve, validate
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
-
-
-class Factor(_Strict):
+class Factor(Strict):
     """One factor of a sweep: listed values, or a continuous range (lhs and sobol designs)."""
 
     values: list[str | float] | None = None
@@ -43,11 +44,11 @@ class Factor(_Strict):
         return self
 
 
-class SweepSpec(_Strict):
+class SweepSpec(Strict):
     """A validated sweep file."""
 
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")
-    """Short identifier, used in the sweep folder's name."""
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$", max_length=MAX_NAME)
+    """Short identifier (lowercase, digits, _ and -, at most 64 characters), used in the sweep folder's name."""
     description: str
     """The question the sweep answers."""
     base: str
@@ -60,8 +61,8 @@ class SweepSpec(_Strict):
     """lhs: number of design points; sobol: base sample size N (a power of two; N * (factors + 2) points)."""
     replications: int = Field(ge=1, le=100_000)
     """Runs (seeds) per design point."""
-    seed: int = Field(ge=0)
-    """Master seed: the seed of run (point i, replicate j) derives from it and (i, j) alone."""
+    seed: int = Field(ge=0, le=MAX_SEED)
+    """Master seed (0 to 2**63 - 1): the seed of run (point i, replicate j) derives from it and (i, j) alone."""
     chunk_size: int = Field(100, ge=1, le=100_000)
     """Runs per chunk of work (a unit of parallelism and of resumption)."""
     set: dict[str, Any] = Field(default_factory=dict)
@@ -83,10 +84,46 @@ class SweepSpec(_Strict):
         overlap = sorted(set(self.factors) & set(self.set))
         if overlap:
             raise ValueError(f"keys both swept and fixed: {', '.join(overlap)}")
+        self._sizes_fit()
         return self
 
+    @property
+    def points(self) -> int:
+        """The number of design points (computed from the spec, without building the design)."""
+        if self.design == "grid":
+            return math.prod(len(f.values or ()) for f in self.factors.values())
+        assert self.samples is not None  # noqa: S101 - checked by _design_fits
+        return self.samples * (len(self.factors) + 2) if self.design == "sobol" else self.samples
 
-class LoadedSweep(_Strict):
+    def _sizes_fit(self) -> None:
+        points, limit = self.points, max_points()
+        where = "factors" if self.design == "grid" else "samples"
+        if self.design == "grid":
+            form = "the product of the numbers of values"
+        elif self.design == "sobol":
+            form = f"samples × (factors + 2) = {self.samples:,} × {len(self.factors) + 2}"
+        else:
+            form = "samples"
+        if points > limit:
+            raise CheckFailed(
+                f"the design has {points:,} points ({form}); at most {limit:,} are allowed",
+                key=where,
+                hint=f"each point is a scenario held in memory (about 36 kB): split the sweep into several "
+                f"files, e.g. by the values of one factor, or raise the limit with the environment variable "
+                f"{POINTS_VARIABLE}=N on a machine with the memory",
+            )
+        runs, limit = points * self.replications, max_runs()
+        if runs > limit:
+            raise CheckFailed(
+                f"the sweep has {points:,} points × {self.replications:,} replications = {runs:,} runs; "
+                f"at most {limit:,} are allowed",
+                key="replications",
+                hint=f"use fewer replications or points, split the sweep into several files, or raise the limit "
+                f"with the environment variable {RUNS_VARIABLE}=N",
+            )
+
+
+class LoadedSweep(Strict):
     """A sweep file with where it came from."""
 
     spec: SweepSpec
@@ -125,20 +162,28 @@ def load_sweep(path: str | Path) -> LoadedSweep:
     Raises:
         sim.config.errors.InputError: With file, line, key path, expected, found and a hint.
     """
-    from sim.config.errors import InputError
+    from sim.config.scenario import split_key_path
 
     path = Path(path)
     resolved = resolve(path)
     spec = validate(resolved, SweepSpec)
-    base = (path.parent / spec.base).resolve()
-    if not base.is_file():
-        origin = resolved.origins.get(("base",))
-        raise InputError(
-            "base scenario not found",
-            file=path,
-            line=origin.line if origin else None,
-            key_path="base",
-            expected="a scenario file, relative to the sweep file",
-            found=str(base),
-        )
-    return LoadedSweep(spec=spec, path=str(path), base_path=str(base), text=path.read_text(encoding="utf-8"))
+    for section in ("factors", "set"):
+        for key in getattr(spec, section):
+            origin = resolved.origins.get((section, key)) or Origin(path, None)
+            split_key_path(key, origin)
+    origin = resolved.origins.get(("base",))
+    where = {"file": path, "line": origin.line if origin else None, "key_path": "base"}
+    check_path_text(spec.base, what="the path", **where)
+    base = path.parent / spec.base
+    check_input_file(base, what="base scenario", **where)
+    text = read_input_file(path).decode("utf-8-sig")
+    return LoadedSweep(spec=spec, path=str(path), base_path=str(real_path(base)), text=text)
+
+
+def sweep_spec_from_text(text: str, name: str = "sweep.yaml") -> SweepSpec:
+    """Validate a sweep file's text (e.g. the ``sweep.yaml`` kept in a sweep folder)."""
+    from sim.config.yamlio import Resolved
+
+    loaded = load_yaml_text(text, name)
+    origins = {kp: Origin(loaded.file, n) for kp, n in loaded.lines.items()}
+    return validate(Resolved(loaded.data, origins, ()), SweepSpec)

@@ -14,21 +14,24 @@ Three steps, each usable alone:
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import re
 import types
 from collections import abc
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from copy import deepcopy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Tag, ValidationError
 from pydantic.fields import FieldInfo
 
-from sim.config.errors import InputError, InputErrors
+from sim.config.errors import CheckFailed, InputError, InputErrors
+from sim.config.limits import MAX_DEPTH, MAX_FILE_BYTES, MAX_NUMBER_CHARS
+from sim.config.paths import check_path_text, printable, read_input_file, real_path
 
 __all__ = [
     "DEFAULTS",
@@ -36,10 +39,13 @@ __all__ = [
     "LoadedYaml",
     "Origin",
     "Resolved",
+    "changes_form",
     "deep_merge",
+    "forms_of",
     "format_key_path",
     "load_yaml",
     "load_yaml_text",
+    "load_yaml_value",
     "resolve",
     "validate",
 ]
@@ -55,11 +61,25 @@ M = TypeVar("M", bound=BaseModel)
 _YAML = "tag:yaml.org,2002:"
 _SCALAR_TAGS = frozenset(_YAML + name for name in ("null", "bool", "int", "float", "str"))
 _MAX_NODES = 1_000_000  # aliases can make a tiny file expand exponentially ("billion laughs")
+_NUMBER_TAGS = frozenset(_YAML + name for name in ("int", "float"))
+_NUMERIC = re.compile(r"[-+]?(0[xob][0-9a-fA-F_]+|[0-9_.:]+([eE][-+]?[0-9]+)?)")
 _FOUND_LIMIT = 80
 
 
 class _SafeLoader(yaml.SafeLoader):
-    """PyYAML's SafeLoader, except that dates stay strings: the schema, not YAML, decides what a date is."""
+    """PyYAML's SafeLoader, except that dates stay strings (the schema, not YAML, decides what a date is),
+    and nesting is limited (PyYAML composes nodes recursively: ~480 levels exhaust Python's stack)."""
+
+    depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH + 1:
+                raise _TooDeep(self.peek_event().start_mark.line + 1)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 _SafeLoader.yaml_implicit_resolvers = {
@@ -104,11 +124,14 @@ class Resolved:
         data: The merged document, without the ``extends`` key.
         origins: For every key path in ``data``, where its (winning) value came from.
         chain: The files of the ``extends`` chain, base first, the requested file last.
+        overrides: The key paths that overrides (``--set``, a sweep's ``set:`` and points) wrote, and where
+            each came from: an error in or below one of them is blamed on it.
     """
 
     data: dict[str, Any]
     origins: dict[KeyPath, Origin]
     chain: tuple[Path, ...]
+    overrides: Mapping[KeyPath, Origin] = field(default_factory=dict)
 
 
 def format_key_path(path: Sequence[str | int]) -> str:
@@ -122,32 +145,27 @@ def format_key_path(path: Sequence[str | int]) -> str:
 # --------------------------------------------------------------------------------------------- loading
 
 
-def load_yaml(path: str | Path) -> LoadedYaml:
+def load_yaml(
+    path: str | Path, *, named_in: str | Path | None = None, line: int | None = None, key_path: str | None = None
+) -> LoadedYaml:
     """Read a YAML file safely, recording the line of every key and list item.
 
     Args:
-        path: The file to read (UTF-8).
+        path: The file to read (UTF-8, a regular file of at most
+            :data:`~sim.config.limits.MAX_FILE_BYTES` bytes).
+        named_in: The file that named this one (an ``extends:``), for errors about the path itself.
+        line: The line of ``named_in`` that named it.
+        key_path: The key that named it.
 
     Returns:
         The top-level mapping with its lines.
 
     Raises:
-        InputError: If the file is missing, a directory, unreadable, not UTF-8, or not valid for
-            :func:`load_yaml_text`.
+        InputError: If the file is missing, a directory, not a regular file, too large, unreadable, not
+            UTF-8, or not valid for :func:`load_yaml_text`.
     """
+    raw = read_input_file(path, file=named_in, line=line, key_path=key_path)
     path = Path(path)
-    if path.is_dir():
-        raise InputError("is a directory, not a YAML file", file=path, hint="name a .yaml file inside it")
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(
-            "file not found",
-            file=path,
-            hint=f"check the spelling; relative paths start from the current directory ({Path.cwd()})",
-        ) from None
-    except OSError as exc:
-        raise InputError("cannot read file", file=path, found=exc.strerror, hint="check its permissions") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -180,8 +198,45 @@ def load_yaml_text(text: str, file: str | Path) -> LoadedYaml:
             or a top level that is empty or not a mapping.
     """
     file = Path(file)
+    data, lines = _parse_text(text, file)
+    expected = "a mapping of keys to values ('key: value' lines) at the top level"
+    if data is None:
+        raise InputError("empty document", file=file, expected=expected, found="nothing")
+    if not isinstance(data, dict):
+        raise InputError("the top level is not a mapping", file=file, line=1, expected=expected, found=_short(data))
+    return LoadedYaml(data=data, lines=lines, file=file)
+
+
+def load_yaml_value(text: str, source: str, key_path: str | None = None) -> Any:
+    """Parse one YAML value given on the command line (``--set KEY=VALUE``), as safely as a file.
+
+    The same rules as :func:`load_yaml_text` (plain YAML only, nesting and number limits), but any
+    value may stand at the top: a number, a word, a list or a mapping; empty text is null.
+
+    Args:
+        text: The value as typed.
+        source: What to name in errors, e.g. ``--set``.
+        key_path: The key the value is for.
+
+    Raises:
+        InputError: If the text is not one plain YAML value.
+    """
+    if len(text) > MAX_FILE_BYTES:
+        raise InputError(
+            "value too long", file=source, key_path=key_path, expected=f"at most {MAX_FILE_BYTES:,} characters"
+        )
     try:
-        data, lines = _parse(text, file)
+        data, _ = _parse_text(text, Path(source))
+    except InputError as err:
+        err.key_path = key_path or err.key_path
+        err.line = None
+        raise
+    return data
+
+
+def _parse_text(text: str, file: Path) -> tuple[Any, dict[KeyPath, int]]:
+    try:
+        return _parse(text, file)
     except yaml.MarkedYAMLError as exc:
         raise _syntax_error(exc, file) from None
     except yaml.reader.ReaderError as exc:
@@ -192,12 +247,28 @@ def load_yaml_text(text: str, file: str | Path) -> LoadedYaml:
             found=repr(exc.character if isinstance(exc.character, str) else chr(exc.character)),
             hint="remove the control character, and save the file as UTF-8 text",
         ) from None
-    expected = "a mapping of keys to values ('key: value' lines) at the top level"
-    if data is None:
-        raise InputError("empty document", file=file, expected=expected, found="nothing")
-    if not isinstance(data, dict):
-        raise InputError("the top level is not a mapping", file=file, line=1, expected=expected, found=_short(data))
-    return LoadedYaml(data=data, lines=lines, file=file)
+    except _TooDeep as exc:
+        raise _too_deep(file, exc.line) from None
+    except RecursionError:  # a safety net: the depth limits below come first
+        raise _too_deep(file, None) from None
+
+
+class _TooDeep(Exception):
+    def __init__(self, line: int | None) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+def _too_deep(file: Path, line: int | None, key_path: str | None = None) -> InputError:
+    return InputError(
+        "nested too deeply",
+        file=file,
+        line=line,
+        key_path=key_path,
+        expected=f"at most {MAX_DEPTH} levels of mappings and lists",
+        found=f"more than {MAX_DEPTH}",
+        hint="a scenario nests five levels deep; check for unbalanced brackets or runaway aliases",
+    )
 
 
 def _parse(text: str, file: Path) -> tuple[Any, dict[KeyPath, int]]:
@@ -253,6 +324,8 @@ class _Builder:
         self.count += 1
         if self.count > _MAX_NODES:
             raise self.error(node, "document too large", path, hint="check for aliases (*name) that expand enormously")
+        if len(path) > MAX_DEPTH:  # aliases can nest deeper than the text does
+            raise _too_deep(self.file, _line(node), format_key_path(path[:MAX_DEPTH]) + "...")
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node, path)
         if id(node) in self.open:
@@ -280,8 +353,18 @@ class _Builder:
 
     def scalar(self, node: yaml.ScalarNode, path: KeyPath) -> Any:
         self.check_tag(node, _SCALAR_TAGS, path)
+        if node.tag in _NUMBER_TAGS and len(node.value) > MAX_NUMBER_CHARS and _NUMERIC.fullmatch(node.value):
+            raise self.error(
+                node,
+                "number too long",
+                path,
+                expected=f"at most {MAX_NUMBER_CHARS} characters (a float keeps 17 significant digits)",
+                found=f"{len(node.value):,} characters: {_short(node.value)}",
+                hint="write it with an exponent, e.g. 1.5e6; quote it if it is meant as text",
+            )
         try:
-            return self.loader.construct_object(node)
+            value = self.loader.construct_object(node)
+            return 0.0 if isinstance(value, float) and value == 0 else value  # -0.0 is 0
         except (yaml.YAMLError, ValueError, KeyError, TypeError):
             raise self.error(
                 node,
@@ -354,7 +437,13 @@ class _Builder:
 # ------------------------------------------------------------------------------------ merging, extends
 
 
-def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+def deep_merge(
+    base: Mapping[str, Any],
+    override: Mapping[str, Any],
+    *,
+    replaces: Callable[[KeyPath], bool] | None = None,
+    path: KeyPath = (),
+) -> dict[str, Any]:
     """Merge ``override`` over ``base``: mappings merge recursively, anything else is replaced.
 
     Lists are replaced whole, not concatenated. Neither input is mutated, and the result shares
@@ -363,6 +452,10 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
     Args:
         base: The mapping to start from.
         override: The mapping whose values win.
+        replaces: Key paths where a value may take one of several forms (``{min, max}`` or
+            ``{options: [...]}``): there a mapping that shares no key with the one below it replaces
+            it instead of merging into it, so that a value can change form.
+        path: The key path of ``base`` and ``override`` in the whole document (for ``replaces``).
 
     Returns:
         A new dict.
@@ -370,11 +463,40 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
     merged = {key: _copy(value) for key, value in base.items()}
     for key, value in override.items():
         current = merged.get(key)
-        if isinstance(value, Mapping) and isinstance(current, Mapping):
-            merged[key] = deep_merge(current, value)
+        if (
+            isinstance(value, Mapping)
+            and isinstance(current, Mapping)
+            and not changes_form(current, value, (*path, key), replaces)
+        ):
+            merged[key] = deep_merge(current, value, replaces=replaces, path=(*path, key))
         else:
             merged[key] = _copy(value)
     return merged
+
+
+def changes_form(
+    current: Mapping[str, Any], value: Mapping[str, Any], path: KeyPath, replaces: Callable[[KeyPath], bool] | None
+) -> bool:
+    """Whether mapping ``value`` replaces mapping ``current`` at ``path`` rather than merging into it: at a key
+    path of several forms, when the two share no key, or when they name different kinds (``kind:``, as a
+    guarantor's engagement does: ``{kind: steady}`` over elections replaces them)."""
+    if replaces is None:
+        return False
+    shared = set(current) & set(value)
+    other_kind = "kind" in shared and current.get("kind") != value.get("kind")
+    return (not shared or other_kind) and replaces(path)
+
+
+def forms_of(model: type[BaseModel]) -> Callable[[KeyPath], bool]:
+    """For :func:`deep_merge`: whether the schema lets the value at a key path take several mapping forms
+    (a union of two or more models)."""
+
+    @functools.lru_cache(maxsize=4096)
+    def several(path: KeyPath) -> bool:
+        models, _ = _schema_at(model, path, set())
+        return len(models) > 1
+
+    return several
 
 
 def _copy(value: Any) -> Any:
@@ -385,7 +507,13 @@ def _copy(value: Any) -> Any:
     return deepcopy(value)
 
 
-def resolve(path: str | Path, *, defaults: Mapping[str, Any] | None = None, extends_key: str = "extends") -> Resolved:
+def resolve(
+    path: str | Path,
+    *,
+    defaults: Mapping[str, Any] | None = None,
+    extends_key: str = "extends",
+    model: type[BaseModel] | None = None,
+) -> Resolved:
     """Load a file and the files it ``extends``, and merge them over the defaults.
 
     ``extends: base.yaml`` names a file relative to the extending file's directory; bases may
@@ -395,6 +523,8 @@ def resolve(path: str | Path, *, defaults: Mapping[str, Any] | None = None, exte
         path: The file to load.
         defaults: Values under everything, recorded with origin file :data:`DEFAULTS`.
         extends_key: The top-level key that names the base file.
+        model: The schema, if known: where it lets a value take several forms, a file may change the
+            form its base gave (see :func:`deep_merge`).
 
     Returns:
         The merged document with the origin of every value.
@@ -404,6 +534,7 @@ def resolve(path: str | Path, *, defaults: Mapping[str, Any] | None = None, exte
             file that does not exist, or closes a cycle.
     """
     docs = _extends_chain(Path(path), extends_key)
+    replaces = forms_of(model) if model is not None else None
     merged: dict[str, Any] = {}
     origins: dict[KeyPath, Origin] = {}
     if defaults is not None:
@@ -411,7 +542,9 @@ def resolve(path: str | Path, *, defaults: Mapping[str, Any] | None = None, exte
         merged = deep_merge(merged, base)
         origins.update((kp, Origin(DEFAULTS, None)) for kp in _key_paths(base))
     for doc in docs:
-        merged = deep_merge(merged, {key: value for key, value in doc.data.items() if key != extends_key})
+        merged = deep_merge(
+            merged, {key: value for key, value in doc.data.items() if key != extends_key}, replaces=replaces
+        )
         # The last layer that holds a key path is where the final value at that path came from.
         origins.update((kp, Origin(doc.file, n)) for kp, n in doc.lines.items() if kp[:1] != (extends_key,))
     return Resolved(
@@ -424,7 +557,7 @@ def resolve(path: str | Path, *, defaults: Mapping[str, Any] | None = None, exte
 def _extends_chain(path: Path, extends_key: str) -> list[LoadedYaml]:
     """The loaded files of the chain, base first."""
     docs = [load_yaml(path)]
-    seen = [path.resolve()]
+    seen = [real_path(path)]
     while extends_key in (doc := docs[-1]).data:
         target = doc.data[extends_key]
         line = doc.lines.get((extends_key,))
@@ -438,28 +571,34 @@ def _extends_chain(path: Path, extends_key: str) -> list[LoadedYaml]:
                 found=_short(target),
                 hint=f"write e.g. {extends_key}: base.yaml",
             )
+        where = {"file": doc.file, "line": line, "key_path": extends_key}
+        check_path_text(target, what="the path", **where)
         base = Path(os.path.normpath(doc.file.parent / target))
-        if base.resolve() in seen:
-            cycle = [d.file for d in docs[seen.index(base.resolve()) :]] + [base]
+        check_path_text(base, what="the path", **where)
+        if real_path(base) in seen:
+            cycle = [d.file for d in docs[seen.index(real_path(base)) :]] + [base]
             raise InputError(
                 f"'{extends_key}' cycle: " + " -> ".join(str(p) for p in cycle),
-                file=doc.file,
-                line=line,
-                key_path=extends_key,
+                **where,
                 hint="a file cannot extend itself, directly or through its bases; remove one 'extends'",
             )
-        if not base.is_file():
+        if len(docs) > MAX_DEPTH:
             raise InputError(
-                f"'{extends_key}' target not found: {target}",
-                file=doc.file,
-                line=line,
-                key_path=extends_key,
-                expected="an existing YAML file",
-                found=f"{'a directory' if base.is_dir() else 'nothing'} at {base}",
-                hint=f"the path is relative to the directory of {doc.file.name}",
+                f"'{extends_key}' chain too long",
+                **where,
+                expected=f"at most {MAX_DEPTH} files, each extending the next",
+                found=f"more than {MAX_DEPTH}",
             )
-        docs.append(load_yaml(base))
-        seen.append(base.resolve())
+        if not os.path.lexists(base):
+            raise InputError(
+                f"'{extends_key}' target not found: {printable(target)}",
+                **where,
+                expected="an existing YAML file",
+                found=f"nothing at {printable(base)}",
+                hint=f"the path is relative to the directory of {printable(doc.file.name)}",
+            )
+        docs.append(load_yaml(base, named_in=doc.file, line=line, key_path=extends_key))
+        seen.append(real_path(base))
     return docs[::-1]
 
 
@@ -477,7 +616,9 @@ def validate(resolved: Resolved, model: type[M]) -> M:
     """Validate a resolved document against a pydantic model, reporting every error users can act on.
 
     Works for any model; strict ones (``extra="forbid"``) get "unknown key" errors with a
-    "did you mean". Field descriptions (or attribute docstrings) become the hints.
+    "did you mean". Field descriptions (or attribute docstrings) become the hints. A check of a whole
+    mapping (a model validator) is reported at the first key of that mapping its message names, and an
+    error in or below a value that an override changed is blamed on the override.
 
     Args:
         resolved: The merged document and the origins of its values.
@@ -493,18 +634,77 @@ def validate(resolved: Resolved, model: type[M]) -> M:
     try:
         return model.model_validate(resolved.data)
     except ValidationError as exc:
-        errors = [_input_error(err, resolved, model) for err in exc.errors(include_url=False)]
+        raw = exc.errors(include_url=False)
+    except RecursionError:  # a safety net: loading limits the depth first
+        origin = resolved.origins.get(())
+        raise _too_deep(Path(str(origin.file)) if origin else Path("<input>"), None) from None
+    errors = _deduplicate(
+        [_input_error(err, resolved, model) for err in _drop_branch_mismatches(raw, resolved.data, _tag_names(model))]
+    )
     errors.sort(key=lambda e: (str(e.file or ""), e.line or 0))
     raise errors[0] if len(errors) == 1 else InputErrors(errors)
+
+
+def _is_type_mismatch(kind: str) -> bool:
+    return kind.endswith(("_type", "_parsing")) or kind in ("model_attributes_type", "dict_type", "list_type")
+
+
+def _drop_branch_mismatches(errors: list[Any], data: Any, tag_names: abc.Set[str]) -> list[Any]:
+    """For a value that fits one alternative of a union in type but not in value (``inf`` for ``str |
+    float``), drop the other alternatives' complaints that it is not of their type."""
+    kinds: dict[KeyPath, list[str]] = {}
+    paths = []
+    for err in errors:
+        path = _real_path(data, err["loc"], tag_names) if err["type"] != "missing" else None
+        paths.append(path)
+        if path is not None:
+            kinds.setdefault(path, []).append(err["type"])
+    kept = []
+    for err, path in zip(errors, paths, strict=True):
+        same = kinds.get(path, []) if path is not None else []
+        if _is_type_mismatch(err["type"]) and any(not _is_type_mismatch(k) for k in same):
+            continue
+        kept.append(err)
+    return kept
+
+
+def _deduplicate(errors: list[InputError]) -> list[InputError]:
+    """Each error once; the complaints of a union's alternatives that a value is of none of their types
+    merged into one ("expected: a valid string or a valid number")."""
+    unique: dict[str, InputError] = {}
+    mismatches: dict[tuple[str, int | None, str | None], InputError] = {}
+    for err in errors:
+        text = str(err)
+        if text in unique:
+            continue
+        where = (str(err.file), err.line, err.key_path)
+        if err.message.startswith("Input should be a valid") and where in mismatches:
+            first = mismatches[where]
+            first.expected = " or ".join(filter(None, (first.expected, err.expected)))
+            first.message = "value of the wrong type"
+            continue
+        if err.message.startswith("Input should be a valid"):
+            mismatches[where] = err
+        unique[text] = err
+    return list(unique.values())
 
 
 def _input_error(err: Any, resolved: Resolved, model: type[BaseModel]) -> InputError:
     loc: tuple[str | int, ...] = err["loc"]
     kind: str = err["type"]
     missing = kind == "missing" and bool(loc)
-    existing = _real_path(resolved.data, loc[:-1] if missing else loc)
+    existing = _real_path(resolved.data, loc[:-1] if missing else loc, _tag_names(model))
+    message = _plain_words(re.sub(r"^(Value error|Assertion failed), ", "", err["msg"]))
+    if kind == "union_tag_invalid" and "tag" in (err.get("ctx") or {}):
+        message = f"unknown kind {err['ctx']['tag']!r}"
+    value = err.get("input")
+    check = (err.get("ctx") or {}).get("error")
+    if kind in ("value_error", "assertion_error") and not missing:
+        named = _named_key(resolved, existing, check.key if isinstance(check, CheckFailed) and check.key else message)
+        if named != existing:
+            existing, value = named, _get(resolved.data, named)
     path = (*existing, loc[-1]) if missing else existing
-    origin = next((o for d in range(len(existing), -1, -1) if (o := resolved.origins.get(existing[:d]))), None)
+    origin = _origin(resolved, existing)
     where: dict[str, Any] = {
         "file": origin.file if origin else None,
         "line": origin.line if origin else None,
@@ -514,25 +714,102 @@ def _input_error(err: Any, resolved: Resolved, model: type[BaseModel]) -> InputE
     if kind == "extra_forbidden" and path:
         models, _ = _schema_at(model, path[:-1], tags)
         allowed = sorted({key for m in models for key in _fields(m)})
-        close = difflib.get_close_matches(str(path[-1]), allowed, n=1, cutoff=0.6)
+        key = str(path[-1])
+        if key in allowed:  # allowed in one form of the value, not in the form the other keys chose
+            others = ", ".join(k for k in _get(resolved.data, path[:-1]) if k != key)
+            return InputError(
+                f"'{key}' cannot stand together with {others}",
+                **where,
+                expected="the keys of one form: " + ", ".join(allowed),
+                hint="this value takes one of several forms; write the keys of one of them only",
+            )
+        close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
         hint = f"did you mean '{close[0]}'?" if close else "remove it, or check the spelling against the allowed keys"
-        return InputError(f"unknown key '{path[-1]}'", **where, expected=", ".join(allowed) or None, hint=hint)
+        return InputError(f"unknown key '{key}'", **where, expected=", ".join(allowed) or None, hint=hint)
     _, field = _schema_at(model, path, tags)
     description = field.description if field else None
     if missing:
         return InputError(
             "missing key", **where, expected=f"a value for '{loc[-1]}'", found="nothing", hint=description
         )
-    value = err.get("input")
     ctx = err.get("ctx") or {}
-    message = re.sub(r"^(Value error|Assertion failed), ", "", err["msg"])
+    whole = isinstance(value, Mapping | list) and len(repr(value)) > _FOUND_LIMIT  # a long mapping says nothing
     return InputError(
         message,
         **where,
         expected=_expected(kind, err["msg"], ctx),
-        found=_short(value),
-        hint=_hint(kind, value, ctx, description),
+        found=None if whole else _short(value),
+        hint=check.hint if isinstance(check, CheckFailed) and check.hint else _hint(kind, value, ctx, description),
     )
+
+
+def _origin(resolved: Resolved, path: KeyPath) -> Origin | None:
+    """Where the value at ``path`` came from: the override that wrote it or something inside it, else the
+    deepest key path at or above it that has an origin."""
+    blamed = [(len(changed), o) for changed, o in resolved.overrides.items() if path[: len(changed)] == changed]
+    if blamed:  # the error is in a value an override wrote
+        return max(blamed, key=lambda pair: pair[0])[1]
+    for changed, origin in resolved.overrides.items():
+        if changed[: len(path)] == path:  # an override wrote something inside the value at fault
+            return origin
+    return next((o for d in range(len(path), -1, -1) if (o := resolved.origins.get(path[:d]))), None)
+
+
+def _get(data: Any, path: KeyPath) -> Any:
+    for part in path:
+        data = data[part]
+    return data
+
+
+_WORDS = re.compile(r"[A-Za-z_][\w-]*(?:(?:\.[A-Za-z_][\w-]*)|(?:\.\d+)|(?:\[\d+\]))*")
+
+
+def _named_key(resolved: Resolved, path: KeyPath, message: str) -> KeyPath:
+    """The key path below ``path`` that a check of the whole mapping names in its message, e.g. ``min`` in
+    "min (5) is greater than max (1)"; ``path`` itself if it names none.
+
+    Of several named keys, the first that the user wrote is chosen: one an override wrote, else one from a
+    file rather than the defaults, else the first named (a file that writes ``{max: 1}`` over the defaults'
+    ``{min: 600000, max: 800000}`` is told about its ``max``).
+    """
+    try:
+        node = _get(resolved.data, path)
+    except (KeyError, IndexError, TypeError):
+        return path
+    if not isinstance(node, Mapping):
+        return path
+    named: list[KeyPath] = []
+    for match in _WORDS.finditer(message):
+        parts = [p for p in re.split(r"\.|\[|\]", match.group()) if p]
+        sub: Any = node
+        found: list[str | int] = []
+        for part in parts:
+            if isinstance(sub, Mapping) and part in sub:
+                found.append(part)
+                sub = sub[part]
+            elif isinstance(sub, list) and part.isdigit() and int(part) < len(sub):
+                found.append(int(part))
+                sub = sub[int(part)]
+            else:
+                break
+        if found and len(found) == len(parts) and (*path, *found) not in named:
+            named.append((*path, *found))
+    if not named:
+        return path
+
+    def rank(key: KeyPath) -> int:
+        if any(key[: len(changed)] == changed for changed in resolved.overrides):
+            return 0
+        origin = _origin(resolved, key)
+        return 2 if origin is None or origin.file == DEFAULTS else 1
+
+    return min(named, key=rank)  # min is stable: among equals, the first named
+
+
+def _plain_words(message: str) -> str:
+    """Pydantic's words for YAML users: a mapping, not a dictionary or an instance of a class."""
+    message = re.sub(r"a valid dictionary( or instance of \w+)?", "a mapping (key: value lines)", message)
+    return message.replace(" after validation", "")
 
 
 def _hint(kind: str, value: Any, ctx: Mapping[str, Any], description: str | None) -> str | None:
@@ -546,21 +823,53 @@ def _hint(kind: str, value: Any, ctx: Mapping[str, Any], description: str | None
     return description
 
 
-def _real_path(data: Any, loc: Sequence[str | int]) -> KeyPath:
+def _real_path(data: Any, loc: Sequence[str | int], tag_names: abc.Set[str] = frozenset()) -> KeyPath:
     """The elements of a pydantic ``loc`` that are real keys, walking ``data`` from the root.
 
     Drops what pydantic adds for unions, tagged unions and validators (``'int'``, ``'Range'``,
-    ``'function-after[...]'``) and for dict keys (``'[key]'``).
+    ``'function-after[...]'``) and for dict keys (``'[key]'``). A union tag that is also a key of the
+    mapping (the tag ``options`` of ``{min: 1, options: [2]}``) counts as a tag when the next element
+    of the loc is a key of the same mapping.
     """
     path: list[str | int] = []
     node = data
-    for part in loc:
+    for i, part in enumerate(loc):
         in_mapping = isinstance(node, Mapping) and isinstance(part, str) and part in node
         in_list = isinstance(node, list) and type(part) is int and 0 <= part < len(node)
+        if in_mapping and part in tag_names and i + 1 < len(loc) and loc[i + 1] in node and loc[i + 1] != part:
+            continue
         if in_mapping or in_list:
             node = node[part]
             path.append(part)
     return tuple(path)
+
+
+@functools.lru_cache(maxsize=32)
+def _tag_names(model: type[BaseModel]) -> frozenset[str]:
+    """Every union tag in a model's annotations (``Tag("options")``) and the names of its union members."""
+    names: set[str] = set()
+    seen: set[int] = set()
+
+    def walk(annotation: Any) -> None:
+        if id(annotation) in seen:
+            return
+        seen.add(id(annotation))
+        if _is_model(annotation):
+            names.add(annotation.__name__)
+            for info in annotation.model_fields.values():
+                walk(info.annotation)
+                for meta in info.metadata:
+                    walk(meta)
+            return
+        if isinstance(annotation, Tag):
+            names.add(str(annotation.tag))
+        for arg in get_args(annotation):
+            walk(arg)
+        for meta in getattr(annotation, "__metadata__", ()):
+            walk(meta)
+
+    walk(model)
+    return frozenset(names)
 
 
 def _expected(kind: str, msg: str, ctx: Mapping[str, Any]) -> str | None:
@@ -568,8 +877,11 @@ def _expected(kind: str, msg: str, ctx: Mapping[str, Any]) -> str | None:
     if kind in ("literal_error", "enum") and "expected" in ctx:
         return f"one of {ctx['expected']}"
     if kind == "union_tag_invalid" and "expected_tags" in ctx:
-        return f"{ctx['discriminator']} set to one of {ctx['expected_tags']}"
-    match = re.match(r"(\w+) should (be|have) (.*)", msg)
+        discriminator = str(ctx["discriminator"])
+        if discriminator.endswith("()"):  # a callable discriminator reads the value's `kind`
+            discriminator = "kind"
+        return f"{discriminator} set to one of {ctx['expected_tags']}"
+    match = re.match(r"(\w+) should (be|have) (.*)", _plain_words(msg))
     if kind in ("value_error", "assertion_error") or not match:
         return None
     subject, verb, rest = match.groups()

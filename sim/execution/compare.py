@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from sim.analysis.measures import estimates
+from sim.config.paths import output_errors
 from sim.config.scenario import Scenario
 from sim.execution.manifest import software, utc_now
 from sim.execution.results import Format, RunDirectory, write_atomic, write_json
@@ -214,6 +215,23 @@ def run_comparison(
     if len(set(labels)) != len(labels):
         raise ValueError(f"comparison labels repeat: {labels}")
     top = RunDirectory.create(folder, fmt=fmt, force=force)
+    with output_errors(top.path, "cannot write the comparison folder"):
+        return _run_comparison(
+            entries, top, runs=runs, seed=seed, fmt=fmt, force=force, progress=progress, command=command
+        )
+
+
+def _run_comparison(
+    entries: Sequence[Entry],
+    top: RunDirectory,
+    *,
+    runs: int | None,
+    seed: int | None,
+    fmt: Format,
+    force: bool,
+    progress: bool,
+    command: Sequence[str] | None,
+) -> Comparison:
     started, clock = utc_now(), time.monotonic()
     manifest: dict[str, Any] = {
         "kind": "comparison",

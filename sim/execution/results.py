@@ -29,6 +29,7 @@ import pandas as pd
 
 from sim.atomic import write_atomic, write_json
 from sim.config.errors import InputError
+from sim.config.paths import check_output_folder, output_errors
 from sim.outcomes import (
     column_types,
     input_values,
@@ -136,9 +137,12 @@ class RunDirectory:
             raise InputError(
                 "unknown results format", key_path="--format", expected=" or ".join(FORMATS), found=str(fmt)
             )
-        folder = Path(path)
-        if folder.exists() and not folder.is_dir():
-            raise InputError("output path is a file, not a folder", file=folder, hint="choose another --out")
+        folder = check_output_folder(path)
+        with output_errors(folder, "cannot create the run directory"):
+            return cls._create(folder, fmt, force)
+
+    @classmethod
+    def _create(cls, folder: Path, fmt: Format, force: bool) -> RunDirectory:
         if folder.is_dir() and any(folder.iterdir()):
             if not force:
                 raise InputError(

@@ -29,6 +29,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from sim.analysis.summary import Summary, peace_survival, summarise
+from sim.config.paths import output_errors
 from sim.config.scenario import Scenario
 from sim.execution.manifest import scenario_provenance, software, utc_now
 from sim.execution.results import RunDirectory, runs_table, trajectories_table
@@ -171,6 +172,40 @@ def execute(
     Raises:
         Interrupted: On Ctrl-C, after the finished runs were written.
     """
+    with output_errors(
+        directory.path,
+        "cannot write the run directory",
+        hint="the runs that finished before are in it if its manifest says so; run again with --force",
+    ):
+        return _execute(
+            scenario,
+            directory,
+            runs=runs,
+            seed=seed,
+            source=source,
+            overrides=overrides,
+            progress=progress,
+            traced_runs=traced_runs,
+            figures=figures,
+            checkpoint_seconds=checkpoint_seconds,
+            command=command,
+        )
+
+
+def _execute(
+    scenario: Scenario,
+    directory: RunDirectory,
+    *,
+    runs: int | None,
+    seed: int | None,
+    source: str | Path | None,
+    overrides: Mapping[str, Any] | None,
+    progress: bool,
+    traced_runs: int,
+    figures: bool,
+    checkpoint_seconds: float,
+    command: Sequence[str] | None,
+) -> Execution:
     n = scenario.runs if runs is None else runs
     master = scenario.seed if seed is None else seed
     started, clock = utc_now(), time.monotonic()
@@ -240,7 +275,9 @@ def execute(
         status = "interrupted"
     except Exception as err:
         bar.close()
-        with _sigint_deferred():  # an internal error: keep the finished runs, say what happened, re-raise
+        # An internal error, or a disk that is full or gone: keep the finished runs if the disk lets us,
+        # say what happened, re-raise.
+        with _sigint_deferred(), contextlib.suppress(OSError):
             *_, manifest = write("failed")
             manifest["error"] = f"{type(err).__name__}: {err}"
             directory.write_manifest(manifest)
@@ -249,7 +286,19 @@ def execute(
         bar.close()
 
     with _sigint_deferred():
-        runs_df, traj_df, summary, manifest = write(status)
+        try:
+            runs_df, traj_df, summary, manifest = write(status)
+        except OSError as err:  # a full or vanished disk: say so in the manifest if it can still be written
+            with contextlib.suppress(OSError):
+                directory.write_manifest(
+                    {
+                        **base,
+                        "status": "failed",
+                        "runs_completed": len(outcomes),
+                        "error": f"{type(err).__name__}: {err}",
+                    }
+                )
+            raise
         if status == "interrupted":
             manifest["figures"] = "not drawn: the run was interrupted"
             directory.write_manifest(manifest)

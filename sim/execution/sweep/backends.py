@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pyarrow as pa
 
@@ -126,6 +128,55 @@ def start_method() -> str | None:
     return "forkserver" if "forkserver" in methods else None
 
 
+def die_with_parent(parent: int) -> None:
+    """Make this worker process end when the sweep that started it ends, however it ends (``kill -9`` too).
+
+    A pool worker otherwise waits for work forever once its parent is gone: forked workers hold the
+    write end of their own task queue, so they never see it close. On Linux the kernel sends SIGKILL
+    when the parent dies (``PR_SET_PDEATHSIG``); everywhere, a thread checks every second that the
+    parent still lives. Runs as the pool's initializer (it changes nothing a run computes).
+
+    Args:
+        parent: The process id of the sweep.
+    """
+    import threading
+    import time
+
+    if sys.platform == "linux":
+        try:
+            import ctypes
+            import signal
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+        except (OSError, AttributeError):  # pragma: no cover - no prctl: the thread below still works
+            pass
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:  # pragma: no cover - a process of another user took the id
+                os._exit(1)
+
+    threading.Thread(target=watch, name="sim-die-with-parent", daemon=True).start()
+    if os.getppid() != parent and not _alive(parent):  # the parent died before the thread started
+        os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover
+        return False
+    return True
+
+
 def _processes(tasks: Iterable[ChunkTask], workers: int) -> Iterator[tuple[int, pa.Table]]:
     import multiprocessing
     import warnings
@@ -137,7 +188,9 @@ def _processes(tasks: Iterable[ChunkTask], workers: int) -> Iterator[tuple[int, 
         # The fork server imports the simulator once, so workers share those pages instead of
         # importing Mesa (about 140 MB with pandas and scipy) each.
         context.set_forkserver_preload(["sim.execution.sweep.backends"])
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=die_with_parent, initargs=(os.getpid(),)
+    ) as pool:
         started = False
 
         def submit(task: ChunkTask):  # noqa: ANN202
@@ -162,6 +215,127 @@ def _processes(tasks: Iterable[ChunkTask], workers: int) -> Iterator[tuple[int, 
             raise
 
 
+RESUBMITS = 2
+"""Times a chunk is sent again after dask gave up on it (``KilledWorker``: the scheduler itself already
+retried it on ``distributed.scheduler.allowed-failures`` workers, 3 by default), before the sweep fails."""
+NO_WORKERS_SECONDS = 120.0
+"""How long a sweep waits while the dask cluster has no worker at all, before it fails (environment variable
+``SIM_DASK_WORKER_TIMEOUT`` to change it)."""
+_POLL_SECONDS = 1.0
+
+
+def _no_workers_seconds() -> float:
+    text = os.environ.get("SIM_DASK_WORKER_TIMEOUT", "")
+    try:
+        value = float(text)
+    except ValueError:
+        return NO_WORKERS_SECONDS
+    return value if value > 0 else NO_WORKERS_SECONDS
+
+
+def _lost_worker(exc: BaseException | None) -> bool:
+    """Whether a chunk failed because its worker was lost, not because of what it computed."""
+    names = {t.__name__ for t in type(exc).__mro__} if exc is not None else set()
+    return bool(names & {"KilledWorker", "CommClosedError", "CancelledError", "FutureCancelledError"}) or isinstance(
+        exc, OSError
+    )
+
+
+def resilient(
+    tasks: Iterable[ChunkTask],
+    submit,  # noqa: ANN001 - (task) -> future
+    wait_some,  # noqa: ANN001 - (futures, timeout) -> (done futures, still pending); raises TimeoutError
+    count_workers,  # noqa: ANN001 - () -> int
+    in_flight: int,
+    *,
+    resubmits: int = RESUBMITS,
+    no_workers_seconds: float | None = None,
+    poll_seconds: float = _POLL_SECONDS,
+) -> Iterator[tuple[int, pa.Table]]:
+    """Run chunk tasks on a cluster that may lose workers: yield results as chunks finish; send a chunk again
+    when its worker was lost, up to ``resubmits`` times; fail when a chunk keeps losing its workers or the
+    cluster has had no worker for ``no_workers_seconds``.
+
+    The chunks already yielded are the caller's (the sweep has written them): a failure keeps them.
+
+    Raises:
+        SweepFailed: With what happened and the advice to ``--resume``.
+    """
+    from sim.execution.failures import SweepFailed
+
+    limit = _no_workers_seconds() if no_workers_seconds is None else no_workers_seconds
+    pending: dict[Any, ChunkTask] = {}
+    sent: dict[int, int] = {}
+    it = iter(tasks)
+    resume = "every finished chunk is kept: run the same command with --resume to finish the sweep"
+
+    def fill() -> None:
+        while len(pending) < in_flight:
+            task = next(it, None)
+            if task is None:
+                return
+            sent[task.chunk.id] = 0
+            pending[submit(task)] = task
+
+    fill()
+    idle_since: float | None = None
+    while pending:
+        try:
+            done, _ = wait_some(list(pending), poll_seconds)
+        except TimeoutError:
+            done = []
+        except OSError as err:
+            raise SweepFailed(f"lost the dask scheduler ({type(err).__name__}: {err}); {resume}") from err
+        if not done:
+            try:
+                workers = count_workers()
+            except (OSError, TimeoutError) as err:
+                raise SweepFailed(f"lost the dask scheduler ({type(err).__name__}: {err}); {resume}") from err
+            if workers:
+                idle_since = None
+            else:
+                idle_since = idle_since if idle_since is not None else time.monotonic()
+                if time.monotonic() - idle_since > limit:
+                    raise SweepFailed(
+                        f"the dask cluster has had no worker for {limit:g} s, with {len(pending)} chunks waiting; "
+                        f"start workers (dask worker ADDRESS), or set SIM_DASK_WORKER_TIMEOUT to wait longer; {resume}"
+                    )
+            continue
+        idle_since = None
+        for future in done:
+            task = pending.pop(future)
+            status = getattr(future, "status", "finished")
+            exc = None if status == "finished" else _exception(future)
+            if status == "finished":
+                try:
+                    result = future.result()
+                except BaseException as err:  # noqa: BLE001 - sorted out just below
+                    exc = err
+                else:
+                    yield result
+                    continue
+            # "lost": the worker holding the finished result died before it was fetched; "cancelled": the
+            # scheduler forgot the task (it restarted). Both mean: run the chunk again.
+            if status not in ("lost", "cancelled") and not _lost_worker(exc):
+                raise exc if exc is not None else RuntimeError(f"chunk {task.chunk.id} ended as {status}")
+            sent[task.chunk.id] += 1
+            if sent[task.chunk.id] > resubmits:
+                why = f"{type(exc).__name__}: {exc}" if exc is not None else f"its result was {status}"
+                raise SweepFailed(
+                    f"chunk {task.chunk.id} lost its worker {resubmits + 1} times in a row, each after dask's own "
+                    f"retries ({why}); the workers may be running out of memory or being killed; {resume}"
+                ) from exc
+            pending[submit(task)] = task
+        fill()
+
+
+def _exception(future: Any) -> BaseException | None:
+    try:
+        return future.exception()
+    except BaseException as err:  # noqa: BLE001 - a cancelled future raises instead of returning its error
+        return err
+
+
 def _dask(tasks: Iterable[ChunkTask], workers: int, scheduler: str | None) -> Iterator[tuple[int, pa.Table]]:
     try:
         from dask.distributed import Client, LocalCluster, wait
@@ -177,17 +351,34 @@ def _dask(tasks: Iterable[ChunkTask], workers: int, scheduler: str | None) -> It
         ) from err
     cluster = None
     if scheduler:
-        client = Client(scheduler)
+        try:
+            client = Client(scheduler, timeout=30)
+        except (OSError, TimeoutError, ValueError, TypeError) as err:
+            from sim.config.errors import InputError
+
+            raise InputError(
+                "cannot reach the dask scheduler",
+                key_path="--scheduler",
+                expected="the address of a running scheduler, e.g. tcp://head-node:8786",
+                found=f"{scheduler}: {type(err).__name__}: {err}"[:200],
+                hint="start one with `dask scheduler`, and check the address and the firewall",
+            ) from None
     else:
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
         client = Client(cluster)
     try:
 
-        def wait_one(pending):  # noqa: ANN001, ANN202
-            done, rest = wait(list(pending), return_when="FIRST_COMPLETED")
-            return [f.result() for f in done], set(rest)
+        def wait_some(futures, timeout):  # noqa: ANN001, ANN202
+            done, rest = wait(futures, timeout=timeout, return_when="FIRST_COMPLETED")
+            return list(done), list(rest)
 
-        yield from _bounded(lambda t: client.submit(run_chunk, t, pure=False), wait_one, tasks, 3 * workers)
+        yield from resilient(
+            tasks,
+            lambda t: client.submit(run_chunk, t, pure=False),
+            wait_some,
+            lambda: len(client.nthreads()),
+            3 * workers,
+        )
     finally:
         client.close()
         if cluster is not None:

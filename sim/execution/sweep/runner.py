@@ -3,10 +3,14 @@ as they finish, then aggregate and draw. Interrupted sweeps keep every finished 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import json
+import os
 import shutil
 import sys
 import threading
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +19,11 @@ import pyarrow as pa
 from sim.analysis.aggregate import aggregate, aggregate_columns
 from sim.atomic import write_atomic
 from sim.config.errors import InputError
+from sim.config.paths import check_output_folder, output_errors
 from sim.config.scenario import Scenario, apply_overrides, load_resolved
-from sim.config.sweep import LoadedSweep, load_sweep
-from sim.config.yamlio import Origin, validate
+from sim.config.sweep import LoadedSweep, SweepSpec, load_sweep
+from sim.config.yamlio import Origin, load_yaml_text, validate
+from sim.execution.manifest import package_version, text_sha256
 from sim.execution.sweep.backends import ChunkTask, execute, plan_chunks
 from sim.execution.sweep.design import Design, make_design
 from sim.execution.sweep.store import SweepStore, write_parquet_atomic
@@ -28,15 +34,87 @@ def point_scenarios(loaded: LoadedSweep, design: Design) -> dict[int, Scenario]:
     """The validated scenario of every design point (base ← `set` ← the point's factor values).
 
     Raises:
-        InputError: If a point makes an invalid scenario; names the sweep file and the point.
+        InputError: If a point makes an invalid scenario; names the sweep file, the line of the key and
+            the point (an error the base file causes on its own names the base file).
     """
+    lines = load_yaml_text(loaded.text, loaded.path).lines
     base = load_resolved(loaded.base_path)
-    fixed = apply_overrides(base, loaded.spec.set, Origin(loaded.path, None))
+    fixed = apply_overrides(
+        base, loaded.spec.set, {key: Origin(loaded.path, lines.get(("set", key))) for key in loaded.spec.set}
+    )
     out = {}
     for i, point in enumerate(design.points):
-        resolved = apply_overrides(fixed, point, Origin(f"{loaded.path} (design point {i}: {point})", None))
-        out[i] = validate(resolved, Scenario)
+        values = ", ".join(f"{k}={v}" for k, v in point.items())
+        origins = {
+            key: Origin(f"{loaded.path} (design point {i}: {values})", lines.get(("factors", key))) for key in point
+        }
+        out[i] = validate(apply_overrides(fixed, point, origins), Scenario)
     return out
+
+
+IDENTITY_VERSION = 1
+"""Bumped when what the identity covers changes (old sweep folders then cannot be resumed)."""
+
+
+def sweep_identity(spec: SweepSpec, design: Design, scenarios: Mapping[int, Scenario]) -> dict[str, Any]:
+    """Everything the results of a sweep depend on, hashed: the manifest records it, every part carries it.
+
+    The results of run (point i, replicate j) depend on the resolved scenario of point i, on its seed
+    ``run_seed(master_seed, i, j)`` and on the code (the package version); which runs a part holds
+    depends on the replications and the chunk size. So the identity covers: the resolved scenario of
+    every design point (whatever file, default or ``set:`` it came from), the design (kind, factors,
+    points), the master seed, the replications, the chunk size and the package version.
+
+    Returns:
+        ``{"sha256": ..., "components": {...}, "point_sha256": [...]}``; ``sha256`` is the identity.
+    """
+    points = [text_sha256(scenarios[i].model_dump_json()) for i in range(len(design))]
+    design_text = json.dumps(
+        {"design": spec.design, "factors": list(design.factors), "points": [list(p.values()) for p in design.points]},
+        sort_keys=True,
+        allow_nan=False,
+    )
+    components = {
+        "version": IDENTITY_VERSION,
+        "package_version": package_version(),
+        "scenarios_sha256": text_sha256("\n".join(points)),
+        "design_sha256": text_sha256(design_text),
+        "points": len(design),
+        "master_seed": spec.seed,
+        "replications": spec.replications,
+        "chunk_size": spec.chunk_size,
+    }
+    digest = text_sha256(json.dumps(components, sort_keys=True))
+    return {"sha256": digest, "components": components, "point_sha256": [h[:16] for h in points]}
+
+
+def _differences(recorded: Mapping[str, Any], now: Mapping[str, Any]) -> list[str]:
+    """What changed between two identities, in words."""
+    old, new = recorded.get("components", {}), now["components"]
+    said = []
+    if old.get("version") != new["version"]:
+        return [
+            f"the identity format ({old.get('version')} -> {new['version']}: the sweep was started by another version)"
+        ]
+    if old.get("package_version") != new["package_version"]:
+        said.append(f"the package version ({old.get('package_version')} -> {new['package_version']})")
+    if old.get("design_sha256") != new["design_sha256"]:
+        said.append(f"the design: its kind, factors, values or samples ({old.get('points')} -> {new['points']} points)")
+    if old.get("scenarios_sha256") != new["scenarios_sha256"]:
+        before, after = recorded.get("point_sha256") or [], now["point_sha256"]
+        changed = sum(a != b for a, b in zip(before, after, strict=False)) + abs(len(before) - len(after))
+        said.append(
+            f"the resolved scenario of {changed or 'some'} of {len(after)} design points: the base scenario, a file "
+            "it extends, the packaged defaults or the sweep's `set:` was edited"
+        )
+    for key, words in (
+        ("master_seed", "the master seed"),
+        ("replications", "replications"),
+        ("chunk_size", "chunk_size"),
+    ):
+        if old.get(key) != new[key]:
+            said.append(f"{words} ({old.get(key)} -> {new[key]})")
+    return said or ["the identity hash (the manifest was edited?)"]
 
 
 def _environment() -> dict[str, Any]:
@@ -54,6 +132,20 @@ def default_out(name: str) -> Path:
     return Path("results") / "sweeps" / f"{name}-{dt.datetime.now(dt.UTC).strftime('%Y%m%dT%H%M%SZ')}"
 
 
+def _started(root: Path) -> bool:
+    """Whether a folder holds anything but temporary files of an interrupted write (so: a sweep, or other files)."""
+    try:
+        return any(not p.name.startswith(".") or not p.name.endswith(".tmp") for p in root.iterdir())
+    except FileNotFoundError:
+        return False
+
+
+def _remove_temporaries(root: Path) -> None:
+    if root.is_dir():
+        for p in root.glob(".*.tmp"):
+            p.unlink(missing_ok=True)
+
+
 def run_sweep(
     path: str | Path,
     out: str | Path | None = None,
@@ -64,6 +156,7 @@ def run_sweep(
     resume: bool = False,
     force: bool = False,
     progress: bool = True,
+    log: Callable[[str], None] | None = None,
 ) -> SweepStore:
     """Run (or resume) a sweep and return its store.
 
@@ -71,16 +164,22 @@ def run_sweep(
         path: The sweep file.
         out: The sweep folder (default ``results/sweeps/<name>-<timestamp>``; required with ``resume``).
         backend: ``serial``, ``processes`` or ``dask``.
-        workers: Worker processes (default: all cores).
+        workers: Worker processes (default: all cores; never more than there are chunks to run).
         scheduler: A running dask scheduler's address (dask backend).
-        resume: Finish an interrupted sweep in ``out`` without redoing finished chunks.
+        resume: Finish an interrupted sweep in ``out`` without redoing finished chunks. Refused unless
+            everything the results depend on is as it was (:func:`sweep_identity`); every part is
+            verified, and one that fails is set aside and its chunk run again.
         force: Replace an existing sweep folder.
         progress: Show a progress bar (runs/s and ETA) on stderr.
+        log: Where to say what was set aside or started afresh (default: a line on stderr).
 
     Raises:
-        InputError: Bad sweep file, an existing folder without ``force``, or a resume that does not match.
+        InputError: Bad sweep file, an existing folder without ``force``, a resume whose inputs changed,
+            or a folder that cannot be written.
+        SweepFailed: If the workers were lost (dask); finished chunks are kept.
         KeyboardInterrupt: After recording the interruption in the manifest (finished chunks are kept).
     """
+    say = log or (lambda line: print(line, file=sys.stderr))
     loaded = load_sweep(path)
     spec = loaded.spec
     design = make_design(spec)
@@ -89,24 +188,73 @@ def run_sweep(
         raise InputError(
             "--resume needs --out", key_path="--out", expected="the folder of the sweep to resume", found="nothing"
         )
-    store = SweepStore(out if out is not None else default_out(spec.name))
-    if resume:
-        if not store.exists():
+    root = check_output_folder(out) if out is not None else default_out(spec.name)
+    store = SweepStore(root)
+    with output_errors(
+        store.root,
+        "cannot write the sweep folder",
+        hint="finished chunks are kept: fix it, then run again with --resume",
+    ):
+        return _run(store, loaded, design, scenarios, backend, workers, scheduler, resume, force, progress, say)
+
+
+def _run(
+    store: SweepStore,
+    loaded: LoadedSweep,
+    design: Design,
+    scenarios: dict[int, Scenario],
+    backend: str,
+    workers: int | None,
+    scheduler: str | None,
+    resume: bool,
+    force: bool,
+    progress: bool,
+    say: Callable[[str], None],
+) -> SweepStore:
+    spec = loaded.spec
+    identity = sweep_identity(spec, design, scenarios)
+    fresh_hint = f"start afresh with --force (replaces {store.root}), or choose another --out"
+    if resume and not store.exists():
+        if store.root.is_dir() and not _started(store.root):
+            say(f"{store.root}: the sweep was stopped before it had started; starting it afresh")
+        elif not (store.root / "parts").is_dir():
             raise InputError(
-                "nothing to resume", file=store.root, expected="a sweep folder with manifest.json", found="no manifest"
+                "nothing to resume",
+                file=store.root,
+                expected="a sweep folder with manifest.json",
+                found="no manifest" if store.root.is_dir() else "no such folder",
+                hint="run the same command without --resume to start the sweep",
             )
-        manifest = store.manifest()
-        if manifest.get("sweep_sha256") != loaded.digest:
-            raise InputError(
-                "the sweep file changed since the sweep started",
-                file=loaded.path,
-                expected=f"sha256 {manifest.get('sweep_sha256')}",
-                found=f"sha256 {loaded.digest}",
-                hint="resume with the same sweep file, or start a new sweep folder",
-            )
-        store.clean_temporaries()
+        else:
+            say(f"{store.root}: no manifest; verifying the parts that are there against this sweep")
+        resume = False  # nothing recorded to check against: the parts alone are verified, below
+        keep_parts = True
     else:
-        if store.root.exists() and any(store.root.iterdir()):
+        keep_parts = resume
+    if resume:
+        manifest = store.manifest()
+        recorded = manifest.get("identity")
+        if not isinstance(recorded, dict) or "sha256" not in recorded:
+            raise InputError(
+                "cannot resume: this sweep folder does not record what its results depend on",
+                file=store.manifest_path,
+                key_path="identity",
+                found="no identity (written by an older version)",
+                hint=fresh_hint,
+            )
+        if recorded["sha256"] != identity["sha256"]:
+            changes = _differences(recorded, identity)
+            raise InputError(
+                "cannot resume: the sweep would not be the one in this folder; changed since it started: "
+                + "; ".join(changes),
+                file=loaded.path,
+                expected=f"identity {recorded['sha256'][:16]}... (manifest.json)",
+                found=f"identity {identity['sha256'][:16]}...",
+                hint="undo the change to resume, or " + fresh_hint,
+            )
+        manifest.setdefault("resumed", []).append(_now())
+    else:
+        if not keep_parts and store.root.exists() and _started(store.root):
             if not force:
                 raise InputError(
                     "the sweep folder exists",
@@ -116,9 +264,7 @@ def run_sweep(
                     hint="use --resume to finish it, --force to replace it, or another --out",
                 )
             shutil.rmtree(store.root)
-        store.root.mkdir(parents=True)
-        write_atomic(store.root / "sweep.yaml", lambda p: p.write_text(loaded.text, encoding="utf-8"))
-        write_parquet_atomic(store.root / "design.parquet", design_table(design))
+        store.root.mkdir(parents=True, exist_ok=True)
         manifest = {
             "sweep": spec.name,
             "sweep_file": loaded.path,
@@ -132,13 +278,28 @@ def run_sweep(
             "master_seed": spec.seed,
             "chunk_size": spec.chunk_size,
             "seeding": "run (point i, replicate j) uses sim.execution.runs.run_seed(master_seed, i, j)",
+            "identity": identity,
             "started": _now(),
         }
+    _remove_temporaries(store.root)
+    store.clean_temporaries()
     manifest.update({"status": "running", "backend": backend, "workers": workers, **_environment()})
-    store.write_manifest(manifest)
+    store.write_manifest(manifest)  # first: a folder with a manifest can always be resumed
+    if not (store.root / "sweep.yaml").is_file():
+        write_atomic(store.root / "sweep.yaml", lambda p: p.write_text(loaded.text, encoding="utf-8"))
+    if not (store.root / "design.parquet").is_file():
+        write_parquet_atomic(store.root / "design.parquet", design_table(design))
 
-    chunks = plan_chunks(len(design), spec.replications, manifest["chunk_size"])
-    done = store.done_chunks()
+    chunks = plan_chunks(len(design), spec.replications, spec.chunk_size)
+    done: set[int] = set()
+    if keep_parts:
+        done, rejected = store.check_parts(chunks, spec.replications, identity["sha256"])
+        for item in rejected:
+            say(item.line())
+        if rejected:
+            manifest.setdefault("set_aside", []).extend(
+                {"part": r.part, "reason": r.reason, "moved_to": r.moved_to, "at": _now()} for r in rejected
+            )
     todo = [c for c in chunks if c.id not in done]
     runs_done = sum(c.stop - c.start for c in chunks if c.id in done)
     reps = spec.replications
@@ -148,18 +309,26 @@ def run_sweep(
             pts = range(c.start // reps, (c.stop - 1) // reps + 1)
             yield ChunkTask(c, reps, spec.seed, {p: scenarios[p] for p in pts})
 
+    by_id = {c.id: c for c in chunks}
     bar = _progress(manifest["runs"], runs_done, progress)
     warming: threading.Thread | None = None
+    pool = min(workers or os.cpu_count() or 1, max(len(todo), 1))
     try:
-        for chunk_id, table in execute(tasks(), backend, workers, scheduler):
-            store.write_part(chunk_id, table)
+        for chunk_id, table in execute(tasks(), backend, pool, scheduler):
+            store.write_part(by_id[chunk_id], table, identity["sha256"])
             runs_done += table.num_rows
             bar.update(table.num_rows)
             if warming is None and backend != "serial":
                 warming = warm_up()  # the workers are started: load the plotting library meanwhile
     except KeyboardInterrupt:
         manifest.update({"status": "interrupted", "runs_completed": runs_done, "interrupted": _now()})
-        store.write_manifest(manifest)
+        with contextlib.suppress(OSError):
+            store.write_manifest(manifest)
+        raise
+    except BaseException as err:
+        manifest.update({"status": "failed", "runs_completed": runs_done, "error": f"{type(err).__name__}: {err}"})
+        with contextlib.suppress(OSError):
+            store.write_manifest(manifest)
         raise
     finally:
         bar.close()
@@ -167,6 +336,7 @@ def run_sweep(
         warming.join()
     finish(store, design, spec.name)
     manifest.update({"status": "complete", "runs_completed": runs_done, "ended": _now()})
+    manifest.pop("error", None)
     store.write_manifest(manifest)
     return store
 

@@ -22,9 +22,8 @@ def sweep_indices(folder: str | Path | SweepStore) -> pa.Table:
     Raises:
         InputError: If the folder is not a finished sobol sweep.
     """
-    import yaml
-
-    from sim.config.sweep import SweepSpec
+    from sim.config.paths import read_input_file
+    from sim.config.sweep import sweep_spec_from_text
     from sim.execution.sweep.design import sobol_problem
 
     store = folder if isinstance(folder, SweepStore) else SweepStore(folder)
@@ -42,7 +41,9 @@ def sweep_indices(folder: str | Path | SweepStore) -> pa.Table:
             found=str(manifest.get("design")),
             hint="run a sweep whose file says `design: sobol` (e.g. scenarios/sweeps/sensitivity.yaml)",
         )
-    spec = SweepSpec.model_validate(yaml.safe_load((store.root / "sweep.yaml").read_text(encoding="utf-8")))
+    spec = sweep_spec_from_text(
+        read_input_file(store.root / "sweep.yaml").decode("utf-8"), str(store.root / "sweep.yaml")
+    )
     means = point_means(store.results(aggregate_columns(measures_for("sensitivity"))), manifest["points"])
     return sobol_indices(sobol_problem(spec), means, seed=spec.seed)
 
