@@ -61,16 +61,16 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="sim-kill-"))
     base = ROOT / "scenarios" / "baseline.yaml"
     path = work / "sweep.yaml"
-    path.write_text(SWEEP.format(base=base, replications=40, seed=5), encoding="utf-8")
+    path.write_text(SWEEP.format(base=base, replications=200, seed=5), encoding="utf-8")
     other = work / "other.yaml"
-    other.write_text(SWEEP.format(base=base, replications=40, seed=6), encoding="utf-8")
+    other.write_text(SWEEP.format(base=base, replications=200, seed=6), encoding="utf-8")
     started = time.monotonic()
     for name, file in (("reference", path), ("foreign", other)):
         done = sim("sweep", file, "--backend", "serial", "--out", work / name, "-q")
         assert done.returncode == 0, done.stderr
     reference = SweepStore(work / "reference").results()
     foreign = sorted((work / "foreign" / "parts").glob("part-*.parquet"))
-    identical = wrong = set_aside = 0
+    identical = wrong = set_aside = midway = 0
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for trial in range(args.trials):
         out = work / f"trial_{trial:03d}"
@@ -90,10 +90,11 @@ def main(argv: list[str] | None = None) -> int:
             "-q",
         ]
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.3, 4.0))
+        time.sleep(rng.uniform(0.5, 5.0))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         parts = sorted((out / "parts").glob("part-*.parquet")) if (out / "parts").is_dir() else []
+        midway += 0 < len(parts) < len(foreign)
         damage = ("none", "truncate", "swap", "foreign")[trial % 4] if len(parts) >= 2 else "none"
         if damage == "truncate":
             victim = rng.choice(parts)
@@ -121,7 +122,8 @@ def main(argv: list[str] | None = None) -> int:
             )
         shutil.rmtree(out, ignore_errors=True)
     print(
-        f"trials {args.trials} | resumed identical to the uninterrupted sweep {identical} | wrong {wrong}"
+        f"trials {args.trials} (killed midway, with some parts on disk: {midway})"
+        f" | resumed identical to the uninterrupted sweep {identical} | wrong {wrong}"
         f" | parts set aside {set_aside} | {time.monotonic() - started:.0f} s"
     )
     shutil.rmtree(work, ignore_errors=True)

@@ -187,6 +187,8 @@ def test_a_sweep_stopped_before_its_manifest_existed_resumes_or_reruns(tmp_path,
     (out / ".manifest.json.x1y2.tmp").write_text("{")  # killed while writing the first manifest
     resumed, said = run(path, out, resume=True)
     assert "stopped before it had started" in said[0]
+    never, said = run(path, tmp_path / "never-created", resume=True)  # killed before the folder existed
+    assert "nothing to resume" in said[0] and never.results().equals(fresh.results())
     assert resumed.results().equals(fresh.results())
     again = tmp_path / "again"
     again.mkdir()

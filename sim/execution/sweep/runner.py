@@ -44,12 +44,20 @@ def point_scenarios(loaded: LoadedSweep, design: Design) -> dict[int, Scenario]:
     )
     out = {}
     for i, point in enumerate(design.points):
-        values = ", ".join(f"{k}={v}" for k, v in point.items())
-        origins = {
-            key: Origin(f"{loaded.path} (design point {i}: {values})", lines.get(("factors", key))) for key in point
-        }
+        values = ", ".join(f"{k}={_shown(v)}" for k, v in point.items())
+        values = values if len(values) <= 100 else values[:97] + "..."
+        name = f"{loaded.path} (design point {i}: {values})"
+        origins = {key: Origin(name, lines.get(("factors", key))) for key in point}
         out[i] = validate(apply_overrides(fixed, point, origins), Scenario)
     return out
+
+
+def _shown(value: Any) -> str:
+    """A design point's value as the user would write it; invisible characters escaped."""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    text = str(value)
+    return text if text.isprintable() else repr(text)
 
 
 IDENTITY_VERSION = 1
@@ -215,15 +223,15 @@ def _run(
     identity = sweep_identity(spec, design, scenarios)
     fresh_hint = f"start afresh with --force (replaces {store.root}), or choose another --out"
     if resume and not store.exists():
-        if store.root.is_dir() and not _started(store.root):
-            say(f"{store.root}: the sweep was stopped before it had started; starting it afresh")
+        if not store.root.exists() or not _started(store.root):
+            say(f"{store.root}: nothing to resume (the sweep was stopped before it had started); starting it")
         elif not (store.root / "parts").is_dir():
             raise InputError(
                 "nothing to resume",
                 file=store.root,
                 expected="a sweep folder with manifest.json",
-                found="no manifest" if store.root.is_dir() else "no such folder",
-                hint="run the same command without --resume to start the sweep",
+                found="a folder with other files and no manifest",
+                hint="check --out; run the same command without --resume to start the sweep in a new folder",
             )
         else:
             say(f"{store.root}: no manifest; verifying the parts that are there against this sweep")
