@@ -83,6 +83,7 @@ def _progress(args: argparse.Namespace) -> bool:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    """`sim run`: run a scenario into a run directory and print its summary; return the exit code."""
     from sim.config.options import check_checkpoint, check_traced_runs
     from sim.config.scenario import load_scenario
 
@@ -123,6 +124,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    """`sim compare`: run scenarios side by side and print the comparison; return the exit code."""
     from sim.config.scenario import load_scenario
 
     scenarios = [load_scenario(path) for path in args.scenarios]  # every file is checked before anything runs
@@ -170,6 +172,7 @@ def _validate_sweep(path: str) -> str:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    """`sim validate`: check scenario and sweep files (a sweep with its base and points); return the exit code."""
     from sim.config.errors import InputErrors
     from sim.config.scenario import load_scenario
     from sim.config.sweep import is_sweep_file
@@ -191,6 +194,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    """`sim schema`: print or write the JSON Schema of a scenario file; return the exit code."""
     from sim.config.scenario import json_schema
 
     text = json.dumps(json_schema(), indent=2)
@@ -206,6 +210,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    """`sim show`: print a scenario fully resolved (after extends and defaults); return the exit code."""
     from sim.config.scenario import dump_resolved, load_scenario
 
     print(dump_resolved(load_scenario(args.scenario, _parse_set(args.set))), end="")
@@ -213,6 +218,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    """`sim list`: list the scenario and sweep files of a folder, one line each; return the exit code."""
     import textwrap
 
     from sim.config.paths import check_path_text
@@ -260,6 +266,7 @@ identical whatever the backend, the number of workers or the chunking."""
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    """`sim sweep`: run (or resume) a sweep on a backend and print where its results are; return the exit code."""
     from sim.config.options import check_workers
     from sim.config.paths import check_output_folder
     from sim.config.sweep import load_sweep
@@ -295,6 +302,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
+    """`sim analyze`: compute and store a finished sweep's analysis (Sobol indices); return the exit code."""
     from sim.config.paths import check_path_text
     from sim.execution.sweep.sensitivity import analyze_sweep
 
