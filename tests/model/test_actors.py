@@ -20,17 +20,9 @@ from sim.dealspace import BY_NAME, ISSUE_NAMES, US_ROLE_LEVELS, normalise_matrix
 from sim.model.actors import ChallengerAgent, CoalitionAgent, GuarantorAgent, MemberState, PartyAgent
 from sim.model.deterrence import Calculus, GuarantorState
 from sim.model.simulation import GuaranteeModel
+from tests.helpers import FIXED_PACKAGE
 
-TERMS = {
-    "guarantee_strength": "article5_like",
-    "foreign_troops": 0,
-    "duration_years": 15,
-    "us_role": "air_support",
-    "ukraine_army": 800000,
-    "territory": "dmz",
-    "neutrality": "nato_renounced",
-    "sanctions_relief": 0.5,
-}
+TERMS = {**FIXED_PACKAGE, "foreign_troops": 0, "duration_years": 15}  # no force, 15 years
 
 
 @functools.cache

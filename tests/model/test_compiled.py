@@ -15,17 +15,9 @@ from sim.config.scenario import Elections, Scenario, Steady, defaults, scenario_
 from sim.dealspace import Deal
 from sim.model.compiled import compile_scenario
 from sim.model.preferences import preferences_of
+from tests.helpers import FIXED_PACKAGE
 
-FIXED = {
-    "guarantee_strength": "article5_like",
-    "foreign_troops": 20000,
-    "duration_years": 50,
-    "us_role": "air_support",
-    "ukraine_army": 800000,
-    "territory": "dmz",
-    "neutrality": "nato_renounced",
-    "sanctions_relief": 0.5,
-}
+FIXED = dict(FIXED_PACKAGE)  # the Paris draft, fixed (tests/helpers.py)
 
 TURKEY_YAML = """
 actors:

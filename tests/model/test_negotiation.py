@@ -27,19 +27,11 @@ from sim.model.negotiation import (
     talks_round,
 )
 from sim.model.simulation import GuaranteeModel
+from tests.helpers import FIXED_PACKAGE
 
 SCENARIO = scenario_from_mapping({})
 SPACE = compile_scenario(SCENARIO).space
-TERMS = {
-    "guarantee_strength": "article5_like",
-    "foreign_troops": 0,
-    "duration_years": 15,
-    "us_role": "air_support",
-    "ukraine_army": 800000,
-    "territory": "dmz",
-    "neutrality": "nato_renounced",
-    "sanctions_relief": 0.5,
-}
+TERMS = {**FIXED_PACKAGE, "foreign_troops": 0, "duration_years": 15}  # no force, 15 years
 col = ISSUE_INDEX.__getitem__
 
 

@@ -18,17 +18,9 @@ from sim.config.scenario import Scenario, scenario_from_mapping
 from sim.dealspace import Deal
 from sim.model.actors import ChallengerAgent, CoalitionAgent, GuarantorAgent, PartyAgent
 from sim.model.simulation import GuaranteeModel
+from tests.helpers import FIXED_PACKAGE
 
-FIXED = {
-    "guarantee_strength": "article5_like",
-    "foreign_troops": 20000,
-    "duration_years": 50,
-    "us_role": "air_support",
-    "ukraine_army": 800000,
-    "territory": "dmz",
-    "neutrality": "nato_renounced",
-    "sanctions_relief": 0.5,
-}
+FIXED = dict(FIXED_PACKAGE)  # the Paris draft, fixed (tests/helpers.py)
 ONES = {"none": 1.0, "assurances": 1.0, "bilateral_aid": 1.0, "article5_like": 1.0, "nato_membership": 1.0}
 
 # Peace that holds exactly while a 3-year guarantee is in force and breaks in year 4. While active, the US
