@@ -109,10 +109,6 @@ def level_label(value: Any) -> str:
     return f"{value:g}" if isinstance(value, int | float | np.integer | np.floating) else str(value)
 
 
-_figure = new_figure
-_caption = caption
-
-
 def _levels(values: pd.Series) -> list[Any]:
     if isinstance(values.dtype, pd.CategoricalDtype):
         present = set(values.dropna().tolist())
@@ -279,7 +275,7 @@ def dilemma_map(
     if marks is not None:
         marks = _select(marks, list(chosen), list(chosen.values()))
     xlevels, ylevels = _levels(grid[x]), _levels(grid[y])
-    fig = _figure(1.3 * len(xlevels) + 3.4, 0.9 * len(ylevels) + 2.2, caption_lines=2)
+    fig = new_figure(1.3 * len(xlevels) + 3.4, 0.9 * len(ylevels) + 2.2, caption_lines=2)
     ax = fig.subplots()
     image = _draw_map(
         ax,
@@ -312,7 +308,7 @@ def dilemma_map(
         text += f" Dashed frames: the rest of the durable zone ({zone.attrs.get('rule', 'see text')})."
     elif zone is not None and "rule" in zone.attrs:
         text += f" No other cell is in the durable zone ({zone.attrs['rule']})."
-    _caption(fig, text + " Hatched: no agreement in any run.")
+    caption(fig, text + " Hatched: no agreement in any run.")
     return fig
 
 
@@ -343,7 +339,7 @@ def dilemma_panels(
         keys.sort(key=lambda k: tuple(_levels(grid[f]).index(v) for f, v in zip(facets, k, strict=True)))
     xlevels, ylevels = _levels(grid[x]), _levels(grid[y])
     w, h = 0.78 * len(xlevels) + 0.5, 0.62 * len(ylevels) + 1.0
-    fig = _figure(w * len(measures) + 2.6, h * len(keys) + 1.2, caption_lines=2)
+    fig = new_figure(w * len(measures) + 2.6, h * len(keys) + 1.2, caption_lines=2)
     axes = np.atleast_2d(fig.subplots(len(keys), len(measures), sharex=True, sharey=True, squeeze=False))
     image = None
     for i, key in enumerate(keys):
@@ -377,7 +373,7 @@ def dilemma_panels(
         fig.colorbar(image, ax=axes, label="probability (0-1)", shrink=0.8)
     fig.suptitle(title or "The guarantee dilemma: signed, kept, or both?", fontsize=12)
     rule = f" ({zone.attrs['rule']})" if zone is not None and "rule" in zone.attrs else ""
-    _caption(
+    caption(
         fig,
         f"N = {_per_cell(grid['runs'].to_numpy())} simulated negotiations per cell; darker = more likely; "
         "n = agreements behind P(holds | agreement). Black frame: the panel's peak"
@@ -405,7 +401,7 @@ def hazard_figure(
             shown gets no line; its legend entry says so.
         title: Figure title.
     """
-    fig = _figure(11.5, 5.8, caption_lines=2)
+    fig = new_figure(11.5, 5.8, caption_lines=2)
     ax = fig.subplots()
     top, end = 0.0, 0.0
     for table in hazards.values():
@@ -453,7 +449,7 @@ def hazard_figure(
     ax.set_title(title or f"Yearly hazard of a renewed offensive, {span} (life table)", fontsize=11)
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, title="guarantee", title_fontsize=8)
-    _caption(
+    caption(
         fig,
         "Breakdowns per year at risk among the agreements still at peace; shaded: 95 % Wilson intervals. "
         "Vertical lines: the guarantee expires at the end of that year (its troops leave, the guarantors' "
@@ -519,7 +515,7 @@ def incentive_figure(paths: Mapping[str, pd.DataFrame], title: str | None = None
     while the guarantee is in force (dotted; one line when the curves coincide to within 2 %, as they nearly
     do for one deal).
     """
-    fig = _figure(13, 5.4, caption_lines=2)
+    fig = new_figure(13, 5.4, caption_lines=2)
     left, right = fig.subplots(1, 2)
     myopic: dict[str, pd.Series] = {}
     for k, (label, path) in enumerate(paths.items()):
@@ -588,7 +584,7 @@ def incentive_figure(paths: Mapping[str, pd.DataFrame], title: str | None = None
         title or "What a guarantee's expiry does to Russia's calculus (one deal, guarantors' state held fixed)",
         fontsize=11,
     )
-    _caption(
+    caption(
         fig,
         "Deterministic: the model's motive, deterrence and hazard equations (docs/MODEL.md 7.8) for a fixed deal, "
         "with US engagement and coalition cohesion held at their starting values, no random draws. "
@@ -615,7 +611,7 @@ def sobol_figure(indices: pd.DataFrame, outcomes: Sequence[str] | None = None, t
     first = indices[indices["outcome"] == outcomes[0]].sort_values("ST", ascending=True)
     order = list(first["factor"])
     n = len(order)
-    fig = _figure(4.6 * len(outcomes) + 2.4, 0.42 * n + 2.4, caption_lines=2)
+    fig = new_figure(4.6 * len(outcomes) + 2.4, 0.42 * n + 2.4, caption_lines=2)
     axes = np.atleast_1d(fig.subplots(1, len(outcomes), sharey=True, squeeze=False))[0]
     pos = np.arange(n)
     for ax, outcome in zip(axes, outcomes, strict=True):
@@ -628,7 +624,7 @@ def sobol_figure(indices: pd.DataFrame, outcomes: Sequence[str] | None = None, t
     axes[0].set_ylabel("uncertain assumption (range: the sweep file)")
     axes[-1].legend(loc="lower right", fontsize=8)
     fig.suptitle(title or "What drives the results? Sobol sensitivity to the uncertain assumptions", fontsize=11)
-    _caption(
+    caption(
         fig,
         "ST: the share of the outcome's variance that involves the assumption (alone or with others); "
         "S1: its share alone. Whiskers: 95 % bootstrap confidence intervals; negative estimates are noise around zero.",

@@ -28,9 +28,6 @@ __all__ = [
 
 PARTY_LABELS = ACTOR_LABELS  # the name model v1 used
 save_figure = save
-_figure = new_figure
-_caption = caption
-_empty = empty_panel
 
 
 # -------------------------------------------------------------------------------------- trajectories
@@ -59,7 +56,7 @@ def trajectory_figure(trajectories: pd.DataFrame, title: str = "", labels: Mappi
     """
     talks = trajectories[trajectories["phase"] == "talks"]
     parties = _parties(talks)
-    fig = _figure(13, 4.8)
+    fig = new_figure(13, 4.8)
     axes = fig.subplots(1, len(parties), sharey=True, squeeze=False)[0]
     n_runs = talks["run"].nunique()
     fig.suptitle(
@@ -72,7 +69,7 @@ def trajectory_figure(trajectories: pd.DataFrame, title: str = "", labels: Mappi
         ax.set_title(actor_label(party, labels))
         ax.set_xlabel("round of talks (months)")
         if talks.empty:
-            _empty(ax, "no talks in any traced run\n(package imposed, or nothing feasible)")
+            empty_panel(ax, "no talks in any traced run\n(package imposed, or nothing feasible)")
             continue
         rows = talks[talks["actor"] == party]
         for _, run_rows in rows.groupby("run", observed=True):
@@ -96,7 +93,7 @@ def trajectory_figure(trajectories: pd.DataFrame, title: str = "", labels: Mappi
     axes[0].set_ylabel("utility (0 = worst, 1 = the party's ideal)")
     if not talks.empty:
         axes[-1].legend(loc="lower right", fontsize=8)
-    _caption(
+    caption(
         fig,
         "A party accepts when its (noisily perceived) utility of the offer reaches its aspiration, which concedes "
         "towards its reservation value, the value of fighting on; a deal needs every party.",
@@ -116,7 +113,7 @@ def terms_figure(runs: pd.DataFrame, title: str = "") -> Figure:
     """
     deals = runs[runs["agreement"].astype(bool)]
     imposed = len(runs) > 0 and "end" in runs and bool((runs["end"] == "imposed").all())
-    fig = _figure(14, 7)
+    fig = new_figure(14, 7)
     axes = fig.subplots(2, math.ceil(len(ISSUES) / 2)).ravel()
     what = f"imposed terms in {len(runs)} runs" if imposed else f"agreed terms across {len(deals)} agreements"
     fig.suptitle(f"{title + ': ' if title else ''}{what}{'' if imposed else f' (of {len(runs)} runs)'}")
@@ -124,7 +121,7 @@ def terms_figure(runs: pd.DataFrame, title: str = "") -> Figure:
         col = f"deal.{issue.name}"
         ax.set_title(issue.name.replace("_", " "))
         if deals.empty:
-            _empty(ax, "no agreement")
+            empty_panel(ax, "no agreement")
             continue
         values = deals[col]
         if issue.is_ordinal:
@@ -145,7 +142,7 @@ def terms_figure(runs: pd.DataFrame, title: str = "") -> Figure:
         ax.grid(axis="y", alpha=0.3)
     for ax in axes[len(ISSUES) :]:
         ax.set_visible(False)
-    _caption(fig, "Terms fixed by the scenario show a single bar; negotiated terms show where the talks settled.")
+    caption(fig, "Terms fixed by the scenario show a single bar; negotiated terms show where the talks settled.")
     return fig
 
 
@@ -197,14 +194,14 @@ def survival_figure(runs: pd.DataFrame, title: str = "") -> Figure:
     """
     surv = peace_survival_from_runs(runs)
     horizon = _horizon(runs)
-    fig = _figure(9, 5.5)
+    fig = new_figure(9, 5.5)
     ax = fig.subplots()
     n = int(runs["agreement"].astype(bool).sum())
     ax.set_title(f"{title + ': ' if title else ''}survival of peace after agreement (Kaplan-Meier, {n} agreements)")
     ax.set_xlabel("years after the agreement")
     ax.set_ylabel("probability that peace still holds")
     if n == 0:
-        _empty(ax, "no agreement in any run: no peace to follow")
+        empty_panel(ax, "no agreement in any run: no peace to follow")
         return fig
     t, s, lo, hi = _step(surv)
     ax.fill_between(t, lo, hi, step="post", color="0.8", label="95 % band (log-log Greenwood)")
@@ -235,7 +232,7 @@ def survival_figure(runs: pd.DataFrame, title: str = "") -> Figure:
     ax.set_ylim(0, 1.02)
     ax.grid(alpha=0.3)
     ax.legend(loc="lower left", fontsize=8)
-    _caption(
+    caption(
         fig,
         f"Runs that reached an agreement, followed for {horizon:g} years (peace still holding at the horizon "
         "is censored). A step down is a renewed Russian offensive.",
@@ -250,7 +247,7 @@ def compare_survival_figure(runs_by_label: Mapping[str, pd.DataFrame], title: st
         runs_by_label: Runs tables keyed by the scenario's label (legend order).
         title: Optional title prefix.
     """
-    fig = _figure(10, 6)
+    fig = new_figure(10, 6)
     ax = fig.subplots()
     ax.set_title(f"{title + ': ' if title else ''}survival of peace after agreement (Kaplan-Meier, 95 % bands)")
     ax.set_xlabel("years after the agreement")
@@ -275,7 +272,7 @@ def compare_survival_figure(runs_by_label: Mapping[str, pd.DataFrame], title: st
     ax.set_ylim(0, 1.02)
     ax.grid(alpha=0.3)
     ax.legend(loc="lower left", fontsize=8)
-    _caption(
+    caption(
         fig,
         "Thin vertical lines and triangles at the top mark when each scenario's guarantee expires (median over deals); "
         "shaded: 95 % bands.",
