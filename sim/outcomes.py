@@ -50,10 +50,15 @@ class RunOutcome:
 
     Attributes:
         seed: The run's own seed (reproduces this run alone).
-        agreement: Whether a deal was reached (or imposed).
-        end: How talks ended: agreement, imposed (evaluate mode), deadline or infeasible.
-        rounds: Rounds of talks held (the agreement round, or the deadline).
+        agreement: Whether a deal was reached (or imposed) within the horizon.
+        end: How talks ended: agreement, imposed (evaluate mode), no_deal (none within the horizon) or
+            infeasible (no feasible package: the war goes on).
+        rounds: Rounds of talks held, over every session.
         russia_accepted: Whether Russia accepted any tabled package during the talks.
+        sessions: Sessions of talks opened (talks resume after each pause).
+        first_session: Whether the deal came in the first session of talks (or was imposed).
+        deal_month: The month the deal was signed (months since talks began; 0 if imposed), or None.
+        edge: Russia's private edge in this run.
         deal: The agreed terms ``{issue: natural value}``, or None.
         utilities: Each party's utility of the deal (empty without a deal).
         coalition_troops_offered: Troops the coalition's members offered for the deal (0 without a deal).
@@ -63,8 +68,17 @@ class RunOutcome:
         cause: The main cause of breakdown, or None.
         honoured: Whether each guarantor honoured its commitment when Russia attacked (None: no attack,
             or no commitment).
-        horizon: The deterrence horizon in years.
+        horizon: The run's horizon in years from the start of talks.
         duration: The agreed guarantee duration in years (None without a deal).
+        peace_years_15: Years of peace in the first 15 years from the start of talks (0 without a deal).
+        peace_years_30: The same over 30 years.
+        war_years_15: Years of war in the first 15 years (15 minus the years of peace).
+        war_years_30: The same over 30 years.
+        deal_within_15: Whether a deal came (or was imposed) within the first 15 years.
+        deal_then_war_15: Whether a deal came and then broke down within the first 15 years.
+        territory_15: Share of Ukraine's territory Russia holds after 15 years.
+        territory_30: The same after 30 years.
+        welfare: Each party's welfare over the horizon (the discounted average of its yearly flows).
         rounds_trace: Round-by-round records (only when the run was traced).
         years_trace: Year-by-year records (only when the run was traced).
     """
@@ -84,6 +98,19 @@ class RunOutcome:
     honoured: dict[str, bool | None]
     horizon: int
     duration: float | None
+    sessions: int = 0
+    first_session: bool = False
+    deal_month: int | None = None
+    edge: float = 0.0
+    peace_years_15: float = 0.0
+    peace_years_30: float = 0.0
+    war_years_15: float = 15.0
+    war_years_30: float = 30.0
+    deal_within_15: bool = False
+    deal_then_war_15: bool = False
+    territory_15: float | None = None
+    territory_30: float | None = None
+    welfare: dict[str, float] = field(default_factory=dict)
     rounds_trace: tuple[RoundRecord, ...] = field(default=(), repr=False)
     years_trace: tuple[YearRecord, ...] = field(default=(), repr=False)
 
@@ -103,11 +130,15 @@ class RunOutcome:
             row[f"utility.{party}"] = u
         for g, h in self.honoured.items():
             row[f"honoured.{g}"] = h
+        for party, w in self.welfare.items():
+            row[f"welfare.{party}"] = w
         return row
 
 
 _SCALAR_FIELDS: tuple[str, ...] = tuple(
-    f.name for f in fields(RunOutcome) if f.name not in ("deal", "utilities", "honoured", "rounds_trace", "years_trace")
+    f.name
+    for f in fields(RunOutcome)
+    if f.name not in ("deal", "utilities", "honoured", "welfare", "rounds_trace", "years_trace")
 )
 
 
@@ -125,6 +156,9 @@ def outcome_of(model: GuaranteeModel) -> RunOutcome:
             offered = float(model.coalition.troops_offered(numbers)[0])
     peace = model.breakdown
     year = peace.get("breakdown_year")
+    deal_month = model.deal_month
+    broke_at = None if year is None or deal_month is None else deal_month + 12 * (year - 1)
+    peace15, peace30 = (model.peace_months[w] / 12.0 for w in (15, 30))
     return RunOutcome(
         seed=model.seed,
         agreement=deal is not None,
@@ -134,13 +168,26 @@ def outcome_of(model: GuaranteeModel) -> RunOutcome:
         deal=deal.as_dict() if deal is not None else None,
         utilities=utilities,
         coalition_troops_offered=offered,
-        peace_years=None if deal is None else float(year if year is not None else horizon),
+        peace_years=None if deal is None else float(year if year is not None else model.peace_horizon),
         breakdown=year is not None,
         breakdown_year=year,
         cause=peace.get("cause"),
         honoured=peace.get("honoured", {g.key: None for g in model.guarantors}),
         horizon=horizon,
         duration=None if deal is None else deal.number("duration_years"),
+        sessions=model.session,
+        first_session=deal is not None and model.session <= 1,
+        deal_month=deal_month,
+        edge=model.challenger.edge,
+        peace_years_15=peace15,
+        peace_years_30=peace30,
+        war_years_15=min(15.0, horizon) - peace15,
+        war_years_30=min(30.0, horizon) - peace30,
+        deal_within_15=deal_month is not None and deal_month < 15 * 12,
+        deal_then_war_15=broke_at is not None and broke_at < 15 * 12,
+        territory_15=model.territory_at.get(15),
+        territory_30=model.territory_at.get(30),
+        welfare=dict(zip((p.key for p in model.parties), map(float, model.welfare), strict=True)),
         rounds_trace=tuple(model.rounds_trace),
         years_trace=tuple(model.years_trace),
     )
@@ -260,6 +307,16 @@ def _runs_schema(parties: tuple[str, ...], guarantors: tuple[str, ...], causes: 
         *(pa.field(f"honoured.{g}", pa.bool_()) for g in guarantors),
         pa.field("horizon", pa.int64(), nullable=False),
         pa.field("duration", pa.float64()),
+        pa.field("sessions", pa.int64(), nullable=False),
+        pa.field("first_session", pa.bool_(), nullable=False),
+        pa.field("deal_month", pa.int64()),
+        pa.field("edge", pa.float64()),
+        *(pa.field(f"{name}_{w}", pa.float64()) for name in ("peace_years", "war_years") for w in (15, 30)),
+        pa.field("deal_within_15", pa.bool_(), nullable=False),
+        pa.field("deal_then_war_15", pa.bool_(), nullable=False),
+        pa.field("territory_15", pa.float64()),
+        pa.field("territory_30", pa.float64()),
+        *(pa.field(f"welfare.{p}", pa.float64()) for p in parties),
     ]
     return pa.schema(fields)
 
@@ -282,16 +339,17 @@ def _trajectories_schema(parties: tuple[str, ...], guarantors: tuple[str, ...]) 
         category("phase", PHASES),
         pa.field("step", pa.int64(), nullable=False),
         category("actor", tuple(dict.fromkeys((*parties, *guarantors)))),
+        pa.field("session", pa.int64()),
         pa.field("utility", pa.float64()),
-        pa.field("aspiration", pa.float64()),
-        pa.field("reservation", pa.float64()),
+        pa.field("value", pa.float64()),
+        pa.field("no_deal", pa.float64()),
         pa.field("accepted", pa.bool_()),
         *(_issue_field("offer", name) for name in ISSUE_NAMES),
-        *(pa.field(name, pa.float64()) for name in ("balance", "support", "russia_belief", "credibility")),
+        *(pa.field(name, pa.float64()) for name in ("chance", "balance", "support", "expected_edge", "credibility")),
         pa.field("engaged", pa.bool_()),
         pa.field("cohesion", pa.float64()),
         pa.field("active", pa.bool_()),
-        *(pa.field(name, pa.float64()) for name in ("deterrence", "motive", "hazard")),
+        *(pa.field(name, pa.float64()) for name in ("guarantee", "incentive", "gain", "hazard")),
         pa.field("attacked", pa.bool_()),
     ]
     return pa.schema(fields)
@@ -456,16 +514,18 @@ def trajectories_table(
     """The traces of traced runs, long format: one row per run, phase, step and actor
     (the columns of :func:`trajectories_schema` for the scenario's actors).
 
-    Talks (``phase == "talks"``, ``step`` = round, one row per negotiating party): the party's
-    ``utility`` of the tabled offer, its ``aspiration`` and ``reservation`` value, whether it
-    ``accepted``, the offer's terms ``offer.<issue>``, the battlefield ``balance`` and Western
-    ``support``; Russia's row adds ``russia_belief`` (its belief that it is winning).
+    Talks (``phase == "talks"``, ``step`` = round, one row per negotiating party): the ``session``, the
+    party's ``utility`` of the tabled offer in peace, its expected ``value`` of it and its value of
+    ``no_deal``, whether it ``accepted``, the offer's terms ``offer.<issue>``, the battlefield ``balance`` and
+    Western ``support``; Russia's row adds the others' ``chance`` that it accepts and their
+    ``expected_edge`` (the mean of their belief about its private edge).
 
     Peace (``phase == "peace"``, ``step`` = year after the deal): for each guarantor its
     ``credibility`` (probability of honouring) and whether the guarantee is ``active``, a guarantor with
     elections adds ``engaged``, a composite one its ``cohesion``; the challenger (``russia``) has the
-    ``deterrence`` it faces, its ``motive``, the yearly ``hazard`` of a renewed offensive and whether
-    it ``attacked``.
+    guarantors' expected weight in a war (``guarantee``), the ``balance`` a war would start from, its net
+    ``incentive`` to attack and its ``gain`` from waiting, the yearly ``hazard`` of a renewed offensive and
+    whether it ``attacked``.
 
     Untraced outcomes contribute no rows.
 
@@ -482,22 +542,24 @@ def trajectories_table(
         base = {"run": j, "seed": o.seed}
         for r in o.rounds_trace:
             offer = {f"offer.{k}": v for k, v in (r.offer or {}).items()}
-            for p in r.utility:
+            for p in r.accepted:
                 row = {
                     **base,
                     "phase": "talks",
                     "step": r.round,
                     "actor": p,
+                    "session": r.session,
                     "utility": r.utility.get(p),
-                    "aspiration": r.aspiration.get(p),
-                    "reservation": r.reservation.get(p),
+                    "value": r.value.get(p),
+                    "no_deal": r.no_deal.get(p),
                     "accepted": r.accepted.get(p),
                     **offer,
                     "balance": r.balance,
                     "support": r.support,
                 }
                 if p == columns.challenger:
-                    row["russia_belief"] = r.russia_belief
+                    row["chance"] = r.chance
+                    row["expected_edge"] = r.expected_edge
                 rows.append(row)
         for y in o.years_trace:
             step = {**base, "phase": "peace", "step": y.year}
@@ -505,8 +567,10 @@ def trajectories_table(
                 {
                     **step,
                     "actor": columns.challenger,
-                    "deterrence": y.deterrence,
-                    "motive": y.motive,
+                    "guarantee": y.guarantee,
+                    "balance": y.balance,
+                    "incentive": y.incentive,
+                    "gain": y.gain,
                     "hazard": y.hazard,
                     "attacked": y.attacked,
                 }
@@ -558,6 +622,9 @@ class Kind(enum.Enum):
     band (Brookmeyer-Crowley style)."""
     MEAN = "mean"
     """The mean years of peace over the agreements (no interval)."""
+    AVERAGE = "average"
+    """The mean of ``column`` over all runs, with a 95 % normal-approximation interval (runs where it is missing
+    do not count)."""
 
 
 Among = Literal["runs", "agreements", "attacks"]
@@ -600,8 +667,11 @@ class Measure:
     summary: bool = True
     sweep: bool = False
     heatmap: bool = False
+    units: Literal["years", "utility", "share of territory"] | None = None
 
     def __post_init__(self) -> None:
+        if self.kind is Kind.AVERAGE and (not self.column or self.units is None):
+            raise ValueError(f"measure {self.name!r}: an average needs the column it averages and its units")
         if self.kind is Kind.SHARE and not self.column:
             raise ValueError(f"measure {self.name!r}: a share needs the column it counts")
         if self.kind in (Kind.HELD, Kind.SURVIVAL) and self.t is None:
@@ -617,8 +687,10 @@ class Measure:
         return self.key or self.name
 
     @property
-    def unit(self) -> Literal["probability", "years"]:
-        """What the value is: a probability, or years of peace."""
+    def unit(self) -> Literal["probability", "years", "utility", "share of territory"]:
+        """What the value is: a probability, years (of peace), a utility or a share of territory."""
+        if self.kind is Kind.AVERAGE and self.units is not None:
+            return self.units
         return "years" if self.kind in (Kind.MEDIAN, Kind.MEAN) else "probability"
 
     @property
@@ -635,8 +707,8 @@ class Measure:
 
     @property
     def over_all_runs(self) -> bool:
-        """Whether it is a share of all runs (so defined wherever there are runs)."""
-        return self.kind is Kind.HELD or (self.kind is Kind.SHARE and self.among == "runs")
+        """Whether it is taken over all runs (so defined wherever there are runs)."""
+        return self.kind in (Kind.HELD, Kind.AVERAGE) or (self.kind is Kind.SHARE and self.among == "runs")
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -644,6 +716,8 @@ class Measure:
         if self.kind is Kind.SHARE:
             context = {"runs": (), "agreements": ("agreement",), "attacks": ("agreement", "breakdown")}[self.among]
             return tuple(dict.fromkeys((*context, self.column or "")))
+        if self.kind is Kind.AVERAGE:
+            return (self.column or "",)
         if self.kind is Kind.MEAN:
             return ("agreement", "peace_years")
         return ("agreement", "peace_years", "breakdown")
@@ -659,12 +733,15 @@ def short_name(actor: str, names: Mapping[str, str] | None = None) -> str:
 
 
 def headline_measures(
-    guarantors: Sequence[str] = GUARANTORS, names: Mapping[str, str] | None = None
+    guarantors: Sequence[str] = GUARANTORS,
+    names: Mapping[str, str] | None = None,
+    parties: Sequence[str] = PARTIES,
 ) -> tuple[Measure, ...]:
     """The headline figures of the simulator, in the order they are reported.
 
     Args:
         guarantors: The guarantors (one ``P(<guarantor> honours | attacked)`` each).
+        parties: The parties (one expected welfare each).
         names: Short names of actors in labels (see :func:`short_name`).
     """
     honoured = tuple(
@@ -679,17 +756,63 @@ def headline_measures(
         )
         for g in guarantors
     )
+    welfare = tuple(
+        Measure(
+            f"welfare.{p}",
+            f"expected welfare of {short_name(p, names)} (discounted yearly average)",
+            f"welfare of {short_name(p, names)}",
+            Kind.AVERAGE,
+            column=f"welfare.{p}",
+            actor=p,
+            sweep=True,
+            units="utility",
+        )
+        for p in parties
+    )
     return (
         Measure(
-            "p_agreement", "P(agreement)", "P(agreement)", Kind.SHARE, column="agreement", sweep=True, heatmap=True
+            "p_agreement",
+            "P(agreement in the first session of talks)",
+            "P(deal, first session)",
+            Kind.SHARE,
+            column="first_session",
+            sweep=True,
+            heatmap=True,
         ),
         Measure(
-            "p_russia_accepts",
-            "P(Russia accepts an offer)",
-            "P(Russia accepts an offer)",
+            "p_deal_15",
+            "P(a deal within 15 years)",
+            "P(deal within 15 y)",
             Kind.SHARE,
-            column="russia_accepted",
+            column="deal_within_15",
             sweep=True,
+        ),
+        Measure(
+            "peace_years_15",
+            "expected years of peace in the first 15 years (no deal counts as war)",
+            "years of peace of the first 15",
+            Kind.AVERAGE,
+            column="peace_years_15",
+            sweep=True,
+            units="years",
+        ),
+        Measure(
+            "peace_years_30",
+            "expected years of peace in the first 30 years (no deal counts as war)",
+            "years of peace of the first 30",
+            Kind.AVERAGE,
+            column="peace_years_30",
+            sweep=True,
+            units="years",
+        ),
+        Measure(
+            "p_deal_then_war_15",
+            "P(a deal, then war again, within 15 years)",
+            "P(deal, then war, within 15 y)",
+            Kind.SHARE,
+            column="deal_then_war_15",
+            sweep=True,
+            heatmap=True,
         ),
         Measure(
             "p_durable_15",
@@ -720,6 +843,15 @@ def headline_measures(
         ),
         Measure(
             "median_peace_years", "median years of peace after agreement", "median years of peace | deal", Kind.MEDIAN
+        ),
+        *welfare,
+        Measure(
+            "territory_30",
+            "share of Ukraine's territory Russia holds after 30 years",
+            "territory held by Russia at 30 y",
+            Kind.AVERAGE,
+            column="territory_30",
+            units="share of territory",
         ),
         *honoured,
         Measure(

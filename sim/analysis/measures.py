@@ -78,6 +78,14 @@ def estimate(measure: Measure, columns: Columns) -> Estimate:
         if measure.among == "attacks":
             counted &= columns["breakdown"] == 1
         return wilson(int(np.count_nonzero(x[counted] == 1)), int(np.count_nonzero(counted)))
+    if kind is Kind.AVERAGE:
+        x = columns[measure.column or ""]
+        x = x[~np.isnan(x)]
+        if x.size == 0:
+            return _NAN
+        mean = float(x.mean())
+        half = 1.959963984540054 * float(x.std(ddof=1)) / np.sqrt(x.size) if x.size > 1 else float("nan")
+        return Estimate(mean, mean - half, mean + half)
     agreed = columns["agreement"] == 1
     years = columns["peace_years"]
     if kind is Kind.MEAN:

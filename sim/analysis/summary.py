@@ -13,7 +13,7 @@ import numpy as np
 from scipy import stats
 
 from sim.dealspace import BY_NAME, ISSUE_NAMES
-from sim.outcomes import GUARANTORS, Kind, Measure, RunOutcome, headline_measures, measures_for
+from sim.outcomes import GUARANTORS, PARTIES, Kind, Measure, RunOutcome, headline_measures, measures_for
 
 Z95 = float(stats.norm.ppf(0.975))
 
@@ -247,8 +247,9 @@ def summarise(outcomes: Sequence[RunOutcome], measures: Sequence[Measure] | None
 
     if measures is None:
         guarantors = tuple(dict.fromkeys(g for o in outcomes for g in o.honoured))  # the scenario's, in order
-        if guarantors and guarantors != GUARANTORS:
-            measures = headline_measures(guarantors)
+        parties = tuple(dict.fromkeys(p for o in outcomes for p in o.welfare))
+        if (guarantors and guarantors != GUARANTORS) or (parties and parties != PARTIES):
+            measures = headline_measures(guarantors or GUARANTORS, parties=parties or PARTIES)
     chosen = measures_for("summary", measures)
     n = len(outcomes)
     agreed = [o for o in outcomes if o.agreement]
@@ -275,7 +276,7 @@ def render(summary: Summary, title: str = "") -> str:
     lines.append(f"runs: {s.runs}    (95 % intervals in brackets)")
     for m in s.measures:
         if m.over_all_runs:
-            value = "n/a (imposed)" if s.imposed and m.name == "p_russia_accepts" else s.figures[m.name]
+            value = "n/a (imposed)" if s.imposed and m.name == "p_agreement" else s.figures[m.name]
             lines.append(f"{m.short_label:<29} {value}")
     ends = ", ".join(f"{k} {v}" for k, v in sorted(s.ends.items()))
     lines.append(f"how talks ended               {ends}")

@@ -247,15 +247,6 @@ def check_levels(mapping: Mapping[str, float], issue: str, what: str, hi: float 
         raise ValueError(f"{what} values must be in [0, {hi:g}]; out of range: {', '.join(bad)}")
 
 
-class Concession(Strict):
-    """Time-dependent concession (Faratin, Sierra & Jennings 1998)."""
-
-    beta: float = Field(gt=0, le=50)
-    """Concession shape: < 1 boulware (holds out until late), 1 linear, > 1 conceder."""
-    initial: float = Field(ge=0, le=1)
-    """Share of the distance to the reservation value conceded at the start."""
-
-
 class RoleWeight(Strict):
     """A guarantor's role as an issue of the package (the US role): no commitment at the issue's lowest level."""
 
@@ -407,7 +398,7 @@ class Members(Strict):
     """Share of members that must approve under the threshold rule."""
 
 
-_PARTY_FIELDS = ("preferences", "reservation", "concession", "perception_noise")
+_PARTY_FIELDS = ("preferences", "war_cost")
 
 
 class Actor(Strict):
@@ -423,12 +414,9 @@ class Actor(Strict):
     """A party's preferences over packages."""
     red_lines: list[RedLineSpec] = []
     """A party's red lines."""
-    reservation: float | None = Field(None, ge=0, le=1)
-    """A party's utility of no deal (going on with the war) at the start of talks."""
-    concession: Concession | None = None
-    """A party's concession tactic."""
-    perception_noise: float | None = Field(None, ge=0, le=1)
-    """Standard deviation of the noise on a party's evaluation of an offer each round."""
+    war_cost: float | None = Field(None, ge=0, le=1)
+    """A party's cost of a year of war, on the scale of its utility (casualties, money, sanctions; for a party
+    that does not fight, the cost of supporting the war)."""
     guarantor: Guarantor | None = None
     """A guarantor's commitment."""
     members: Members | None = None
@@ -462,20 +450,29 @@ class Negotiation(Strict):
     """The rules of the talks."""
 
     max_rounds: int = Field(ge=1, le=240)
-    """Deadline in rounds (months); talks with no agreement by then break down."""
+    """Rounds (months) of a session of talks; without agreement by then the talks pause."""
+    pause_months: int = Field(ge=0, le=240)
+    """Months of war between a failed session of talks and the next."""
     candidate_pool: int = Field(ge=1, le=5000)
     """Packages sampled from the negotiable space at the start of talks."""
-    proposals_per_round: int = Field(ge=1, le=5000)
-    """Packages the mediator examines each round before tabling the best."""
+    anticipation: bool
+    """Whether the parties value a package by what they expect over the horizon (its breakdown risk and the war
+    that would follow); false: as if peace under it held for ever (model v1)."""
+    discount: float = Field(gt=0, le=1)
+    """Yearly discount factor with which the parties value the years ahead (and the run's welfare)."""
 
 
 class War(Strict):
-    """The war during the talks (a monthly random walk of the battlefield balance)."""
+    """The war: the battlefield balance (a monthly random walk), the territory it moves, what fighting is worth to
+    each party, and Russia's private information about its prospects."""
 
     initial_balance: float = Field(ge=-3, le=3)
-    """Battlefield balance at the start (positive: Russia gaining)."""
+    """Battlefield balance when talks open (positive: Russia gaining); also the balance of power a resumed war
+    would start from."""
+    reversion: float = Field(ge=0, le=1)
+    """Monthly pull of the balance back to its initial value (a war of attrition reverts to its stalemate)."""
     drift: float = Field(ge=-1, le=1)
-    """Monthly drift of the balance."""
+    """Monthly drift of the balance (on top of Russia's private edge and Western support)."""
     volatility: float = Field(ge=0, le=2)
     """Monthly standard deviation of the balance."""
     western_support: float = Field(ge=0, le=1)
@@ -483,51 +480,63 @@ class War(Strict):
     support_volatility: float = Field(ge=0, le=1)
     """Monthly standard deviation of Western support."""
     support_effect: float = Field(ge=0, le=2)
-    """How much Western support above/below 0.5 moves the balance each month in Ukraine's favour."""
-    belief_weight: float = Field(ge=0, le=5)
-    """How strongly Russia's belief that it is winning slows its concessions (playing for time)."""
-    russia_balance_weight: float = Field(ge=0, le=2)
-    """Change of Russia's reservation value per unit of battlefield balance."""
-    ukraine_balance_weight: float = Field(ge=0, le=2)
-    """Fall of Ukraine's reservation value per unit of balance in Russia's favour."""
-    ukraine_support_weight: float = Field(ge=0, le=2)
-    """Rise of Ukraine's reservation value per unit of Western support above its starting level."""
-    russia_cost_per_year: float = Field(ge=0, le=1)
-    """Fall of Russia's reservation value per year of war (costs, sanctions)."""
-    ukraine_cost_per_year: float = Field(ge=0, le=1)
-    """Fall of Ukraine's reservation value per year of war (costs, casualties)."""
+    """How much Western support above/below its initial level moves the balance each month in Ukraine's favour."""
+    outcome_steepness: float = Field(gt=0, le=50)
+    """Slope of Russia's chance of prevailing in the balance: ``pi(b) = L(k b)``."""
+    private_edge_sd: float = Field(ge=0, le=3)
+    """Standard deviation of Russia's private edge: what Russia knows, and the others do not, about its
+    prospects (a balance shift; its resolve and hidden capacity)."""
+    private_edge_types: int = Field(ge=1, le=41)
+    """Number of types (equal-probability quantiles) the others' belief about the private edge ranges over."""
+    revelation: float = Field(ge=0, le=1)
+    """Share of Russia's private edge that shows in the balance's monthly drift (fighting reveals it)."""
+    initial_territory: float = Field(ge=0, le=1)
+    """Share of Ukraine's territory Russia holds when talks open."""
+    territory_rate: float = Field(ge=0, le=1)
+    """Share of Ukraine's territory that changes hands per year of war per unit of balance."""
+    withdrawal_share: float = Field(ge=0, le=1)
+    """Share of Ukraine's territory Russia gains when a deal has Ukraine withdraw from Donetsk."""
+
+
+class Power(Strict):
+    """How the balance of power moves after a deal: Russia reconstitutes, Ukraine's army is funded and rearms."""
+
+    russia_reconstitution: float = Field(ge=-3, le=3)
+    """Gain of Russia's side of the balance once it has rebuilt its forces (balance units)."""
+    russia_reconstitution_years: float = Field(gt=0, le=100)
+    """E-folding time of Russia's reconstitution."""
+    ukraine_funding: float = Field(ge=0, le=1)
+    """Share of Ukraine's agreed army that stays funded in the long run."""
+    ukraine_rearmament: float = Field(ge=-1, le=3)
+    """Relative gain of Ukraine's effective strength from rearmament and its defence industry, in the long run."""
+    ukraine_years: float = Field(gt=0, le=100)
+    """E-folding time of Ukraine's funding and rearmament path."""
 
 
 class Deterrence(Strict):
-    """The years after an agreement: Russia's motive, the defender's army and the yearly hazard (each guarantor's
-    own parameters are in its ``guarantor:`` section)."""
+    """The years after an agreement: the defender's army, the consolidation of peace and Russia's yearly choice
+    (each guarantor's own parameters are in its ``guarantor:`` section)."""
 
     horizon_years: int = Field(ge=1, le=200)
-    """Years simulated after an agreement (outcomes are censored there)."""
-    motive_base: float = Field(ge=0, le=3)
-    """Russia's baseline motive to resume the war, right after the ceasefire."""
-    motive_dissatisfaction: float = Field(ge=0, le=3)
-    """Extra motive per unit of Russia's dissatisfaction with the terms (1 - utility)."""
-    motive_floor_share: float = Field(ge=0, le=1)
-    """Share of the initial motive that never decays."""
-    motive_decay_years: float = Field(gt=0, le=200)
-    """E-folding time of the motive's decay as peace consolidates."""
+    """Years a run covers from the start of talks (outcomes are censored there)."""
     army_reference: float = Field(gt=0)
-    """Ukrainian army size giving deterrence weight `army_weight`."""
+    """Ukrainian army size giving weight `army_weight` in the balance (the army the initial balance reflects)."""
     army_weight: float = Field(ge=0, le=3)
-    """Deterrence from Ukraine's own army at the reference size."""
+    """Weight in the balance of Ukraine's own army at the reference size."""
     army_cap: float = Field(ge=0, le=5)
     """Cap on the army term relative to the reference size."""
+    consolidation: float = Field(ge=0, le=3)
+    """What breaking a consolidated peace costs Russia in the long run, on its utility scale."""
+    consolidation_years: float = Field(gt=0, le=200)
+    """E-folding time of the consolidation of peace."""
     hazard_max: float = Field(gt=0, le=1)
     """Largest yearly probability of a renewed Russian offensive."""
     hazard_steepness: float = Field(gt=0, le=50)
     """Steepness of the logistic link from net incentive to hazard."""
     hazard_threshold: float = Field(ge=-3, le=3)
-    """Net incentive (motive - deterrence) at which the hazard is half its maximum."""
-    wait_discount: float = Field(gt=0, le=1)
-    """Russia's yearly discount factor when weighing waiting for the guarantee to expire."""
-    wait_weight: float = Field(ge=0, le=1)
-    """How far the option of waiting for expiry suppresses attack now (0: myopic Russia)."""
+    """Net incentive (value of war minus value of the deal) at which the hazard is half its maximum."""
+    foresight: float = Field(ge=0, le=1)
+    """Russia's yearly discount factor when it weighs attacking later instead of now (0: myopic)."""
 
 
 class Scenario(Strict):
@@ -552,6 +561,7 @@ class Scenario(Strict):
     another, ``key: null`` removes an actor."""
     negotiation: Negotiation
     war: War
+    power: Power
     deterrence: Deterrence
 
     @field_validator("sources")
@@ -614,8 +624,6 @@ class Scenario(Strict):
                 "mode 'evaluate' signs the package as given, so every issue must be fixed; "
                 f"negotiable: {', '.join(open_issues)}"
             )
-        if self.negotiation.proposals_per_round > self.negotiation.candidate_pool:
-            raise ValueError("negotiation.proposals_per_round cannot exceed negotiation.candidate_pool")
         return self
 
 

@@ -1,14 +1,12 @@
 """The Mesa agents: the negotiating parties, the guarantors, and the coalition of the willing with its member states.
 
-Agents own their state and their decisions (how far to concede, whether to accept an offer, whether to
+Agents own their state and their decisions (whether to accept an offer, whether to
 send troops or veto, how a guarantor's engagement moves, whether to attack, whether to honour a commitment);
 the model sequences them. Which agents a run has follows from the scenario's actors and their roles. Every
 random draw comes from ``self.model.rng``.
 """
 
 from __future__ import annotations
-
-import math
 
 import mesa
 import numpy as np
@@ -18,6 +16,7 @@ from sim.config.scenario import Members as MembersSpec
 from sim.dealspace import BY_NAME, ISSUE_INDEX
 from sim.model.deterrence import Calculus, GuarantorRule, GuarantorState
 from sim.model.preferences import Preferences
+from sim.model.war import Stakes, war_value
 
 
 class PartyAgent(mesa.Agent):
@@ -26,53 +25,39 @@ class PartyAgent(mesa.Agent):
     Attributes:
         key: The actor's key.
         spec: The actor's validated scenario section.
-        preferences: Utility over packages.
-        reservation: Current utility of no deal; moved by the war during talks.
+        preferences: Utility over packages in peace.
+        stakes: What the war's outcome is worth to it and what a year of war costs it.
         best: Best utility over the feasible packages (set once the table is built).
-        aspiration: Current least utility the party accepts (time-dependent concession).
     """
 
-    def __init__(self, model: mesa.Model, key: str, spec: Actor, preferences: Preferences) -> None:
+    def __init__(self, model: mesa.Model, key: str, spec: Actor, preferences: Preferences, stakes: Stakes) -> None:
         super().__init__(model)
-        assert spec.reservation is not None and spec.concession is not None  # noqa: S101 - a party, by schema
         self.key = key
         self.spec = spec
         self.preferences = preferences
-        self.reservation0 = spec.reservation
-        self.reservation = spec.reservation
+        self.stakes = stakes
         self.best = 1.0
-        self.aspiration = 1.0
-        self.beta = spec.concession.beta
-        self._initial = spec.concession.initial
-        self._noise = spec.perception_noise or 0.0
 
-    def concede(self, t: int, deadline: int, beta: float | None = None) -> float:
-        """Update and return the aspiration at round ``t`` (Faratin et al. 1998, polynomial tactic).
+    def no_deal(self, balance: np.ndarray | float, steepness: float) -> np.ndarray | float:
+        """Its value of no deal this month: a year of war at the balance (its belief's types: an array)."""
+        return war_value(self.stakes, balance, steepness)
 
-        ``alpha(t) = k + (1 - k) (t / T)^(1 / beta)``; aspiration ``= best - alpha (best - reservation)``,
-        never below the reservation value.
-        """
-        b = self.beta if beta is None else beta
-        k = self._initial
-        alpha = k + (1.0 - k) * (t / deadline) ** (1.0 / b)
-        gap = max(self.best - self.reservation, 0.0)
-        self.aspiration = max(self.best - alpha * gap, self.reservation)
-        return self.aspiration
-
-    def accepts(self, utility: float) -> bool:
-        """Whether the party accepts an offer of the given (true) utility, as it perceives it."""
-        noise = self._noise
-        # noise * z is what rng.normal(0, noise) computes, from the same draw, with less call overhead.
-        perceived = utility + (noise * self.model.rng.standard_normal() if noise > 0 else 0.0)
-        return bool(perceived >= self.aspiration)
+    def accepts(self, value: float, no_deal: float) -> bool:
+        """Whether it accepts an offer: its expected value of the deal, given its beliefs, is at least its value of
+        no deal (rational acceptance; no perception noise)."""
+        return value >= no_deal
 
 
 class ChallengerAgent(PartyAgent):
-    """The challenger (Russia): plays for time while it believes it is winning; decides yearly whether to attack."""
+    """The challenger (Russia): knows its private edge; decides yearly whether to resume the war.
 
-    def play_for_time_beta(self, belief: float, weight: float) -> float:
-        """Concession exponent given its belief (0-1) that it is winning: more boulware when winning."""
-        return self.beta * math.exp(-weight * (2.0 * belief - 1.0))
+    Attributes:
+        edge: Its private edge (a shift of the balance in its favour that the others do not know).
+        edge_index: Which of the others' types it is.
+    """
+
+    edge: float = 0.0
+    edge_index: int = 0
 
     def attacks(self, calculus: Calculus, draw: float) -> bool:
         """Whether it resumes the war this year, given its calculus (:func:`~sim.model.deterrence.yearly_choice`)

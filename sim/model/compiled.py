@@ -12,9 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.config.scenario import Actor, Elections, Scenario
-from sim.model.deterrence import GuarantorRule, causes
+from sim.dealspace import ISSUES, Deal, normalise_matrix
+from sim.model.deterrence import GuarantorRule, Outlook, causes, outlook_of
 from sim.model.negotiation import negotiable_space, package_values
 from sim.model.preferences import Preferences, preferences_of
+from sim.model.war import Stakes, edge_types
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,12 @@ class CompiledScenario:
         causes: Every breakdown cause the run can record.
         space: The negotiable space of the package (how the candidate pool is drawn).
         fixed_package: The package as one row of numeric values, if every issue is fixed.
+        victory: The war's two outcomes as package rows: the challenger's ideal terms, then the defender's.
+        stakes: Each party's :class:`~sim.model.war.Stakes`, in the parties' order.
+        types: The types of Russia's private edge the others' belief ranges over.
+        month_weights: Cumulative discount weights of the run's months, ``w[m]`` the share of the horizon's
+            discounted weight before month ``m`` (``w[0] = 0``, ``w[horizon] = 1``): welfare is the
+            discounted average of the yearly flows.
     """
 
     scenario: Scenario
@@ -52,11 +60,38 @@ class CompiledScenario:
     causes: tuple[str, ...]
     space: tuple
     fixed_package: np.ndarray | None
+    victory: np.ndarray
+    stakes: tuple[Stakes, ...]
+    types: np.ndarray
+    month_weights: np.ndarray
 
     @property
     def guarantor_keys(self) -> tuple[str, ...]:
         """The keys of the guarantors, in the scenario's order."""
         return tuple(g.key for g in self.guarantors)
+
+    def utilities(self, deal: Deal) -> tuple[float, ...]:
+        """Each party's utility of a deal in peace, in the parties' order."""
+        numbers = np.asarray(deal.values, dtype=float)[None, :]
+        normalised = normalise_matrix(numbers)
+        return tuple(float(p.utility(numbers, normalised)[0]) for p in self.preferences)
+
+    def outlook(self, deal: Deal, edge: float = 0.0) -> Outlook:
+        """Russia's :class:`~sim.model.deterrence.Outlook` under a deal, for a private edge (the others' mean
+        type, 0, by default), over the horizon."""
+        s = self.scenario
+        return outlook_of(
+            deal,
+            edge,
+            s.deterrence.horizon_years,
+            self.guarantors,
+            self.stakes[self.challenger],
+            self.utilities(deal)[self.challenger],
+            s.war.initial_balance,
+            s.war.outcome_steepness,
+            s.power,
+            s.deterrence,
+        )
 
 
 def compile_scenario(scenario: Scenario) -> CompiledScenario:
@@ -78,6 +113,21 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
         else:
             slots.append(2 + len(rules) + extra)
             extra += 1
+    preferences = tuple(preferences_of(a) for a in specs)
+    challenger = parties.index(scenario.keys_with("challenger")[0])
+    defender = parties.index(scenario.keys_with("defender")[0])
+    victory = np.array(
+        [
+            [float(issue.denormalise(preferences[i].ideal[k])) for k, issue in enumerate(ISSUES)]
+            for i in (challenger, defender)
+        ]
+    )
+    normalised = normalise_matrix(victory)
+    stakes = []
+    for a, pref in zip(specs, preferences, strict=True):
+        u = pref.utility(victory, normalised)
+        assert a.war_cost is not None  # noqa: S101 - a party, by schema
+        stakes.append(Stakes(challenger_wins=float(u[0]), defender_wins=float(u[1]), cost=a.war_cost))
     fixed = None
     if scenario.package.is_fixed():
         fixed = np.array([[v[0] for v in package_values(scenario.package)]])
@@ -85,9 +135,9 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
         scenario=scenario,
         parties=parties,
         party_specs=specs,
-        preferences=tuple(preferences_of(a) for a in specs),
-        challenger=parties.index(scenario.keys_with("challenger")[0]),
-        defender=parties.index(scenario.keys_with("defender")[0]),
+        preferences=preferences,
+        challenger=challenger,
+        defender=defender,
         guarantors=rules,
         composite=composite,
         election_slots=tuple(slots),
@@ -95,4 +145,13 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
         causes=causes(rules),
         space=negotiable_space(scenario.package),
         fixed_package=fixed,
+        victory=victory,
+        stakes=tuple(stakes),
+        types=edge_types(scenario.war),
+        month_weights=_month_weights(scenario.negotiation.discount, scenario.deterrence.horizon_years),
     )
+
+
+def _month_weights(discount: float, years: int) -> np.ndarray:
+    w = np.concatenate([[0.0], np.cumsum(discount ** (np.arange(12 * years) / 12.0))])
+    return w / w[-1]

@@ -1,28 +1,32 @@
-"""The years after a deal: each guarantor's credibility, the deterrence Russia faces, its motive, and its yearly
-choice whether to resume the war.
+"""The years after a deal: each guarantor's credibility, the balance of power a resumed war would start from,
+Russia's incentive to resume it, and its yearly choice.
 
-Pure functions of the deal, the year and the guarantors' states. The guarantors are data
-(:class:`GuarantorRule`, compiled from the scenario's ``actors.<key>.guarantor`` sections), so a new
-guarantor is a few lines of YAML. The model draws the random events (elections, cohesion, the attack,
-honouring); the agents own their states and decide; :func:`yearly_choice` is the one home of Russia's
-calculus, called by the Russia agent and by :func:`sim.analysis.tables.incentive_path` alike. Symbols
-follow docs/MODEL.md, section "Deterrence phase".
+Pure functions of the deal (or of a matrix of candidate packages: every function here takes numeric package
+rows, ``numbers[..., issue]``), the year and the guarantors' states. The guarantors are data
+(:class:`GuarantorRule`, compiled from the scenario's ``actors.<key>.guarantor`` sections), so a new guarantor is
+a few lines of YAML. The same functions serve the talks (the parties' anticipation of every candidate package,
+:mod:`sim.model.anticipation`) and the run (:func:`yearly_choice`, the one home of Russia's yearly calculus,
+called by the Russia agent and by :func:`sim.analysis.tables.incentive_path` alike). Symbols follow
+docs/MODEL.md, section "Deterrence phase".
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from sim.config.scenario import Cohesion, Deterrence, Elections, Engagement, Guarantor
+import numpy as np
+
+from sim.config.scenario import Cohesion, Deterrence, Elections, Engagement, Guarantor, Power
 from sim.dealspace import BY_NAME, ISSUE_INDEX, Deal
+from sim.model.war import Stakes, war_value
 
 STRENGTHS = BY_NAME["guarantee_strength"].levels
 _STRENGTH = ISSUE_INDEX["guarantee_strength"]
 _TROOPS = ISSUE_INDEX["foreign_troops"]
 _ARMY = ISSUE_INDEX["ukraine_army"]
+_DURATION = ISSUE_INDEX["duration_years"]
 _ASSURANCES = STRENGTHS.index("assurances")
 
 
@@ -120,125 +124,267 @@ class GuarantorRule:
         return 0 if self.role_issue is None else int(deal.values[self.role_issue])
 
 
-def force_weight(troops: float, half: float) -> float:
-    """Military weight of a foreign force, in [0, 1): ``troops / (troops + half)``.
+def force_weight(troops: np.ndarray | float, half: float) -> np.ndarray | float:
+    """Military weight of a foreign force, in [0, 1): ``troops / (troops + half)`` (0 without troops).
 
     Concave: a tripwire of a few thousand buys little; Cold-War scale approaches one.
     """
-    return troops / (troops + half) if troops > 0 else 0.0
+    return troops / (troops + half)
+
+
+def _col(numbers: np.ndarray | Sequence[float], k: int) -> np.ndarray | float:
+    return numbers[..., k] if isinstance(numbers, np.ndarray) else float(numbers[k])
+
+
+def base_credibility(rule: GuarantorRule, numbers: np.ndarray | Sequence[float], active: bool) -> np.ndarray | float:
+    """The part of a guarantor's credibility that the terms fix (before its engagement and backstop).
+
+    ``c_g(s)``, raised by troops present for the guarantor that fields the force (``1 - (1 - c)(1 - rho F)``,
+    F41/F43), times its ratification factor, times its expiry residual once the guarantee has expired (the force
+    has left); 0 for a guarantor whose role issue is at its lowest level (a US role of ``none``: it commits
+    nothing). ``numbers``: one package (a sequence or 1-D array) or rows of packages.
+    """
+    table = np.asarray(rule.credibility)
+    kappa = table[np.asarray(_col(numbers, _STRENGTH), dtype=int)]
+    if rule.force is not None:
+        half, _, rho = rule.force
+        troops = _col(numbers, _TROOPS) if active else 0.0
+        kappa = 1.0 - (1.0 - kappa) * (1.0 - rho * force_weight(troops, half))
+    kappa = kappa * rule.ratification
+    if not active:
+        kappa = kappa * rule.expiry_residual
+    if rule.role_issue is not None:
+        kappa = np.where(np.asarray(_col(numbers, rule.role_issue)) == 0, 0.0, kappa)
+    return kappa if isinstance(numbers, np.ndarray) and np.ndim(numbers) > 1 else float(kappa)
+
+
+def engagement_multiplier(
+    i: int, numbers: np.ndarray | Sequence[float], states: Sequence[GuarantorState], rules: Sequence[GuarantorRule]
+) -> np.ndarray | float:
+    """The part of guarantor ``i``'s credibility that its engagement sets: ``E_g(t) * B_g(role in force)``.
+
+    ``E_g`` is 1, or the disengaged factor after an election, or its cohesion; ``B_g`` its dependence on the
+    backstop guarantor's role actually in force (that guarantor's lowest level once it has disengaged).
+    """
+    g = rules[i]
+    m = g.engagement_factor(states[i])
+    if g.backstop is None:
+        return m
+    b = rules[g.backstop]
+    if not states[g.backstop].engaged or b.role_issue is None:
+        return m * g.backstop_dependence[0]
+    if isinstance(numbers, np.ndarray) and numbers.ndim > 1:
+        return m * np.asarray(g.backstop_dependence)[numbers[:, b.role_issue].astype(int)]
+    return m * g.backstop_dependence[int(numbers[b.role_issue])]
 
 
 def credibility(
-    i: int, deal: Deal, active: bool, states: Sequence[GuarantorState], rules: Sequence[GuarantorRule]
-) -> float:
-    """Probability that guarantor ``i`` honours its commitment if Russia attacks (docs/MODEL.md 7.8.2).
-
-    ``kappa_g = [1 - (1 - c_g(s))(1 - rho_g F)] * R_g * E_g(t) * B_g(role in force) * (1 or expiry residual)``,
-    clipped to [0, 1]: ``c_g(s)`` its base credibility at the guarantee strength; the presence term only for the
-    guarantor that fields the force (troops present, F41/F43); ``R_g`` its ratification factor; ``E_g`` its
-    engagement (1 or the disengaged factor after elections, or its cohesion); ``B_g`` its dependence on the
-    backstop guarantor's role actually in force (that guarantor's lowest level once it has disengaged). A
-    guarantor whose role issue is at its lowest level (a US role of ``none``) commits nothing: 0.
-    Non-decreasing in troops.
-    """
-    g = rules[i]
-    if g.role_issue is not None and deal.values[g.role_issue] == 0:
-        return 0.0
-    kappa = g.credibility[int(deal.values[_STRENGTH])]
-    if g.force is not None:
-        half, _, rho = g.force
-        presence = rho * force_weight(deal.values[_TROOPS] if active else 0.0, half)
-        kappa = 1.0 - (1.0 - kappa) * (1.0 - presence)
-    kappa *= g.ratification
-    backstop = 1.0
-    if g.backstop is not None:
-        b = rules[g.backstop]
-        level = b.role_level(deal) if states[g.backstop].engaged else 0
-        backstop = g.backstop_dependence[level]
-    kappa *= g.engagement_factor(states[i]) * backstop
-    if not active:
-        kappa *= g.expiry_residual
-    return min(max(kappa, 0.0), 1.0)
+    i: int,
+    numbers: np.ndarray | Sequence[float],
+    active: bool,
+    states: Sequence[GuarantorState],
+    rules: Sequence[GuarantorRule],
+) -> np.ndarray | float:
+    """Probability that guarantor ``i`` honours its commitment if Russia attacks (docs/MODEL.md 7.8.2):
+    ``kappa_g = clip(base_g * E_g * B_g, 0, 1)`` (:func:`base_credibility`, :func:`engagement_multiplier`).
+    Non-decreasing in troops."""
+    k = base_credibility(rules[i], numbers, active) * engagement_multiplier(i, numbers, states, rules)
+    return np.minimum(np.maximum(k, 0.0), 1.0) if isinstance(k, np.ndarray) else min(max(k, 0.0), 1.0)
 
 
 def credibilities(
-    deal: Deal, active: bool, states: Sequence[GuarantorState], rules: Sequence[GuarantorRule]
-) -> tuple[float, ...]:
+    deal: Deal | np.ndarray, active: bool, states: Sequence[GuarantorState], rules: Sequence[GuarantorRule]
+) -> tuple:
     """Every guarantor's credibility, in the scenario's order."""
-    return tuple(credibility(i, deal, active, states, rules) for i in range(len(rules)))
+    numbers = deal.values if isinstance(deal, Deal) else deal
+    return tuple(credibility(i, numbers, active, states, rules) for i in range(len(rules)))
 
 
-def weight(rule: GuarantorRule, deal: Deal, active: bool) -> float:
-    """What a guarantor brings to deterrence if it honours: ``w_c + w_f F + w_role(role)``.
+def weight(rule: GuarantorRule, numbers: np.ndarray | Sequence[float], active: bool) -> np.ndarray | float:
+    """What a guarantor brings to the balance if it fights: ``w_c + w_f F + w_role(role)``.
 
     The force term counts only while the guarantee is in force (the force leaves at expiry); the role term uses
     the role agreed in the deal.
     """
-    w = rule.commitment_weight
+    w: np.ndarray | float = rule.commitment_weight
     if rule.force is not None:
         half, force, _ = rule.force
-        w = w + force * force_weight(deal.values[_TROOPS] if active else 0.0, half)
+        w = w + force * force_weight(_col(numbers, _TROOPS) if active else 0.0, half)
     if rule.role_issue is not None:
-        w = w + rule.role_weight[int(deal.values[rule.role_issue])]
-    return w
+        w = w + np.asarray(rule.role_weight)[np.asarray(_col(numbers, rule.role_issue), dtype=int)]
+    return w if isinstance(numbers, np.ndarray) and np.ndim(numbers) > 1 else float(w)
 
 
-def deterrence(
-    deal: Deal,
+def guarantee(
+    deal: Deal | np.ndarray,
     active: bool,
     states: Sequence[GuarantorState],
     rules: Sequence[GuarantorRule],
-    p: Deterrence,
     kappas: Sequence[float] | None = None,
-) -> float:
-    """Expected cost to Russia of renewed war: the defender's army plus what the guarantors would bring.
-
-    ``D = a * min(army / army_ref, cap) + sum_g kappa_g * w_g``. ``kappas``: the credibilities in this
-    state, if already computed (:func:`credibilities`). The guarantors are summed last-listed first, the
-    order in which model v1 added its two, so that results stayed bit-identical when guarantors became data.
-    """
+) -> np.ndarray | float:
+    """The guarantors' expected weight in a resumed war: ``G = sum_g kappa_g w_g`` (each fights with its
+    credibility). ``kappas``: the credibilities in this state, if already computed."""
+    numbers = deal.values if isinstance(deal, Deal) else deal
     if kappas is None:
-        kappas = credibilities(deal, active, states, rules)
-    army = deal.values[_ARMY] / p.army_reference
-    total = p.army_weight * min(army, p.army_cap)
-    for rule, kappa in zip(reversed(rules), reversed(kappas), strict=True):
-        total += kappa * weight(rule, deal, active)
+        kappas = credibilities(numbers, active, states, rules)
+    total: np.ndarray | float = 0.0
+    for rule, kappa in zip(rules, kappas, strict=True):
+        total = total + kappa * weight(rule, numbers, active)
     return total
 
 
-def motive(year: int, russia_utility: float, p: Deterrence) -> float:
-    """Russia's motive to resume the war in a given year after the deal (1 = first year).
+def army_term(army: np.ndarray | float, p: Deterrence) -> np.ndarray | float:
+    """Ukraine's own army in the balance: ``a * min(army / army_ref, cap)``."""
+    return p.army_weight * np.minimum(np.asarray(army, dtype=float) / p.army_reference, p.army_cap)
 
-    ``M_t = (m_0 + m_d (1 - U_RU)) * [phi + (1 - phi) exp(-(t - 1) / tau)]``: highest right after the
-    ceasefire, decaying as peace consolidates to a floor share ``phi`` that never goes away.
+
+def power_path(power: Power, years: int) -> tuple[np.ndarray, np.ndarray]:
+    """How power moves in years ``1..years`` after a deal: Russia's reconstitution ``R_t`` (balance units) and the
+    multiplier ``m_t`` of Ukraine's agreed army (funding and rearmament).
+
+    ``R_t = rho (1 - exp(-(t - 1) / tau_R))``;
+    ``m_t = (f + (1 - f) exp(-(t - 1) / tau_U)) (1 + g (1 - exp(-(t - 1) / tau_U)))``.
     """
-    m0 = p.motive_base + p.motive_dissatisfaction * (1.0 - russia_utility)
-    phi = p.motive_floor_share
-    return m0 * (phi + (1.0 - phi) * math.exp(-(year - 1) / p.motive_decay_years))
+    t = np.arange(years, dtype=float)
+    rebuilt = power.russia_reconstitution * -np.expm1(-t / power.russia_reconstitution_years)
+    grown = -np.expm1(-t / power.ukraine_years)
+    f = power.ukraine_funding
+    army = (f + (1.0 - f) * (1.0 - grown)) * (1.0 + power.ukraine_rearmament * grown)
+    return rebuilt, army
 
 
-def logistic(x: float) -> float:
-    """The logistic function, safe for large arguments."""
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
+def consolidation(years: int, p: Deterrence) -> np.ndarray:
+    """What breaking the peace costs Russia in years ``1..years``: ``psi_t = psi (1 - exp(-(t - 1) / tau_psi))``,
+    growing as peace consolidates (reputation, the trade and ties it would lose)."""
+    t = np.arange(years, dtype=float)
+    return p.consolidation * -np.expm1(-t / p.consolidation_years)
 
 
-def hazard(incentive_now: float, incentive_wait: float | None, p: Deterrence) -> float:
-    """Yearly probability that Russia resumes the war.
+def structural_balance(
+    numbers: np.ndarray | Sequence[float],
+    edge: np.ndarray | float,
+    start: float,
+    power: Power,
+    p: Deterrence,
+    years: int,
+) -> np.ndarray:
+    """The balance of power a resumed war would start from in years ``1..years`` after a deal, before the
+    guarantors: ``b_t = b_0 + theta + R_t - (A_t - A_0)`` with ``A_t`` Ukraine's army term on its path and ``A_0``
+    that of the reference army (the army the initial balance reflects).
 
-    ``h = h_max * L(s (V_now - theta)) * (1 - w * (1 - exp(-s * max(0, V_wait - V_now))))``, with ``L`` the
-    logistic function and ``V_wait`` the discounted incentive of attacking once the guarantee has expired
-    (``None`` once it has, or if it never will within the horizon). Russia holds back only in so far as
-    waiting for expiry pays more than attacking now.
+    Shapes: one package gives ``(years,)`` (``edge`` a number) or ``(types, years)`` (an array of types); rows of
+    packages give ``(packages, types, years)``.
     """
-    h = p.hazard_max * logistic(p.hazard_steepness * (incentive_now - p.hazard_threshold))
-    if incentive_wait is not None and p.wait_weight > 0:
-        gain = incentive_wait - incentive_now
-        if gain > 0:
-            h *= 1.0 - p.wait_weight * (1.0 - math.exp(-p.hazard_steepness * gain))
-    return h
+    rebuilt, path = power_path(power, years)
+    army = np.asarray(_col(numbers, _ARMY), dtype=float)
+    own = army_term(army[..., None] * path, p)  # (..., years)
+    base = start + rebuilt - (own - army_term(p.army_reference, p))
+    edge = np.asarray(edge, dtype=float)
+    if base.ndim == 1:
+        return base + edge[..., None] if edge.ndim else base + float(edge)
+    return base[:, None, :] + edge[None, :, None] if edge.ndim else base + float(edge)
+
+
+def active_years(duration: np.ndarray | float, years: int) -> np.ndarray:
+    """Whether the guarantee is in force in each year ``1..years`` (``year <= duration``)."""
+    t = np.arange(1, years + 1, dtype=float)
+    return t <= np.asarray(duration, dtype=float)[..., None]
+
+
+def waiting_gain(incentive: np.ndarray, foresight: float) -> np.ndarray:
+    """What Russia gains by waiting, per year: ``g_t = max(0, max_{j>t} delta^(j-t) max(V_j, 0) - max(V_t, 0))``.
+
+    A future attack counts only where it would pay (``max(V_j, 0)``): a negative incentive, however discounted,
+    is never a reason to wait. With no foresight (``delta = 0``) the gain is 0 and Russia is myopic. The last
+    axis is the year.
+    """
+    plus = np.maximum(incentive, 0.0)
+    if foresight <= 0:
+        return np.zeros_like(plus)
+    n = plus.shape[-1]
+    if foresight >= 0.25:
+        # best_t = delta^-t max_{j>t} delta^j V+_j: one reversed running maximum (delta^-t stays below 4^n).
+        up = foresight ** np.arange(n, dtype=float)
+        scaled = np.maximum.accumulate((plus * up)[..., ::-1], axis=-1)[..., ::-1]
+        best = np.zeros_like(plus)
+        best[..., :-1] = scaled[..., 1:] / up[:-1]
+    else:
+        best = np.zeros_like(plus)
+        later = np.zeros(plus.shape[:-1])
+        for t in range(n - 1, -1, -1):
+            best[..., t] = later
+            later = foresight * np.maximum(plus[..., t], later)
+    return np.maximum(best - plus, 0.0)
+
+
+def hazard(incentive: np.ndarray | float, gain: np.ndarray | float, p: Deterrence) -> np.ndarray | float:
+    """Yearly probability that Russia resumes the war: ``h = h_max * L(s (V - g - theta))``.
+
+    ``V``: its net incentive (value of war now minus the value of the deal this year); ``g``: its gain from
+    waiting (:func:`waiting_gain`). The logistic is the probability that the year's unobserved shocks tip the
+    balance of the choice.
+    """
+    x = p.hazard_steepness * (np.asarray(incentive) - gain - p.hazard_threshold)
+    h = p.hazard_max * 0.5 * (1.0 + np.tanh(0.5 * x))
+    return float(h) if np.ndim(h) == 0 else h
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """What Russia faces under one signed deal, for its own private edge: the parts of its calculus that do not
+    change with the guarantors' states, computed once at signing (:func:`outlook_of`).
+
+    Attributes:
+        deal: The deal.
+        active: Whether the guarantee is in force, years ``1..years`` after the deal.
+        structural: The balance before the guarantors, years ``1..years`` (:func:`structural_balance`).
+        consolidation: ``psi_t``, years ``1..years``.
+        base: Per guarantor, its :func:`base_credibility` (in force, expired).
+        weights: Per guarantor, its :func:`weight` (in force, expired).
+        peace_value: Russia's utility of the deal ``U_RU(x)``.
+        stakes: Russia's stakes in a war.
+        steepness: The war's outcome steepness ``k``.
+    """
+
+    deal: Deal
+    active: np.ndarray
+    structural: np.ndarray
+    consolidation: np.ndarray
+    base: tuple[tuple[float, float], ...]
+    weights: tuple[tuple[float, float], ...]
+    peace_value: float
+    stakes: Stakes
+    steepness: float
+
+
+def outlook_of(
+    deal: Deal,
+    edge: float,
+    years: int,
+    rules: Sequence[GuarantorRule],
+    stakes: Stakes,
+    peace_value: float,
+    start: float,
+    steepness: float,
+    power: Power,
+    p: Deterrence,
+) -> Outlook:
+    """Russia's :class:`Outlook` under a deal, for ``years`` years of peace (``edge``: its private edge;
+    ``start``: the balance a resumed war starts from before power shifts, the war's initial balance)."""
+    values = deal.values
+    return Outlook(
+        deal=deal,
+        active=active_years(values[_DURATION], years),
+        structural=structural_balance(values, edge, start, power, p, years),
+        consolidation=consolidation(years, p),
+        base=tuple(
+            (float(base_credibility(r, values, True)), float(base_credibility(r, values, False))) for r in rules
+        ),
+        weights=tuple((float(weight(r, values, True)), float(weight(r, values, False))) for r in rules),
+        peace_value=peace_value,
+        stakes=stakes,
+        steepness=steepness,
+    )
 
 
 class Calculus(NamedTuple):
@@ -247,48 +393,74 @@ class Calculus(NamedTuple):
     Attributes:
         active: Whether the guarantee is in force this year.
         credibility: Each guarantor's credibility, in the scenario's order.
-        deterrence: The deterrence ``D`` Russia faces.
-        motive: Its motive ``M``.
-        incentive_now: ``V_now = M - D``.
-        incentive_wait: The discounted incentive of attacking in the first year after expiry, or None.
+        guarantee: The guarantors' expected weight in a resumed war ``G``.
+        balance: The balance of power a war started now would start from.
+        war_value: Russia's value of a year of war at that balance.
+        incentive_now: ``V = W - U_RU - psi``.
+        gain: Its gain from waiting (0 when myopic, or when waiting does not pay).
         hazard: The yearly probability of a renewed offensive.
     """
 
     active: bool
     credibility: tuple[float, ...]
-    deterrence: float
-    motive: float
+    guarantee: float
+    balance: float
+    war_value: float
     incentive_now: float
-    incentive_wait: float | None
+    gain: float
     hazard: float
 
 
-def yearly_choice(
-    deal: Deal,
-    year: int,
-    states: Sequence[GuarantorState],
-    rules: Sequence[GuarantorRule],
-    p: Deterrence,
-    russia_utility: float,
-) -> Calculus:
-    """Russia's calculus in a year of peace: the one home of the attack-or-wait rule.
+def incentives(
+    outlook: Outlook, states: Sequence[GuarantorState], rules: Sequence[GuarantorRule]
+) -> tuple[np.ndarray, np.ndarray, tuple[float, ...], tuple[float, ...], float, float]:
+    """Russia's net incentive ``V_t = W_RU(b_t) - U_RU - psi_t`` in every year of the outlook, with the
+    guarantors as they are now: returns ``(V, b, kappas in force, kappas expired, G in force, G expired)``."""
+    values = outlook.deal.values
+    mult = [engagement_multiplier(i, values, states, rules) for i in range(len(rules))]
+    k_on = tuple(min(max(b[0] * m, 0.0), 1.0) for b, m in zip(outlook.base, mult, strict=True))
+    k_off = tuple(min(max(b[1] * m, 0.0), 1.0) for b, m in zip(outlook.base, mult, strict=True))
+    g_on = sum(k * w[0] for k, w in zip(k_on, outlook.weights, strict=True))
+    g_off = sum(k * w[1] for k, w in zip(k_off, outlook.weights, strict=True))
+    b = outlook.structural - np.where(outlook.active, g_on, g_off)
+    v = war_value(outlook.stakes, b, outlook.steepness) - outlook.peace_value - outlook.consolidation
+    return v, b, k_on, k_off, g_on, g_off
 
-    The guarantee is in force while ``year <= duration``. While it is, and it expires within the horizon,
-    Russia also weighs attacking in the first year after expiry, with the guarantors as they are now, the
-    force gone and credibility at its residual, discounted by ``wait_discount`` per year of waiting.
+
+def gain_at(incentive: np.ndarray, t: int, foresight: float) -> float:
+    """:func:`waiting_gain` in year index ``t`` alone (the run's yearly call; a unit test checks they agree)."""
+    if foresight <= 0 or t + 1 >= incentive.size:
+        return 0.0
+    ahead = np.maximum(incentive[t + 1 :], 0.0) * foresight ** np.arange(1, incentive.size - t)
+    return max(float(ahead.max()) - max(float(incentive[t]), 0.0), 0.0)
+
+
+def yearly_choice(
+    outlook: Outlook, year: int, states: Sequence[GuarantorState], rules: Sequence[GuarantorRule], p: Deterrence
+) -> Calculus:
+    """Russia's calculus in a year of peace (1 = the first year after the deal): the one home of the
+    attack-or-wait rule.
+
+    Its incentive this year and in every later year it can foresee, with the guarantors as they are now (their
+    future elections and cohesion are not foreseen), the force leaving and credibility falling to its residual
+    at expiry, power shifting and peace consolidating; it holds back in so far as a later attack would pay more,
+    discounted (:func:`waiting_gain`).
     """
-    duration = deal.values[ISSUE_INDEX["duration_years"]]
-    active = year <= duration
-    kappas = credibilities(deal, active, states, rules)
-    d = deterrence(deal, active, states, rules, p, kappas)
-    m = motive(year, russia_utility, p)
-    v_now = m - d
-    v_wait = None
-    if active and duration < p.horizon_years:
-        expiry_year = int(duration) + 1
-        v_exp = motive(expiry_year, russia_utility, p) - deterrence(deal, False, states, rules, p)
-        v_wait = p.wait_discount ** (expiry_year - year) * v_exp
-    return Calculus(active, kappas, d, m, v_now, v_wait, hazard(v_now, v_wait, p))
+    v, b, k_on, k_off, g_on, g_off = incentives(outlook, states, rules)
+    t = year - 1
+    gain = gain_at(v, t, p.foresight)
+    active = bool(outlook.active[t])
+    v_t = float(v[t])
+    return Calculus(
+        active=active,
+        credibility=k_on if active else k_off,
+        guarantee=g_on if active else g_off,
+        balance=float(b[t]),
+        war_value=v_t + outlook.peace_value + float(outlook.consolidation[t]),
+        incentive_now=v_t,
+        gain=gain,
+        hazard=hazard(v_t, gain, p),
+    )
 
 
 def classify_breakdown(

@@ -1,24 +1,27 @@
-"""The rules of the talks: what is on the table, the mediator's proposals, and the parties' responses.
+"""The rules of the talks: what is on the table, the mediator's proposals, and the parties' answers.
 
-At the start of talks a pool of candidate packages is drawn from the negotiable space (plus each
-party's ideal projected onto it). Packages that cross a hard red line, that the coalition cannot
-deliver or will not approve, or whose terms contradict each other (NATO membership without the NATO
-door open) are infeasible. Each round the mediator examines a sample of feasible
-packages and tables the one that maximises the smallest surplus over the parties' current
-aspirations (an egalitarian mediator); each party accepts if its perceived utility reaches its
-aspiration. A deal needs all of Ukraine, Russia and the United States to accept.
+At the start of talks a pool of candidate packages is drawn from the negotiable space (plus each party's ideal
+projected onto it). Packages that cross a hard red line, that the coalition cannot deliver or will not approve,
+or whose terms contradict each other (NATO membership without the NATO door open) are infeasible. Every party
+values every feasible package by what it expects over the horizon (:mod:`sim.model.anticipation`), per type of
+Russia's private edge. Each round (a month) every party's value of no deal is its value of a year of war at the
+battlefield balance (:func:`sim.model.war.war_value`): Russia's at its own edge, the others' averaged over their
+belief. The mediator tables the package that maximises the expected smallest surplus over the parties' values
+of no deal, counting Russia's surplus only for the types that would accept; Ukraine and the United States accept
+a package whose expected value, given their belief, is at least their value of no deal; Russia accepts when its
+own value is. A rejection tells the others that Russia is not one of the types that would have accepted
+(learning from rejections); the fighting tells them more (:func:`sim.model.war.update_belief`).
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.config.scenario import Negotiation, Options, Package, Range
+from sim.config.scenario import Options, Package, Range
 from sim.dealspace import ISSUE_INDEX, ISSUES, clip, compatible, normalise_matrix
 
 if TYPE_CHECKING:
@@ -35,10 +38,12 @@ class Table:
     Attributes:
         numbers: Candidate packages (rows) as numeric natural values.
         normalised: The same, normalised to [0, 1].
-        utilities: Parties × packages utility matrix, rows in the order of ``PARTY_KEYS``.
+        utilities: Parties x packages utility matrix (utility of each package in peace), in the parties' order.
         feasible: Packages no party's hard red line forbids, the coalition commits to, and whose terms
             are compatible.
         feasible_idx: Indices of the feasible packages.
+        values: Parties x feasible packages x types: each party's expected value of each feasible package
+            (:func:`sim.model.anticipation.anticipate`), in the order of ``feasible_idx``.
     """
 
     numbers: np.ndarray
@@ -46,16 +51,7 @@ class Table:
     utilities: np.ndarray
     feasible: np.ndarray
     feasible_idx: np.ndarray
-
-    @functools.cached_property
-    def by_package(self) -> np.ndarray:
-        """Packages × parties utilities, contiguous (the mediator reads it row by row)."""
-        return np.ascontiguousarray(self.utilities.T)
-
-    @functools.cached_property
-    def feasible_by_package(self) -> np.ndarray:
-        """Rows of :attr:`by_package` for the feasible packages, in the order of ``feasible_idx``."""
-        return self.by_package[self.feasible_idx]
+    values: np.ndarray
 
     def best_utilities(self) -> np.ndarray:
         """Each party's best utility over the feasible packages (zeros when none is feasible)."""
@@ -141,10 +137,12 @@ def candidate_pool(
     return pool
 
 
-def build_table(numbers: np.ndarray, parties: Sequence[PartyAgent], composite: CoalitionAgent | None) -> Table:
+def feasibility(
+    numbers: np.ndarray, parties: Sequence[PartyAgent], composite: CoalitionAgent | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Evaluate candidate packages for every party and the composite guarantor (the coalition, which must field
-    the force and consent); mark the feasible ones. Without a composite guarantor, no package may ask for
-    foreign troops (the schema already requires none)."""
+    the force and consent): returns ``(normalised, utilities, feasible)``. Without a composite guarantor, no
+    package may ask for foreign troops (the schema already requires none)."""
     normalised = normalise_matrix(numbers)
     utilities = np.vstack([p.preferences.utility(numbers, normalised) for p in parties])
     if composite is not None:
@@ -153,29 +151,18 @@ def build_table(numbers: np.ndarray, parties: Sequence[PartyAgent], composite: C
         feasible = (numbers[:, ISSUE_INDEX["foreign_troops"]] <= 0) & compatible(numbers)
     for p in parties:
         feasible &= p.preferences.acceptable(numbers)
-    return Table(numbers, normalised, utilities, feasible, np.flatnonzero(feasible))
+    return normalised, utilities, feasible
 
 
-def propose(
-    table: Table, aspirations: np.ndarray, rng: np.random.Generator, sample_size: int, previous: int | None
-) -> int:
-    """The mediator's proposal: among a random sample of feasible packages (and the previous proposal),
-    the one whose smallest surplus over the parties' aspirations is largest (the previous proposal only
-    if strictly better)."""
-    idx = table.feasible_idx
-    if sample_size >= idx.size:
-        pick, rows = None, table.feasible_by_package
-    else:
-        pick = rng.integers(0, idx.size, size=sample_size)  # positions in feasible_idx
-        rows = table.feasible_by_package.take(pick, axis=0)
-    smallest = np.minimum.reduce(rows - aspirations, axis=1)
-    j = int(smallest.argmax())
-    best = int(idx[j] if pick is None else idx[pick[j]])
-    if previous is not None and previous != best:
-        prev = min(u - a for u, a in zip(table.by_package[previous].tolist(), aspirations.tolist(), strict=True))
-        if prev > smallest[j]:
-            return previous
-    return best
+def build_table(
+    numbers: np.ndarray, parties: Sequence[PartyAgent], composite: CoalitionAgent | None, anticipate: Callable
+) -> Table:
+    """The table of a run: the feasible packages and every party's expected value of each
+    (``anticipate(numbers, utilities) -> Anticipation``, the parties' anticipation of those packages)."""
+    normalised, utilities, feasible = feasibility(numbers, parties, composite)
+    idx = np.flatnonzero(feasible)
+    values = anticipate(numbers[idx], utilities[:, idx]).values
+    return Table(numbers, normalised, utilities, feasible, idx, values)
 
 
 @dataclass(frozen=True)
@@ -183,43 +170,94 @@ class Round:
     """What one round of talks produced.
 
     Attributes:
-        offer: Row of the tabled package in the table.
-        utility: Each party's (true) utility of it, in the parties' order.
-        aspiration: Each party's aspiration after conceding this round.
+        offer: Row of the tabled package in the table, or None (no package any type of Russia would accept
+            is acceptable to the others).
+        utility: Each party's utility of it in peace, in the parties' order (empty without an offer).
+        value: Each party's expected value of it (Russia's at its own edge; the others' over their belief).
+        no_deal: Each party's value of no deal this round (the same way).
         accepted: Whether each party accepted it.
+        chance: The others' probability that Russia accepts it, given their belief.
+        would_accept: Per type of Russia, whether that type would accept it.
     """
 
-    offer: int
+    offer: int | None
     utility: list[float]
-    aspiration: np.ndarray
+    value: list[float]
+    no_deal: list[float]
     accepted: list[bool]
+    chance: float
+    would_accept: np.ndarray
+
+
+def propose(
+    table: Table, belief: np.ndarray, no_deal: np.ndarray, challenger: int
+) -> tuple[int | None, np.ndarray, np.ndarray]:
+    """The mediator's proposal: the feasible package, acceptable in expectation to every party but the
+    challenger, that maximises ``sum_k belief_k * 1[challenger type k accepts] * min_i surplus_i(k)``.
+
+    Args:
+        table: What is on the table.
+        belief: The others' belief over the challenger's types.
+        no_deal: Parties x types: each party's value of no deal, per type.
+        challenger: The challenger's index.
+
+    Returns:
+        The position of the proposal in ``table.feasible_idx`` (None if no package has a chance), the
+        challenger's acceptance per type of it, and every party's expected surplus of it.
+    """
+    values = table.values
+    if values.shape[1] == 0:
+        return None, np.zeros(belief.size, dtype=bool), np.zeros(values.shape[0])
+    surplus = values - no_deal[:, None, :]  # parties x packages x types
+    others = [i for i in range(values.shape[0]) if i != challenger]
+    expected = surplus[others] @ belief  # others x packages
+    west = expected.min(axis=0) if others else np.full(values.shape[1], np.inf)
+    russia = surplus[challenger]  # packages x types
+    accepts = russia >= 0.0
+    objective = np.where(accepts, np.minimum(russia, west[:, None]), 0.0) @ belief
+    chance = accepts @ belief
+    objective = np.where((west >= 0.0) & (chance > 0.0), objective, -np.inf)
+    j = int(objective.argmax())
+    if not np.isfinite(objective[j]):
+        return None, np.zeros(belief.size, dtype=bool), np.zeros(values.shape[0])
+    return j, accepts[j], surplus[:, j, :] @ belief
 
 
 def talks_round(
     table: Table,
     parties: Sequence[PartyAgent],
-    betas: Sequence[float | None],
-    t: int,
-    rules: Negotiation,
-    rng: np.random.Generator,
-    previous: int | None,
+    belief: np.ndarray,
+    no_deal: np.ndarray,
+    challenger: int,
+    edge_index: int,
 ) -> Round:
-    """One round of talks (the war has moved the reservation values already): every party concedes, the
-    mediator tables a package, every party answers. The deal needs every party's acceptance.
+    """One round of talks: the mediator tables a package, every party answers. The deal needs every party's
+    acceptance. Russia answers with its own type (``edge_index``); the others by their belief.
 
     Args:
         table: What is on the table.
         parties: The party agents, in the scenario's order.
-        betas: Each party's concession exponent this round (None: its own).
-        t: The round (1 = the first month of talks).
-        rules: The rules of the talks (deadline, proposals examined per round).
-        rng: The model's random generator (the mediator's sample, the parties' perception noise).
-        previous: The previous round's offer, if any.
+        belief: The others' belief over Russia's types.
+        no_deal: Parties x types: each party's value of no deal this round, per type.
+        challenger: The challenger's index.
+        edge_index: The index of Russia's true type.
     """
-    for p, beta in zip(parties, betas, strict=True):
-        p.concede(t, rules.max_rounds, beta)
-    aspirations = np.array([p.aspiration for p in parties])
-    offer = propose(table, aspirations, rng, rules.proposals_per_round, previous)
-    u = table.by_package[offer].tolist()
-    accepted = [p.accepts(ui) for p, ui in zip(parties, u, strict=True)]
-    return Round(offer, u, aspirations, accepted)
+    j, accepts, _ = propose(table, belief, no_deal, challenger)
+    if j is None:
+        return Round(None, [], [], [], [False] * len(parties), 0.0, accepts)
+    row = int(table.feasible_idx[j])
+    values = table.values[:, j, :]
+    value = [
+        float(values[i, edge_index]) if i == challenger else float(values[i] @ belief) for i in range(len(parties))
+    ]
+    nd = [float(no_deal[i, edge_index]) if i == challenger else float(no_deal[i] @ belief) for i in range(len(parties))]
+    accepted = [p.accepts(v, n) for p, v, n in zip(parties, value, nd, strict=True)]
+    return Round(row, table.utilities[:, row].tolist(), value, nd, accepted, float(accepts @ belief), accepts)
+
+
+def learn_from_rejection(belief: np.ndarray, accepts: np.ndarray) -> np.ndarray:
+    """The others' belief after Russia rejected a package that the types in ``accepts`` would have taken: those
+    types are ruled out (Bayes' rule with deterministic answers). Russia's true type is never ruled out."""
+    post = np.where(accepts, 0.0, belief)
+    total = post.sum()
+    return post / total if total > 0 else belief

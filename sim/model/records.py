@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-End = Literal["agreement", "imposed", "deadline", "infeasible"]
-"""How talks ended."""
+End = Literal["agreement", "imposed", "no_deal", "infeasible"]
+"""How talks ended: a deal, an imposed package (evaluate mode), no deal within the horizon although packages were
+feasible, or no feasible package at all."""
 Cause = str
 """The main cause of a breakdown of peace: ``expired``, a guarantor's lapse cause (``us_disengaged``,
 ``coalition_split``), ``no_enforcement`` or ``deterrence_gap`` (:func:`sim.model.deterrence.causes`)."""
@@ -21,26 +22,32 @@ class RoundRecord:
     """One round of talks.
 
     Attributes:
-        round: Round number (1 = first month of talks).
-        offer: The tabled package as ``{issue: natural value}`` (None if nothing is feasible).
-        utility: Each party's utility of the tabled package.
-        aspiration: Each party's aspiration after conceding this round.
-        reservation: Each party's reservation value this round.
+        round: Round number, counted over every session (1 = the first month of talks).
+        session: The session of talks (1 = the first; talks resume after each pause).
+        month: Months since talks began.
+        offer: The tabled package as ``{issue: natural value}`` (None if no package had a chance).
+        utility: Each party's utility of the tabled package in peace.
+        value: Each party's expected value of it (Russia's at its own edge, the others' over their belief).
+        no_deal: Each party's value of no deal (a year of war at the balance), the same way.
         accepted: Whether each party accepted.
+        chance: The others' probability that Russia would accept the offer.
         balance: Battlefield balance (positive: Russia gaining).
         support: Western support to Ukraine (0-1).
-        russia_belief: Russia's belief that it is winning.
+        expected_edge: The others' expected value of Russia's private edge (their belief's mean).
     """
 
     round: int
+    session: int
+    month: int
     offer: dict[str, Any] | None
     utility: dict[str, float]
-    aspiration: dict[str, float]
-    reservation: dict[str, float]
+    value: dict[str, float]
+    no_deal: dict[str, float]
     accepted: dict[str, bool]
+    chance: float
     balance: float
     support: float
-    russia_belief: float
+    expected_edge: float
 
 
 @dataclass(frozen=True)
@@ -66,8 +73,10 @@ class YearRecord:
         year: Years since the deal (1 = first year).
         active: Whether the guarantee was in force.
         guarantors: Each guarantor's engagement and credibility, by key, in the scenario's order.
-        deterrence: Expected cost to Russia of renewed war.
-        motive: Russia's motive to resume the war.
+        guarantee: The guarantors' expected weight in a resumed war.
+        balance: The balance of power a war started this year would start from.
+        incentive: Russia's net incentive to resume the war (value of war minus value of the deal).
+        gain: What Russia would gain by waiting to attack later.
         hazard: Yearly probability of a renewed offensive.
         attacked: Whether Russia attacked this year.
     """
@@ -75,7 +84,9 @@ class YearRecord:
     year: int
     active: bool
     guarantors: dict[str, GuarantorYear]
-    deterrence: float
-    motive: float
+    guarantee: float
+    balance: float
+    incentive: float
+    gain: float
     hazard: float
     attacked: bool

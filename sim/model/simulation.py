@@ -1,9 +1,15 @@
-"""The Mesa model: sequences the talks (a round a month) and the peace (a step a year) for one run.
+"""The Mesa model: sequences the war and the talks (a step a month), the peace (a step a year) and a war that
+follows a breakdown (a step a year), for one run over the horizon.
 
 It owns time, the random generator (``self.rng``) and the agents; the agents decide. Which agents a run has
-follows from the scenario's actors: a party agent per party (the challenger's can attack), a guarantor agent
-per guarantor (the composite one with its member states). Every random draw of a run comes from
-``self.rng``, so a run is reproduced exactly by its seed.
+follows from the scenario's actors: a party agent per party (the challenger's knows its private edge and can
+attack), a guarantor agent per guarantor (the composite one with its member states). Every random draw of a run
+comes from ``self.rng``, so a run is reproduced exactly by its seed.
+
+Time: a run covers ``deterrence.horizon_years`` from the start of talks. Talks go in sessions of
+``negotiation.max_rounds`` months; a failed session is followed by ``negotiation.pause_months`` of war and a new
+session, until a deal or the horizon (the no-deal path). After a deal the peace is stepped a year at a time; a
+breakdown starts a war that lasts to the horizon.
 """
 
 from __future__ import annotations
@@ -12,17 +18,24 @@ import mesa
 import numpy as np
 
 from sim.config.scenario import Scenario
-from sim.dealspace import ISSUES, Deal, normalise_matrix
+from sim.dealspace import ISSUE_INDEX, ISSUES, Deal
 from sim.model.actors import ChallengerAgent, CoalitionAgent, GuarantorAgent, PartyAgent
+from sim.model.anticipation import anticipate
 from sim.model.compiled import CompiledScenario, compile_scenario
 from sim.model.deterrence import classify_breakdown, yearly_choice
-from sim.model.negotiation import build_table, candidate_pool, talks_round
+from sim.model.negotiation import build_table, candidate_pool, learn_from_rejection, talks_round
 from sim.model.records import GuarantorYear, RoundRecord, YearRecord
-from sim.model.war import WarState
+from sim.model.war import WarState, update_belief, war_value
+
+_TERRITORY = ISSUE_INDEX["territory"]
+_WITHDRAWAL = 0.0  # the level index of donetsk_withdrawal
+WINDOWS: tuple[int, ...] = (15, 30)
+"""The reporting windows, in years from the start of talks."""
 
 
 class GuaranteeModel(mesa.Model):
-    """One replication of a scenario: negotiation (unless the package is imposed), then deterrence.
+    """One replication of a scenario: war and talks (unless the package is imposed), peace, and a war after a
+    breakdown, over the horizon.
 
     Args:
         scenario: The validated scenario, or the scenario compiled once for many runs
@@ -38,10 +51,16 @@ class GuaranteeModel(mesa.Model):
         defender: The defender's agent (Ukraine).
         guarantors: The guarantor agents, in the scenario's order.
         coalition: The composite guarantor (member states), or None.
-        phase: ``talks``, ``peace`` or ``done``.
+        phase: ``talks``, ``pause``, ``peace``, ``war`` or ``done``.
+        month: Months since talks began (the run's clock).
         deal: The agreed package, once there is one.
-        end: How the talks ended (``agreement``, ``imposed``, ``deadline``, ``infeasible``).
+        deal_month: The month the deal was signed (0 if imposed).
+        end: How the talks ended (``agreement``, ``imposed``, ``no_deal``, ``infeasible``).
+        belief: The others' belief over Russia's types.
         breakdown: Once Russia has attacked: ``breakdown_year``, ``cause`` and who ``honoured``.
+        peace_months: Months of peace within each reporting window (:data:`WINDOWS`).
+        territory_at: Territory Russia holds at the end of each reporting window.
+        welfare: Each party's discounted average of its yearly flows over the horizon (:attr:`welfare`).
     """
 
     def __init__(self, scenario: Scenario | CompiledScenario, seed: int, *, trace: bool = False) -> None:
@@ -53,36 +72,49 @@ class GuaranteeModel(mesa.Model):
         self.compiled = compiled
         self.trace = trace
         self.parties: tuple[PartyAgent, ...] = tuple(
-            (ChallengerAgent if i == compiled.challenger else PartyAgent)(self, key, actor, prefs)
-            for i, (key, actor, prefs) in enumerate(
-                zip(compiled.parties, compiled.party_specs, compiled.preferences, strict=True)
+            (ChallengerAgent if i == compiled.challenger else PartyAgent)(self, key, actor, prefs, stakes)
+            for i, (key, actor, prefs, stakes) in enumerate(
+                zip(compiled.parties, compiled.party_specs, compiled.preferences, compiled.stakes, strict=True)
             )
         )
         challenger = self.parties[compiled.challenger]
         assert isinstance(challenger, ChallengerAgent)  # noqa: S101 - by construction
         self.challenger = challenger
+        types = compiled.types
+        challenger.edge_index = int(self.rng.integers(0, types.size)) if types.size > 1 else 0
+        challenger.edge = float(types[challenger.edge_index])
+        self.belief = np.full(types.size, 1.0 / types.size)
         self.defender = self.parties[compiled.defender]
         self.guarantors = tuple(self._guarantor(i) for i in range(len(compiled.guarantors)))
         coalition = None if compiled.composite is None else self.guarantors[compiled.composite]
         assert coalition is None or isinstance(coalition, CoalitionAgent)  # noqa: S101 - by construction
         self.coalition: CoalitionAgent | None = coalition
         self.war = WarState.start(spec.war)
+        self.horizon_months = spec.deterrence.horizon_years * 12
+        self.month = 0
         self.deal: Deal | None = None
-        self.end = "deadline"
+        self.deal_month: int | None = None
+        self.end = "no_deal"
         self.round = 0
+        self.session = 0
+        self._session_round = 0
+        self._pause_left = 0
         self.russia_accepted = False
-        self._previous: int | None = None
         self.rounds_trace: list[RoundRecord] = []
         self.years_trace: list[YearRecord] = []
         self.breakdown: dict = {}  # breakdown_year, cause, honoured: once Russia has attacked
+        self.peace_months = dict.fromkeys(WINDOWS, 0)
+        self.territory_at: dict[int, float] = {}
+        self._welfare = np.zeros(len(self.parties))
+        self._war_months: list[int] = []
+        self._war_balances: list[float] = []
+        self._year = 0
+        self._war_balance = 0.0
         if spec.mode == "evaluate":
             # "What if exactly this were signed?": the package is imposed as given, even one that a party's
             # red line or the coalition's capacity would have ruled out in talks.
             assert compiled.fixed_package is not None  # noqa: S101 - the schema requires a fixed package
-            self._table = build_table(compiled.fixed_package, self.parties, self.coalition)
-            self.deal = Deal(tuple(self._table.numbers[0]))
-            self.end = "imposed"
-            self.phase = "peace"
+            self._sign(Deal(tuple(compiled.fixed_package[0])), "imposed")
         else:
             numbers = candidate_pool(
                 compiled.space,
@@ -90,14 +122,16 @@ class GuaranteeModel(mesa.Model):
                 self.rng,
                 [p.preferences.ideal for p in self.parties],
             )
-            self._table = build_table(numbers, self.parties, self.coalition)
-            best = self._table.best_utilities()
-            for p, b in zip(self.parties, best, strict=True):
+            self._table = build_table(numbers, self.parties, self.coalition, self._anticipate)
+            for p, b in zip(self.parties, self._table.best_utilities(), strict=True):
                 p.best = float(b)
-            self.phase = "talks" if self._table.feasible_idx.size else "done"
-            if self.phase == "done":
+            if self._table.feasible_idx.size:
+                self.phase = "talks"
+                self.session = 1
+            else:
+                self.phase = "pause"  # no package is feasible: the war goes on, with no talks to resume
                 self.end = "infeasible"
-        self._year = 0
+                self._pause_left = self.horizon_months
 
     def _guarantor(self, i: int) -> GuarantorAgent:
         c = self.compiled
@@ -110,20 +144,41 @@ class GuaranteeModel(mesa.Model):
         assert issue is not None  # noqa: S101 - a backstop guarantor has a role
         return CoalitionAgent(self, rule, members, ISSUES[issue].name, c.election_slots[i])
 
+    def _anticipate(self, numbers: np.ndarray, utilities: np.ndarray):  # noqa: ANN202 - Anticipation
+        c, spec = self.compiled, self.spec
+        states = tuple(g.rule.initial_state() for g in self.guarantors)
+        return anticipate(
+            numbers,
+            utilities,
+            c.stakes,
+            c.challenger,
+            c.types,
+            c.guarantors,
+            states,
+            spec.war,
+            spec.power,
+            spec.deterrence,
+            spec.negotiation,
+        )
+
     # --- time -------------------------------------------------------------------------------------
 
     def step(self) -> None:
-        """One round of talks, or one year of peace."""
-        if self.phase == "talks":
-            self._talks_round()
+        """One month of war (with a round of talks while a session is open), or one year of peace or of a war
+        after a breakdown."""
+        if self.phase in ("talks", "pause"):
+            self._war_month()
         elif self.phase == "peace":
             self._peace_year()
+        elif self.phase == "war":
+            self._war_year()
+        if self.month >= self.horizon_months:
+            self.phase = "done"
         if self.phase == "done":
             self.running = False
 
     def run(self) -> GuaranteeModel:
-        """Run to the end (talks, then peace) and return the model, whose outcome
-        :func:`sim.outcomes.outcome_of` reads."""
+        """Run to the horizon and return the model, whose outcome :func:`sim.outcomes.outcome_of` reads."""
         while self.phase != "done":
             self.step()
         self.running = False
@@ -139,43 +194,115 @@ class GuaranteeModel(mesa.Model):
         if ids is not None:
             ids.pop(self, None)
 
-    # --- talks ------------------------------------------------------------------------------------
+    # --- accounting -------------------------------------------------------------------------------
 
-    def _talks_round(self) -> None:
-        neg = self.spec.negotiation
+    def _advance(self, months: int, flows: list[float] | np.ndarray | None, peace: bool) -> None:
+        """Book ``months`` of the run at the given yearly flows per party (peace or war), then move the clock.
+        ``flows`` None: a month of the war during the talks, whose flows are booked at the end (:meth:`welfare`)."""
+        start = self.month
+        months = min(months, self.horizon_months - start)
+        if flows is None:
+            self._war_months.append(start)
+            self._war_balances.append(self.war.balance + self.challenger.edge)
+        else:
+            w = self.compiled.month_weights
+            self._welfare += np.asarray(flows, dtype=float) * (w[start + months] - w[start])
+        if peace:
+            for years in WINDOWS:
+                self.peace_months[years] += max(0, min(start + months, 12 * years) - start)
+        self.month = start + months
+        for years in WINDOWS:
+            if years not in self.territory_at and self.month >= 12 * years:
+                self.territory_at[years] = self.war.territory
+
+    @property
+    def peace_horizon(self) -> int:
+        """The years of peace the run observed after its deal (the censoring time of a peace that held)."""
+        return self._year
+
+    @property
+    def welfare(self) -> np.ndarray:
+        """Each party's welfare over the horizon: the discounted average of its yearly flows (peace: its utility
+        of the deal; war: its value of a year of war at the balance, Russia's true edge included)."""
+        out = self._welfare.copy()
+        if self._war_months:
+            m = np.asarray(self._war_months)
+            w = self.compiled.month_weights
+            share = w[m + 1] - w[m]
+            b = np.asarray(self._war_balances)
+            k = self.spec.war.outcome_steepness
+            for i, p in enumerate(self.parties):
+                out[i] += float(np.asarray(p.no_deal(b, k)) @ share)
+        return out
+
+    # --- war and talks ----------------------------------------------------------------------------
+
+    def _war_month(self) -> None:
+        spec = self.spec
+        k = spec.war.outcome_steepness
+        edge = self.challenger.edge
+        signal = self.war.step(self.rng, edge)
+        talks_ahead = self.end != "infeasible"
+        if talks_ahead:
+            self.belief = update_belief(self.belief, self.compiled.types, signal, spec.war)
+        balance = self.war.balance
+        self._advance(1, None, peace=False)
+        if self.phase == "pause":
+            self._pause_left -= 1
+            if self._pause_left <= 0 and talks_ahead:
+                self.phase = "talks"
+                self.session += 1
+                self._session_round = 0
+            return
         self.round += 1
-        t = self.round
-        self.war.step(self.rng)
-        self.defender.reservation = self.war.ukraine_reservation(self.defender.reservation0)
-        ru = self.challenger
-        ru.reservation = self.war.russia_reservation(ru.reservation0)
-        beta = ru.play_for_time_beta(self.war.russia_belief, self.spec.war.belief_weight)
-        betas = [beta if p is ru else None for p in self.parties]
-        r = talks_round(self._table, self.parties, betas, t, neg, self.rng, self._previous)
-        self._previous = r.offer
-        self.russia_accepted |= r.accepted[self.compiled.challenger]
+        self._session_round += 1
+        types = balance + self.compiled.types
+        no_deal = np.vstack([p.no_deal(types, k) for p in self.parties])
+        c = self.compiled.challenger
+        r = talks_round(self._table, self.parties, self.belief, no_deal, c, self.challenger.edge_index)
+        self.russia_accepted |= r.accepted[c]
         if self.trace:
             keys = self.compiled.parties
             self.rounds_trace.append(
                 RoundRecord(
-                    round=t,
-                    offer=Deal(tuple(self._table.numbers[r.offer])).as_dict(),
-                    utility=dict(zip(keys, r.utility, strict=True)),
-                    aspiration=dict(zip(keys, map(float, r.aspiration), strict=True)),
-                    reservation={p.key: p.reservation for p in self.parties},
+                    round=self.round,
+                    session=self.session,
+                    month=self.month,
+                    offer=None if r.offer is None else Deal(tuple(self._table.numbers[r.offer])).as_dict(),
+                    utility=dict(zip(keys, r.utility, strict=False)),
+                    value=dict(zip(keys, r.value, strict=False)),
+                    no_deal=dict(zip(keys, r.no_deal, strict=False)),
                     accepted=dict(zip(keys, r.accepted, strict=True)),
-                    balance=self.war.balance,
+                    chance=r.chance,
+                    balance=balance,
                     support=self.war.support,
-                    russia_belief=self.war.russia_belief,
+                    expected_edge=float(self.belief @ self.compiled.types),
                 )
             )
-        if all(r.accepted):
-            self.deal = Deal(tuple(self._table.numbers[r.offer]))
-            self.end = "agreement"
-            self.phase = "peace"
-        elif t >= neg.max_rounds:
-            self.end = "deadline"
-            self.phase = "done"
+        if r.offer is not None and all(r.accepted):
+            self._sign(Deal(tuple(self._table.numbers[r.offer])), "agreement")
+            return
+        if r.offer is not None and not r.accepted[c]:
+            self.belief = learn_from_rejection(self.belief, r.would_accept)
+        if self._session_round >= spec.negotiation.max_rounds:
+            self.phase = "pause"
+            self._pause_left = spec.negotiation.pause_months
+            if self._pause_left == 0:
+                self.phase = "talks"
+                self.session += 1
+                self._session_round = 0
+
+    def _sign(self, deal: Deal, how: str) -> None:
+        """The deal is signed: the peace begins."""
+        c, spec = self.compiled, self.spec
+        self.deal = deal
+        self.deal_month = self.month
+        self.end = how
+        self.phase = "peace"
+        if deal.values[_TERRITORY] == _WITHDRAWAL:
+            self.war.territory = min(self.war.territory + spec.war.withdrawal_share, 1.0)
+        self._peace_flows = list(c.utilities(deal))
+        self._outlook = c.outlook(deal, self.challenger.edge)
 
     # --- peace ------------------------------------------------------------------------------------
 
@@ -183,15 +310,12 @@ class GuaranteeModel(mesa.Model):
         p = self.spec.deterrence
         deal = self.deal
         assert deal is not None  # noqa: S101 - phase invariant
-        if self._year == 0:
-            numbers = np.asarray(deal.values)[None, :]
-            self._russia_u = float(self.challenger.preferences.utility(numbers, normalise_matrix(numbers))[0])
         self._year += 1
         year = self._year
         draws = self.rng.random(self.compiled.draws_per_year)
         states = tuple(g.step_year(year, draws) for g in self.guarantors)
         rules = self.compiled.guarantors
-        calc = yearly_choice(deal, year, states, rules, p, self._russia_u)
+        calc = yearly_choice(self._outlook, min(year, self._outlook.active.size), states, rules, p)
         attacked = self.challenger.attacks(calc, float(draws[1]))
         if self.trace:
             self.years_trace.append(
@@ -206,24 +330,40 @@ class GuaranteeModel(mesa.Model):
                         )
                         for g, s, k in zip(self.guarantors, states, calc.credibility, strict=True)
                     },
-                    deterrence=calc.deterrence,
-                    motive=calc.motive,
+                    guarantee=calc.guarantee,
+                    balance=calc.balance,
+                    incentive=calc.incentive_now,
+                    gain=calc.gain,
                     hazard=calc.hazard,
                     attacked=attacked,
                 )
             )
-        if attacked:
-            self.breakdown = {
-                "breakdown_year": year,
-                "cause": classify_breakdown(deal, calc.active, states, rules),
-                "honoured": {
-                    g.key: g.honours(k, float(draws[2 + i])) if k > 0 else None
-                    for i, (g, k) in enumerate(zip(self.guarantors, calc.credibility, strict=True))
-                },
-            }
-            self.phase = "done"
-        elif year >= p.horizon_years:
-            self.phase = "done"
+        if not attacked:
+            self._advance(12, self._peace_flows, peace=True)
+            return
+        honoured = {
+            g.key: g.honours(k, float(draws[2 + i])) if k > 0 else None
+            for i, (g, k) in enumerate(zip(self.guarantors, calc.credibility, strict=True))
+        }
+        self.breakdown = {
+            "breakdown_year": year,
+            "cause": classify_breakdown(deal, calc.active, states, rules),
+            "honoured": honoured,
+        }
+        # The war that follows: the guarantors that honour fight with their full weight, the others not at all.
+        fighting = sum(
+            w[0 if calc.active else 1] for w, h in zip(self._outlook.weights, honoured.values(), strict=True) if h
+        )
+        self._war_balance = calc.balance + calc.guarantee - fighting
+        self.phase = "war"
+        self._war_year()
+
+    def _war_year(self) -> None:
+        """A year of the war that followed a breakdown."""
+        k = self.spec.war.outcome_steepness
+        b = self._war_balance
+        self.war.year_of_war(b)
+        self._advance(12, [float(war_value(p.stakes, b, k)) for p in self.parties], peace=False)
 
 
-__all__ = ["GuaranteeModel"]
+__all__ = ["WINDOWS", "GuaranteeModel"]

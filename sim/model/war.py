@@ -1,18 +1,26 @@
-"""The war during the talks: battlefield trend and costs, and how they move reservation values.
+"""The war: what fighting is worth to each party, and how the battlefield, the territory and the others'
+belief about Russia's private edge move while it goes on.
 
-Each round (a month) the battlefield balance ``b`` (positive: Russia gaining) and Western support
-``s`` (0-1) take a random step:
+One war-payoff function (:func:`war_value`) gives every party's yearly value of war from stated primitives:
+the balance of power ``b`` (positive: Russia prevailing), Russia's chance of prevailing ``pi(b) = L(k b)``,
+what each outcome is worth to the party (its utility of the challenger's and of the defender's victory
+terms, :class:`Stakes`) and its yearly cost of war:
 
-    s_t = clip(s_{t-1} + sigma_s * e1, 0, 1)
-    b_t = b_{t-1} + drift - support_effect * (s_t - 0.5) + sigma_b * e2
+    W_i(b) = u_i(defender wins) + (u_i(challenger wins) - u_i(defender wins)) * pi(b) - c_i
 
-Reservation values (the utility of going on with the war) follow them:
+During the talks ``b`` is the battlefield balance plus Russia's private edge ``theta`` (Russia knows its own,
+the others hold a belief over types); after a deal it is the balance of power a resumed war would start from
+(:func:`sim.model.deterrence.balance_after`). So the value of fighting on at the table and Russia's value of
+resuming the war in any year of peace come from the same numbers.
 
-    r_RU(t) = r_RU(0) + k_RU (b_t - b_0) - c_RU * t / 12
-    r_UA(t) = r_UA(0) - k_UA (b_t - b_0) + k_s (s_t - s_0) - c_UA * t / 12
+Each month of war the battlefield balance and Western support take a random step:
 
-both clipped to [0, 1]; Russia's belief that it is winning is ``logistic(4 b_t)`` (the slope 4 and the
-support pivot 0.5 are fixed scale choices, not parameters).
+    s_t = clip(s_{t-1} + sigma_s e1, 0, 1)
+    b_t = b_{t-1} + r (b_0 - b_{t-1}) + drift + lambda theta - support_effect (s_t - s_0) + sigma_b e2
+
+(a war of attrition reverts to its stalemate ``b_0`` at rate ``r``; a share ``lambda`` of Russia's private edge
+shows in the fighting, so the others learn it: Powell 2004; Slantchev 2003), and the territory Russia holds moves
+by ``territory_rate * b_t / 12``.
 """
 
 from __future__ import annotations
@@ -25,56 +33,113 @@ import numpy as np
 from sim.config.scenario import War
 
 
+@dataclass(frozen=True)
+class Stakes:
+    """What the war's outcome is worth to one party, and what a year of it costs.
+
+    Attributes:
+        challenger_wins: The party's utility of the challenger's victory terms (Russia's ideal package).
+        defender_wins: Its utility of the defender's victory terms (Ukraine's ideal package).
+        cost: Its yearly cost of war on its utility scale.
+    """
+
+    challenger_wins: float
+    defender_wins: float
+    cost: float
+
+
+def prevail(balance: np.ndarray | float, steepness: float) -> np.ndarray | float:
+    """Russia's chance of prevailing at a balance of power: ``pi(b) = L(k b)`` (numbers or arrays)."""
+    if isinstance(balance, float | int):
+        x = steepness * balance
+        if x >= 0:
+            return 1.0 / (1.0 + math.exp(-x))
+        e = math.exp(x)
+        return e / (1.0 + e)
+    return 0.5 * (1.0 + np.tanh(0.5 * steepness * np.asarray(balance, dtype=float)))
+
+
+def war_value(
+    stakes: Stakes, balance: np.ndarray | float, steepness: float, chance: np.ndarray | float | None = None
+) -> np.ndarray | float:
+    """A party's value of a year of war at a balance of power (the one war-payoff function; see the module doc).
+
+    ``W = u_D + (u_C - u_D) pi(b) - c``, for numbers or arrays of balances (``chance``: ``pi(b)`` if already
+    computed).
+    """
+    if chance is None:
+        chance = prevail(balance, steepness)
+    return stakes.defender_wins + (stakes.challenger_wins - stakes.defender_wins) * chance - stakes.cost
+
+
+def edge_types(spec: War) -> np.ndarray:
+    """The types of Russia's private edge the others' belief ranges over: ``private_edge_types`` equal-probability
+    quantiles (midpoints) of a normal with standard deviation ``private_edge_sd``."""
+    k = spec.private_edge_types
+    if k == 1 or spec.private_edge_sd == 0:
+        return np.zeros(1)
+    from statistics import NormalDist
+
+    q = NormalDist(0.0, spec.private_edge_sd)
+    return np.array([q.inv_cdf((j + 0.5) / k) for j in range(k)])
+
+
 @dataclass
 class WarState:
-    """Mutable state of the war during talks.
+    """Mutable state of the war.
 
     Attributes:
         spec: The war parameters.
-        month: Months since talks began.
+        month: Months of war fought since talks began.
         balance: Battlefield balance (positive: Russia gaining).
         support: Western support to Ukraine (0-1).
+        territory: Share of Ukraine's territory Russia holds.
     """
 
     spec: War
     month: int = 0
     balance: float = 0.0
     support: float = 0.0
+    territory: float = 0.0
 
     @classmethod
     def start(cls, spec: War) -> WarState:
         """The war as it stands when talks open."""
-        return cls(spec=spec, balance=spec.initial_balance, support=spec.western_support)
+        return cls(
+            spec=spec, balance=spec.initial_balance, support=spec.western_support, territory=spec.initial_territory
+        )
 
-    def step(self, rng: np.random.Generator) -> None:
-        """Advance one month."""
-        e1, e2 = rng.standard_normal(2).tolist()  # Python floats: the talks' arithmetic stays off numpy scalars
+    def step(self, rng: np.random.Generator, edge: float) -> float:
+        """Advance one month, Russia's true private edge ``edge`` showing in the drift; return the balance's
+        change less its known part (drift and support), the signal from which the others learn the edge."""
+        e1, e2 = rng.standard_normal(2).tolist()  # Python floats: the month's arithmetic stays off numpy scalars
         sp = self.spec
         self.month += 1
         self.support = min(max(self.support + sp.support_volatility * e1, 0.0), 1.0)
-        self.balance += sp.drift - sp.support_effect * (self.support - 0.5) + sp.volatility * e2
-
-    @property
-    def russia_belief(self) -> float:
-        """Russia's belief (0-1) that it is winning."""
-        return 1.0 / (1.0 + math.exp(-4.0 * self.balance))
-
-    def russia_reservation(self, initial: float) -> float:
-        """Russia's reservation value now, from its initial value."""
-        sp = self.spec
-        r = initial + sp.russia_balance_weight * (self.balance - sp.initial_balance)
-        return _clip01(r - sp.russia_cost_per_year * self.month / 12.0)
-
-    def ukraine_reservation(self, initial: float) -> float:
-        """Ukraine's reservation value now, from its initial value."""
-        sp = self.spec
-        r = (
-            initial
-            - sp.ukraine_balance_weight * (self.balance - sp.initial_balance)
-            + sp.ukraine_support_weight * (self.support - sp.western_support)
+        known = (
+            sp.reversion * (sp.initial_balance - self.balance)
+            + sp.drift
+            - sp.support_effect * (self.support - sp.western_support)
         )
-        return _clip01(r - sp.ukraine_cost_per_year * self.month / 12.0)
+        step = known + sp.revelation * edge + sp.volatility * e2
+        self.balance += step
+        self.territory = min(max(self.territory + sp.territory_rate * self.balance / 12.0, 0.0), 1.0)
+        return step - known
+
+    def year_of_war(self, balance: float) -> None:
+        """A year of a resumed war after a deal at a given balance of power: the territory moves."""
+        sp = self.spec
+        self.month += 12
+        self.territory = min(max(self.territory + sp.territory_rate * balance, 0.0), 1.0)
 
 
-def _clip01(x: float) -> float:
-    return min(max(x, 0.0), 1.0)
+def update_belief(belief: np.ndarray, types: np.ndarray, signal: float, spec: War) -> np.ndarray:
+    """The others' belief over Russia's private edge after observing a month's signal (Bayes' rule, normal
+    likelihood of ``signal = lambda theta + sigma e``). Unchanged when the fighting reveals nothing."""
+    if spec.revelation == 0 or spec.volatility == 0 or belief.size == 1:
+        return belief
+    z = (signal - spec.revelation * types) / spec.volatility
+    z2 = z * z
+    post = belief * np.exp(-0.5 * (z2 - z2.min()))
+    total = post.sum()
+    return post / total if total > 0 else belief
