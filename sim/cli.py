@@ -34,7 +34,7 @@ RUN_DESCRIPTION = """Run a scenario's replications and write a run directory:
   trajectories.parquet  round-by-round talks and year-by-year peace of the first traced runs
   summary.json          headline figures with 95 % intervals
   manifest.json         provenance: versions, git commit, scenario hash and text, seeds, command, times
-  figures/              trajectories.png, terms.png, survival.png
+  figures/              trajectories.png, terms.png, survival.png, peace.png
 The text summary is printed, then the folder. Ctrl-C writes the finished runs and exits with 130."""
 
 EPILOG_COMPARE = """example:
@@ -291,7 +291,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         agg = pq.read_table(store.root / "aggregate.parquet").to_pandas()
         design = store.design().to_pandas()
         table = design.merge(agg, on="point")
-        cols = [c for c in design.columns if c != "point"] + ["runs", "p_agreement", "p_holds_15", "p_durable_15"]
+        shown = ["runs", "p_agreement", "p_deal_15", "peace_years_15", "p_holds_15", "p_durable_15"]
+        cols = [c for c in design.columns if c != "point"] + [c for c in shown if c in table.columns]
         best = table.loc[table["p_durable_15"].idxmax()]
         print(table[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
         factors = ", ".join(f"{c} = {best[c]}" for c in design.columns if c != "point")

@@ -12,12 +12,14 @@ from sim.outcomes import Measure, measure_columns, measures_for
 
 
 def aggregate_columns(measures: Sequence[Measure] | None = None) -> list[str]:
-    """The result columns :func:`aggregate` reads: ``point`` and those of the sweep measures.
+    """The result columns :func:`aggregate` reads: ``point``, those of the sweep measures, and ``agreement``
+    (for the count of agreements).
 
     Args:
         measures: The list to take the sweep measures from (default: :data:`sim.outcomes.MEASURES`).
     """
-    return ["point", *measure_columns(measures_for("sweep", measures))]
+    columns = measure_columns(measures_for("sweep", measures))
+    return ["point", *columns, *([] if "agreement" in columns else ["agreement"])]
 
 
 AGGREGATE_COLUMNS = aggregate_columns()
@@ -25,10 +27,15 @@ AGGREGATE_COLUMNS = aggregate_columns()
 
 
 def aggregate(results: pa.Table, points: int, measures: Sequence[Measure] | None = None) -> pa.Table:
-    """Per design point: ``point``, ``runs``, then each sweep measure of :data:`sim.outcomes.MEASURES` in its
-    order, with ``<name>_low`` and ``<name>_high`` (95 %) for those with an interval: P(agreement), P(Russia
-    accepts), P(durable peace: agreement and 15 years) with Wilson intervals, P(holds 15 years | agreement)
-    by Kaplan-Meier with its band, the mean years of peace among agreements.
+    """Per design point: ``point``, ``runs``, ``agreements`` (runs that reached an agreement, in any session,
+    or had the package imposed: the runs behind the figures conditional on agreement), then each sweep
+    measure of :data:`sim.outcomes.MEASURES` in its order, with ``<name>_low`` and ``<name>_high`` (95 %) for
+    those with an interval: shares of runs (P(agreement in the first session), P(deal within 15 years),
+    P(durable peace: agreement and 15 years), ...) with Wilson intervals, averages over the runs (years of
+    peace, each party's welfare) with normal intervals, P(holds 15 years | agreement) by Kaplan-Meier with
+    its band, the mean years of peace among agreements.
+
+    ``agreements`` is 0 at every point when the results lack the ``agreement`` column.
 
     Args:
         results: The runs: ``point`` and the columns of :func:`aggregate_columns`.
@@ -38,7 +45,12 @@ def aggregate(results: pa.Table, points: int, measures: Sequence[Measure] | None
     chosen = measures_for("sweep", measures)
     point = results.column("point").to_numpy()
     columns = run_columns(results, measure_columns(chosen))
-    cols: dict[str, list] = {"point": [], "runs": []}
+    agreed = (
+        run_columns(results, ["agreement"])["agreement"] == 1
+        if "agreement" in results.column_names
+        else np.zeros(results.num_rows, dtype=bool)
+    )
+    cols: dict[str, list] = {"point": [], "runs": [], "agreements": []}
     for m in chosen:
         cols[m.name] = []
         if m.interval:
@@ -50,6 +62,7 @@ def aggregate(results: pa.Table, points: int, measures: Sequence[Measure] | None
         at_point = {name: values[idx] for name, values in columns.items()}
         cols["point"].append(i)
         cols["runs"].append(int(idx.size))
+        cols["agreements"].append(int(np.count_nonzero(agreed[idx])))
         for m in chosen:
             est = estimate(m, at_point)
             cols[m.name].append(est.value)

@@ -33,7 +33,39 @@ class Estimate:
 
 
 NOT_ASKED = Estimate(math.nan, math.nan, math.nan)
-"""P(Russia accepts an offer) of imposed runs: undefined, since no offer was made (null in summary.json)."""
+"""P(agreement in the first session of talks) of imposed runs: undefined, since nobody negotiated (null in
+summary.json)."""
+
+UNIT_SUFFIX: dict[str, str] = {"probability": "", "years": " years", "utility": " utility", "share of territory": ""}
+"""What follows an estimate in text, per :attr:`sim.outcomes.Measure.unit`."""
+
+
+def format_estimate(estimate: Estimate, unit: str = "probability", horizon: float | None = None) -> str:
+    """An estimate as text in its unit: probabilities and utilities to three decimals, years to two (``> horizon``
+    for a median beyond it), shares of territory in per cent; the 95 % interval in brackets when there is one.
+
+    Args:
+        estimate: The estimate.
+        unit: Its :attr:`~sim.outcomes.Measure.unit` (``probability``, ``years``, ``utility``,
+            ``share of territory``).
+        horizon: The horizon in years, for an infinite median (``> horizon``; ``beyond the horizon`` if None).
+    """
+    if math.isnan(estimate.value):
+        return "n/a"
+
+    def num(x: float) -> str:
+        if math.isinf(x):
+            return f"> {horizon:g}" if horizon else "beyond the horizon"
+        if unit == "years":
+            return f"{x:.2f}"
+        if unit == "share of territory":
+            return f"{100 * x:.1f} %"
+        return f"{x:.3f}"
+
+    text = num(estimate.value)
+    if not (math.isnan(estimate.low) and math.isnan(estimate.high)):
+        text += f" [{num(estimate.low)}, {num(estimate.high)}]"
+    return text + UNIT_SUFFIX.get(unit, "")
 
 
 def wilson(successes: int, n: int, z: float = Z95) -> Estimate:
@@ -152,9 +184,23 @@ class Summary:
         return self.figures["p_agreement"]
 
     @property
-    def russia_accepts(self) -> Estimate:
-        """P(Russia accepts an offer)."""
-        return self.figures["p_russia_accepts"]
+    def deal_15(self) -> Estimate:
+        """P(a deal within 15 years), in any session of talks."""
+        return self.figures["p_deal_15"]
+
+    @property
+    def peace_years_15(self) -> Estimate:
+        """Expected years of peace in the first 15 years (no deal counts as war)."""
+        return self.figures["peace_years_15"]
+
+    @property
+    def welfare(self) -> dict[str, Estimate]:
+        """Each party's expected welfare (the discounted yearly average of its flows), by party."""
+        return {
+            m.actor: self.figures[m.name]
+            for m in self.measures
+            if m.actor is not None and m.kind is Kind.AVERAGE and m.units == "utility"
+        }
 
     @property
     def durable_15(self) -> Estimate:
@@ -188,9 +234,11 @@ class Summary:
         }
 
     def as_dict(self) -> dict[str, Any]:
-        """Plain data (JSON-ready): every measure under its summary key (dotted keys nested), probabilities
-        as ``{value, low, high}`` and years as a number (None beyond the horizon). The shares of the attacked
-        agreements follow the breakdown causes."""
+        """Plain data (JSON-ready): every measure under its summary key (dotted keys nested, e.g.
+        ``welfare.ukraine``), probabilities and averages (years of peace, welfare, territory) as
+        ``{value, low, high}``, the median and mean years of peace as a number (None beyond the horizon). The
+        shares of the attacked agreements follow the breakdown causes. Imposed runs have no P(agreement in
+        the first session): nobody negotiated."""
 
         def est(e: Estimate) -> dict[str, float | None]:
             return {
@@ -203,7 +251,10 @@ class Summary:
             node = out
             for key in parents:
                 node = node.setdefault(key, {})
-            node[leaf] = est(e) if m.unit == "probability" else (e.value if math.isfinite(e.value) else None)
+            if m.unit == "probability" or m.kind is Kind.AVERAGE:
+                node[leaf] = est(e)
+            else:
+                node[leaf] = e.value if math.isfinite(e.value) else None
 
         out: dict[str, Any] = {"runs": self.runs, "imposed": self.imposed}
         attacks = [m for m in self.measures if m.kind is Kind.SHARE and m.among == "attacks"]
@@ -213,8 +264,8 @@ class Summary:
         out |= {"horizon_years": self.horizon, "ends": self.ends, "breakdown_causes": self.causes}
         for m in attacks:
             put(out, m)
-        if self.imposed and "p_russia_accepts" in out:
-            out["p_russia_accepts"] = est(NOT_ASKED)  # nobody was asked: the package was imposed
+        if self.imposed and "p_agreement" in out:
+            out["p_agreement"] = est(NOT_ASKED)  # nobody negotiated: the package was imposed
         out["agreed_terms"] = self.terms
         return out
 
@@ -274,12 +325,16 @@ def render(summary: Summary, title: str = "") -> str:
     if title:
         lines += [title, "=" * len(title)]
     lines.append(f"runs: {s.runs}    (95 % intervals in brackets)")
-    for m in s.measures:
-        if m.over_all_runs:
-            value = "n/a (imposed)" if s.imposed and m.name == "p_agreement" else s.figures[m.name]
-            lines.append(f"{m.short_label:<29} {value}")
+    shown = [m for m in s.measures if m.over_all_runs]
+    width = max([29, *(len(m.short_label) for m in shown)])
+    for m in shown:
+        if s.imposed and m.name == "p_agreement":
+            value = "n/a (imposed)"
+        else:
+            value = format_estimate(s.figures[m.name], m.unit, s.horizon)
+        lines.append(f"{m.short_label:<{width}} {value}")
     ends = ", ".join(f"{k} {v}" for k, v in sorted(s.ends.items()))
-    lines.append(f"how talks ended               {ends}")
+    lines.append(f"{'how talks ended':<{width}} {ends}")
     if s.terms:
         lines.append("")
         terms = "imposed terms (share of runs" if s.imposed else "agreed terms (share of agreements"
@@ -296,7 +351,7 @@ def render(summary: Summary, title: str = "") -> str:
         lines.append(f"  median years of peace       {med} (horizon {s.horizon} years)")
         for m in s.measures:
             if m.kind is Kind.SURVIVAL:
-                lines.append(f"  {f'P(holds {m.t:g} years)':<27} {s.figures[m.name]}")
+                lines.append(f"  {f'P(holds {m.t:g} years)':<27} {format_estimate(s.figures[m.name])}")
         if s.causes:
             lines.append("  breakdown causes            " + ", ".join(f"{k} {v}" for k, v in sorted(s.causes.items())))
             lines.append(

@@ -43,6 +43,7 @@ from sim.dealspace import BY_NAME, ISSUE_NAMES, Deal
 from sim.outcomes import Measure, RunOutcome, measures_for
 
 __all__ = [
+    "ENDS",
     "MEASURES",
     "HazardEstimate",
     "RatioEstimate",
@@ -85,6 +86,9 @@ MEASURES: dict[str, str] = {name: m.label for name, m in _grid_measures().items(
 """Per-point sweep figures that carry a 95 % interval (``<name>_low``, ``<name>_high`` in the aggregate), name →
 label: the sweep measures of :data:`sim.outcomes.MEASURES` with an interval, as imported."""
 
+
+ENDS: tuple[str, ...] = ("agreement", "no_deal", "infeasible", "imposed")
+"""How talks may end (:data:`sim.model.records.End`), in the order of :func:`end_shares`' columns."""
 
 # ------------------------------------------------------------------------------------ scenarios and runs
 
@@ -152,12 +156,15 @@ def _peace(data: RunsLike) -> tuple[np.ndarray, np.ndarray, int]:
 
 
 def negotiation_rounds(outcome: RunOutcome) -> pd.DataFrame:
-    """One traced negotiation, round by round: the offer on the table and how each party saw it.
+    """One traced negotiation, round by round: the offer on the table and how each party valued it.
 
-    Columns: ``round``; ``offer.<issue>`` (the tabled terms); per party ``utility.<party>`` (its true
-    utility of the offer), ``aspiration.<party>``, ``reservation.<party>``, ``accepted.<party>``; the
-    battlefield ``balance`` (positive: Russia gaining), Western ``support`` and ``russia_belief`` that
-    it is winning.
+    Columns: ``round`` (over every session), ``session`` and ``month`` (months since talks began);
+    ``offer.<issue>`` (the tabled terms); per party ``utility.<party>`` (its utility of the offer in peace),
+    ``value.<party>`` (its expected value of the offer over the horizon: Russia's at its own private edge,
+    the others' over their belief), ``no_deal.<party>`` (its value of no deal, a year of war at the
+    battlefield balance, the same way) and ``accepted.<party>``; the others' ``chance`` that Russia
+    accepts the offer, the battlefield ``balance`` (positive: Russia gaining), Western ``support`` and the
+    others' ``expected_edge`` (the mean of their belief about Russia's private edge).
 
     Raises:
         ValueError: If the run was not traced (run with ``trace=True``) or imposed (no talks).
@@ -166,16 +173,16 @@ def negotiation_rounds(outcome: RunOutcome) -> pd.DataFrame:
         raise ValueError("the run has no round trace: run it with trace=True (and mode negotiate)")
     rows = []
     for r in outcome.rounds_trace:
-        row: dict[str, Any] = {"round": r.round}
+        row: dict[str, Any] = {"round": r.round, "session": r.session, "month": r.month}
         row |= {f"offer.{k}": v for k, v in (r.offer or {}).items()}
         for key, values in (
             ("utility", r.utility),
-            ("aspiration", r.aspiration),
-            ("reservation", r.reservation),
+            ("value", r.value),
+            ("no_deal", r.no_deal),
             ("accepted", r.accepted),
         ):
             row |= {f"{key}.{party}": v for party, v in values.items()}
-        row |= {"balance": r.balance, "support": r.support, "russia_belief": r.russia_belief}
+        row |= {"chance": r.chance, "balance": r.balance, "support": r.support, "expected_edge": r.expected_edge}
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -411,7 +418,9 @@ def compare_runs(
     """Headline figures of several sets of runs side by side (e.g. 15-, 30- and 50-year guarantees, or a
     scenario before and after a change).
 
-    One row per label: ``runs``, ``agreements``, ``p_agreement`` (+ ``_low``/``_high``), the agreed
+    One row per label: ``runs``, ``agreements``, ``p_agreement`` (+ ``_low``/``_high``: here the share of runs
+    that reached an agreement in any session, or had it imposed; the headline measure of that name counts the
+    first session only), the agreed
     ``duration`` (median), ``S(t)`` for each ``t`` in ``at`` as ``survival_<t>`` (+ bands),
     ``median_years`` (inf if peace holds in more than half the runs to the horizon), and the expiry
     cliff: pooled hazards in the ``window`` years before and after expiry and their ratio (+ interval).
@@ -468,28 +477,34 @@ def incentive_path(
     years: int | None = None,
     cohesion: float | None = None,
     us_engaged: bool = True,
+    edge: float = 0.0,
 ) -> pd.DataFrame:
     """Russia's yearly calculus for one signed deal, with the guarantors' state held fixed (no draws).
 
-    The model's equations (docs/MODEL.md 7.8.2-7.8.4, :mod:`sim.model.deterrence`) evaluated year by year:
-    ``motive`` M, ``deterrence`` D, the net incentive to attack now ``incentive_now = M - D``, the
-    discounted incentive of attacking in the first year after expiry ``incentive_wait`` (NaN once the
-    guarantee has expired, or if it outlasts the horizon), the ``wait_gain = max(0, wait - now)``, the
-    factor by which the option of waiting scales the hazard (``wait_factor``, 1 = no restraint), the
-    ``hazard`` and the ``hazard_myopic`` a Russia that ignores the option of waiting would have.
+    The model's own calculus (:func:`sim.model.deterrence.yearly_choice` over the deal's
+    :class:`~sim.model.deterrence.Outlook`, docs/MODEL.md "Deterrence phase") evaluated year by year after the
+    deal. Columns: ``year`` (1 = the first year after the deal), ``active`` (the guarantee in force),
+    ``credibility.<guarantor>`` (each guarantor's probability of honouring), ``guarantee`` (the guarantors'
+    expected weight in a resumed war), ``balance`` (the balance of power a war begun that year would start
+    from: positive favours Russia), ``war_value`` (Russia's value of a year of that war), ``peace_value``
+    (its utility of the deal), ``consolidation`` (what breaking the peace costs it that year),
+    ``incentive`` (its net incentive to attack now: ``war_value - peace_value - consolidation``), ``gain``
+    (what it gains by waiting to attack later), ``hazard`` (the yearly probability of a renewed offensive)
+    and ``hazard_myopic`` (the hazard of a Russia that ignores the option of waiting, ``gain = 0``).
 
     Args:
         scenario: Supplies the parameters, Russia's preferences and the fixed terms of the package.
         deal: Terms that complete or replace the scenario's fixed terms (every issue must end up fixed).
-        years: Years to evaluate (default: the scenario's horizon).
+        years: Years to evaluate (default: the scenario's horizon, the most a run can see).
         cohesion: Cohesion of every composite guarantor (the coalition), held fixed (default: its long-run mean).
         us_engaged: Whether every guarantor with elections (the United States) stands by its commitment
             throughout.
+        edge: Russia's private edge (default 0, the others' expected type).
 
     Raises:
-        ValueError: If some issue is left open (a negotiated range or options and no value in ``deal``).
+        ValueError: If some issue is left open (a negotiated range or options and no value in ``deal``), or
+            ``years`` is not between 1 and the horizon.
     """
-    from sim.dealspace import normalise_matrix
     from sim.model.compiled import compile_scenario
     from sim.model.deterrence import GuarantorState, hazard, yearly_choice
 
@@ -499,48 +514,42 @@ def incentive_path(
         raise ValueError(f"the deal leaves issues open: {', '.join(open_issues)}; give them in deal=")
     d = Deal.from_mapping(terms)
     p = scenario.deterrence
-    compiled = compile_scenario(scenario)
-    numbers = np.asarray(d.values, dtype=float)[None, :]
-    u_ru = float(compiled.preferences[compiled.challenger].utility(numbers, normalise_matrix(numbers))[0])
-    length = d.number("duration_years")
     horizon = p.horizon_years if years is None else years
+    if not 1 <= horizon <= p.horizon_years:
+        raise ValueError(f"years must be between 1 and the horizon ({p.horizon_years}); got {horizon}")
+    compiled = compile_scenario(scenario)
+    outlook = compiled.outlook(d, edge)
+    rules = compiled.guarantors
     states = tuple(
         GuarantorState(
             engaged=us_engaged,
             cohesion=r.initial_state().cohesion if cohesion is None or r.engagement.kind != "cohesion" else cohesion,
         )
-        for r in compiled.guarantors
+        for r in rules
     )
     rows = []
     for y in range(1, horizon + 1):
-        calc = yearly_choice(d, y, states, compiled.guarantors, p, u_ru)
-        active, m, deter, v_now, v_wait = (
-            calc.active,
-            calc.motive,
-            calc.deterrence,
-            calc.incentive_now,
-            calc.incentive_wait,
-        )
-        h = calc.hazard
-        myopic = hazard(v_now, None, p)
-        gain = max(0.0, v_wait - v_now) if v_wait is not None else 0.0
-        rows.append(
-            {
-                "year": y,
-                "active": active,
-                "motive": m,
-                "deterrence": deter,
-                "incentive_now": v_now,
-                "incentive_wait": math.nan if v_wait is None else v_wait,
-                "wait_gain": gain,
-                "wait_factor": h / myopic if myopic > 0 else 1.0,
-                "hazard": h,
-                "hazard_myopic": myopic,
-            }
-        )
+        calc = yearly_choice(outlook, y, states, rules, p)
+        row: dict[str, Any] = {"year": y, "active": calc.active}
+        row |= {f"credibility.{r.key}": float(k) for r, k in zip(rules, calc.credibility, strict=True)}
+        row |= {
+            "guarantee": float(calc.guarantee),
+            "balance": calc.balance,
+            "war_value": calc.war_value,
+            "peace_value": outlook.peace_value,
+            "consolidation": float(outlook.consolidation[y - 1]),
+            "incentive": calc.incentive_now,
+            "gain": calc.gain,
+            "hazard": calc.hazard,
+            "hazard_myopic": float(hazard(calc.incentive_now, 0.0, p)),
+        }
+        rows.append(row)
     frame = pd.DataFrame(rows)
-    frame.attrs["russia_utility"] = u_ru
-    frame.attrs["duration"] = length
+    frame.attrs["russia_utility"] = outlook.peace_value
+    frame.attrs["duration"] = d.number("duration_years")
+    frame.attrs["edge"] = edge
+    frame.attrs["guarantors"] = [r.key for r in rules]
+    frame.attrs["hazard_threshold"] = p.hazard_threshold
     return frame
 
 
@@ -661,8 +670,9 @@ def dilemma_grid(
 
     Returns:
         Long format, one row per cell and measure: the ``by`` factors, ``y``, ``x``, ``measure``,
-        ``value``, ``low``, ``high`` (95 %: Wilson for proportions, Greenwood for ``p_holds_15``),
-        ``runs`` and ``agreements`` (the runs behind ``p_holds_15``). Factors with level names are ordered
+        ``value``, ``low``, ``high`` (95 %: Wilson for proportions, normal for averages such as years of
+        peace or welfare, Greenwood for ``p_holds_15``), ``runs`` and ``agreements`` (the runs that reached an
+        agreement in any session: those behind ``p_holds_15``). Factors with level names are ordered
         categoricals, weakest level first. Roles are in ``attrs``: ``{"x", "y", "by"}``. ``p_holds_15`` is
         NaN in cells without any agreement.
     """
@@ -707,7 +717,10 @@ def dilemma_grid(
         part["low"] = cells[f"{m}_low"].to_numpy(dtype=float)
         part["high"] = cells[f"{m}_high"].to_numpy(dtype=float)
         part["runs"] = cells["runs"].to_numpy(dtype=int)
-        part["agreements"] = np.rint(cells["p_agreement"].to_numpy(dtype=float) * part["runs"]).astype(int)
+        if "agreements" in cells:
+            part["agreements"] = cells["agreements"].to_numpy(dtype=int)
+        else:  # an aggregate written before it counted agreements
+            part["agreements"] = pd.array([pd.NA] * len(cells), dtype="Int64")
         rows.append(part)
     grid = pd.concat(rows, ignore_index=True)
     for k in keys:
@@ -728,9 +741,9 @@ def end_shares(
 ) -> pd.DataFrame:
     """How the talks ended in each cell of a sweep: the share of runs per end, pooled over other factors.
 
-    ``agreement``; ``deadline`` (no package accepted by all three parties in time); ``infeasible`` (no
-    package on the table the coalition would commit to and every party could accept: e.g. more troops
-    than the members would send); ``imposed`` (evaluate mode).
+    ``agreement``; ``no_deal`` (talks went on, session after session, without a package every party accepted
+    before the horizon); ``infeasible`` (no package on the table the coalition would commit to and every
+    party could accept: e.g. more troops than the members would send); ``imposed`` (evaluate mode).
 
     Args:
         source: A :class:`~sim.execution.sweep.store.SweepStore` or its folder.
@@ -749,10 +762,10 @@ def end_shares(
         raise ValueError(_no_factor(missing, design))
     runs = store.results(["point", "end", "russia_accepted"]).to_pandas().merge(design[["point", *keys]], on="point")
     shares = pd.crosstab([runs[k] for k in keys], runs["end"], normalize="index")
-    for end in ("agreement", "deadline", "infeasible", "imposed"):
+    for end in ENDS:
         if end not in shares.columns:
             shares[end] = 0.0
-    shares = shares[["agreement", "deadline", "infeasible", "imposed"]]
+    shares = shares[list(ENDS)]
     shares.columns.name = None
     out = shares.reset_index()
     grouped = runs.groupby(keys, sort=False)
@@ -857,7 +870,9 @@ def sensitivity_indices(source: SweepSource) -> pd.DataFrame:
 
     Returns:
         ``outcome, factor, S1, S1_conf, ST, ST_conf``: first-order and total indices with 95 % confidence
-        half-widths (SALib bootstrap), per headline outcome (P(agreement), P(Russia accepts), P(durable)).
+        half-widths (SALib bootstrap), per headline outcome (the sensitivity measures of
+        :data:`sim.outcomes.MEASURES`: P(agreement in the first session), P(deal within 15 years), years of
+        peace, P(durable), each party's welfare, ...).
 
     Raises:
         sim.config.errors.InputError: If the folder is not a finished sobol sweep.

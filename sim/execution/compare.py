@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from sim.analysis.measures import estimates
+from sim.analysis.summary import Estimate, format_estimate
 from sim.config.paths import output_errors
 from sim.config.scenario import Scenario
 from sim.execution.manifest import software, utc_now
@@ -133,19 +134,11 @@ def comparison_table(
 
 
 def _cell(
-    figure: str, years: bool, value: float, low: float, high: float, horizon: float | None, imposed: bool = False
+    figure: str, unit: str, value: float, low: float, high: float, horizon: float | None, imposed: bool = False
 ) -> str:
-    if imposed and figure == "p_russia_accepts":
+    if imposed and figure == "p_agreement":
         return "n/a (imposed)"
-    if math.isnan(value):
-        return "n/a"
-    if years:
-
-        def in_years(x: float) -> str:
-            return f"> {horizon:g}" if math.isinf(x) and horizon else ("inf" if math.isinf(x) else f"{x:g}")
-
-        return f"{in_years(value)} [{in_years(low)}, {in_years(high)}]"
-    return f"{value:.3f} [{low:.3f}, {high:.3f}]"
+    return format_estimate(Estimate(value, low, high), unit, horizon)
 
 
 def render_comparison(
@@ -161,15 +154,21 @@ def render_comparison(
         table: The comparison table (:func:`comparison_table`).
         horizons: Each scenario's horizon in years (a median beyond it is shown as ``> horizon``).
         measures: The measures of the table's figures, for their units (default: :data:`sim.outcomes.MEASURES`).
-        imposed: Scenarios in mode evaluate: their P(Russia accepts) is shown as "n/a (imposed)".
+        imposed: Scenarios in mode evaluate: their P(agreement in the first session) is shown as "n/a (imposed)".
     """
     horizons = horizons or {}
-    in_years = {m.summary_key for m in measures_for("summary", measures) if m.unit == "years"}
+    units = {m.summary_key: m.unit for m in measures_for("summary", measures)}
     scenarios = list(dict.fromkeys(table["scenario"]))
     labels = list(dict.fromkeys(table["label"]))
     cells = {
         (r.label, r.scenario): _cell(
-            r.figure, r.figure in in_years, r.value, r.low, r.high, horizons.get(r.scenario), r.scenario in imposed
+            r.figure,
+            units.get(r.figure, "probability"),
+            r.value,
+            r.low,
+            r.high,
+            horizons.get(r.scenario),
+            r.scenario in imposed,
         )
         for r in table.itertuples(index=False)
     }
@@ -180,7 +179,10 @@ def render_comparison(
     for lb in labels:
         row = [f"{lb:<{first}}", *(f"{cells[(lb, s)]:<{w}}" for s, w in zip(scenarios, widths, strict=True))]
         lines.append("  ".join(row).rstrip())
-    lines.append("(95 % intervals in brackets; median years of peace: Kaplan-Meier, interval from its band)")
+    lines.append(
+        "(95 % intervals in brackets; median years of peace: Kaplan-Meier, interval from its band; "
+        "averages over all runs: normal interval)"
+    )
     return "\n".join(lines)
 
 

@@ -29,7 +29,7 @@ from matplotlib.patches import Rectangle
 from sim.analysis.tables import RunsLike, outcomes_frame
 from sim.figures.style import STYLES, caption, new_figure, save
 from sim.figures.sweep import sobol_bars
-from sim.outcomes import Measure, RunOutcome, find_measure
+from sim.outcomes import Kind, Measure, RunOutcome, find_measure
 
 __all__ = [
     "LEVEL_LABELS",
@@ -61,17 +61,42 @@ FACTOR_LABELS: dict[str, str] = {
 """Readable names of the usual sweep factors (others: the key path, shortened)."""
 
 PARAMETER_LABELS: dict[str, str] = {
-    "actors.russia.reservation": "Russia's value of fighting on",
-    "actors.ukraine.reservation": "Ukraine's value of fighting on",
+    # the parties
+    "actors.russia.war_cost": "Russia's yearly cost of war",
+    "actors.ukraine.war_cost": "Ukraine's yearly cost of war",
+    "actors.united_states.war_cost": "the US's yearly cost of war",
     "actors.russia.red_lines.0.penalty": "Russia's penalty on foreign troops",
-    "deterrence.hazard_threshold": "hazard threshold (net incentive)",
+    # the guarantors
     "actors.coalition.guarantor.force.half_troops": "troops for half military weight",
-    "deterrence.motive_dissatisfaction": "motive from bad terms (Russia)",
     "actors.coalition.guarantor.expiry_residual": "coalition credibility left after expiry",
     "actors.united_states.guarantor.expiry_residual": "US credibility left after expiry",
     "actors.united_states.guarantor.engagement.disengage_probability": "P(US disengages at an election)",
+    # the talks
+    "negotiation.pause_months": "months of war between sessions of talks",
+    "negotiation.anticipation": "parties anticipate the peace's breakdown",
+    "negotiation.discount": "yearly discount factor of the parties",
+    # the war
+    "war.reversion": "battlefield reversion to the stalemate (per month)",
+    "war.outcome_steepness": "how decisive the balance is for the war's outcome",
+    "war.private_edge_sd": "spread of Russia's private edge",
+    "war.private_edge_types": "types of Russia's private edge",
+    "war.revelation": "share of Russia's edge the fighting reveals",
+    "war.initial_territory": "territory Russia holds when talks open",
+    "war.territory_rate": "territory gained per year at a unit balance",
+    "war.withdrawal_share": "territory a Donetsk withdrawal hands over",
+    # power after a deal
+    "power.russia_reconstitution": "Russia's military reconstitution (balance units)",
+    "power.russia_reconstitution_years": "years for Russia to reconstitute",
+    "power.ukraine_funding": "share of Ukraine's army still funded",
+    "power.ukraine_rearmament": "Ukraine's rearmament (share of its army)",
+    "power.ukraine_years": "years for Ukraine's funding and rearmament to tell",
+    # deterrence
+    "deterrence.hazard_threshold": "hazard threshold (net incentive)",
+    "deterrence.consolidation": "what breaking a consolidated peace costs Russia",
+    "deterrence.consolidation_years": "years for the peace to consolidate",
+    "deterrence.foresight": "Russia's foresight (discount of a later attack)",
 }
-"""Readable names of the assumptions in the shipped sensitivity sweep (others: the key path)."""
+"""Readable names of the uncertain assumptions a sensitivity sweep varies (others: the key path)."""
 
 LEVEL_LABELS: dict[str, str] = {
     "none": "none",
@@ -135,12 +160,14 @@ def _draw_map(
     ylevels: list[Any],
     fontsize: float = 9,
     counts: bool = False,
+    scale: tuple[float, float] = (0.0, 1.0),
 ) -> Any:
     """One heat map on ``ax`` (rows: ``y`` levels bottom-up, columns: ``x`` levels). Returns the image.
 
     Each cell prints its value, and below it the 95 % interval (``intervals``) and the number of agreements
     behind a conditional figure (``counts``). The zone's peak gets a black-and-white frame, other zone
-    cells a dashed one (both visible on any grey).
+    cells a dashed one (both visible on any grey). ``scale``: the values at white and black (0-1 for a
+    probability).
     """
     shape = (len(ylevels), len(xlevels))
     grid, low, high = np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan)
@@ -148,15 +175,17 @@ def _draw_map(
     for _, row in cells.iterrows():
         r, c = ylevels.index(row[y]), xlevels.index(row[x])
         grid[r, c], low[r, c], high[r, c] = row["value"], row["low"], row["high"]
-        if "agreements" in row:
+        if "agreements" in row and not pd.isna(row["agreements"]):
             n_agree[r, c] = int(row["agreements"])
-    image = ax.imshow(grid, origin="lower", cmap="Greys", vmin=0.0, vmax=1.0, aspect="auto")
+    vmin, vmax = scale
+    image = ax.imshow(grid, origin="lower", cmap="Greys", vmin=vmin, vmax=vmax, aspect="auto")
+    middle = 0.5 * (vmin + vmax)
     for (r, c), v in np.ndenumerate(grid):
         if np.isnan(v):
             ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, hatch="///", edgecolor="0.75", lw=0))
             ax.text(c, r, "no deal", ha="center", va="center", fontsize=fontsize - 1, color="0.3", style="italic")
             continue
-        colour = "white" if v > 0.5 else "black"
+        colour = "white" if v > middle else "black"
         extra = []
         if intervals:
             extra.append(f"[{low[r, c]:.2f}, {high[r, c]:.2f}]")
@@ -180,7 +209,7 @@ def _draw_map(
                     va="top",
                     fontsize=fontsize - 2,
                     weight="bold",
-                    color="white" if row["value"] > 0.5 else "black",
+                    color="white" if row["value"] > middle else "black",
                 )
             elif row.get("in_zone", False):
                 ax.add_patch(Rectangle((c - 0.45, r - 0.45), 0.9, 0.9, fill=False, lw=2.4, edgecolor="white"))
@@ -208,6 +237,39 @@ def measure_label(name: str, short: bool = False) -> str:
     """A measure's label (or short label) from :data:`sim.outcomes.MEASURES`; its name if it is not there."""
     m = _measure(name)
     return name if m is None else m.short_label if short else m.label
+
+
+def _unit(name: str) -> str:
+    """What a measure's values are (``probability``, ``years``, ``utility``, ``share of territory``)."""
+    m = _measure(name)
+    return "probability" if m is None else m.unit
+
+
+def _scale(name: str, cells: pd.DataFrame) -> tuple[float, float]:
+    """The values at white and black of a measure's map: 0-1 for a probability or a share of territory, else
+    the range of its cells (years of peace, welfare)."""
+    if _unit(name) in ("probability", "share of territory"):
+        return 0.0, 1.0
+    values = cells["value"].to_numpy(dtype=float)
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return 0.0, 1.0
+    lo, hi = float(values.min()), float(values.max())
+    return (lo, hi) if hi > lo else (lo - 0.5, hi + 0.5)
+
+
+def _scale_label(name: str) -> str:
+    unit = _unit(name)
+    return "probability (0-1)" if unit == "probability" else measure_label(name, short=True) + f" ({unit})"
+
+
+def _interval_kind(name: str) -> str:
+    m = _measure(name)
+    if m is not None and m.given_agreement:
+        return "Greenwood"
+    if m is not None and m.kind is Kind.AVERAGE:
+        return "normal"
+    return "Wilson"
 
 
 def _conditional(name: str) -> bool:
@@ -288,16 +350,17 @@ def dilemma_map(
         ylevels=ylevels,
         fontsize=10,
         counts=_conditional(measure),
+        scale=_scale(measure, cells),
     )
     ax.set_xlabel(factor_label(x))
     ax.set_ylabel(factor_label(y))
     where = _facet_title(list(chosen), tuple(chosen.values())) if chosen else ""
     ax.set_title(title or measure_label(measure) + (f"\n{where}" if where else ""), fontsize=11)
-    fig.colorbar(image, ax=ax, label="probability (0-1)", shrink=0.9)
+    fig.colorbar(image, ax=ax, label=_scale_label(measure), shrink=0.9)
     text = (
         f"N = {_per_cell(cells['runs'].to_numpy())} simulated negotiations per cell. Printed: estimate [95 % interval"
     )
-    text += ", Greenwood] and n = agreements." if _conditional(measure) else ", Wilson]."
+    text += f", {_interval_kind(measure)}]" + (" and n = agreements." if _conditional(measure) else ".")
     if marks is not None and marks["is_peak"].any():
         p = marks[marks["is_peak"]].iloc[0]
         text += (
@@ -341,7 +404,8 @@ def dilemma_panels(
     w, h = 0.78 * len(xlevels) + 0.5, 0.62 * len(ylevels) + 1.0
     fig = new_figure(w * len(measures) + 2.6, h * len(keys) + 1.2, caption_lines=2)
     axes = np.atleast_2d(fig.subplots(len(keys), len(measures), sharex=True, sharey=True, squeeze=False))
-    image = None
+    images: dict[str, Any] = {}
+    scales = {m: _scale(m, grid[grid["measure"] == m]) for m in measures}
     for i, key in enumerate(keys):
         for j, m in enumerate(measures):
             ax = axes[i, j]
@@ -349,7 +413,7 @@ def dilemma_panels(
             marks = _marks(grid, zone, m)
             if marks is not None:
                 marks = _select(marks, facets, key)
-            image = _draw_map(
+            images[m] = _draw_map(
                 ax,
                 cells,
                 x,
@@ -360,6 +424,7 @@ def dilemma_panels(
                 ylevels=ylevels,
                 fontsize=8,
                 counts=_conditional(m),
+                scale=scales[m],
             )
             head = measure_label(m).replace(" = ", "\n= ")
             ax.set_title(head + (f"\n{_facet_title(facets, key)}" if facets else ""), fontsize=9)
@@ -369,8 +434,12 @@ def dilemma_panels(
             if j == 0:
                 ax.set_ylabel(factor_label(y), fontsize=8)
                 ax.tick_params(axis="y", labelsize=7)
-    if image is not None:
-        fig.colorbar(image, ax=axes, label="probability (0-1)", shrink=0.8)
+    probabilities = [j for j, m in enumerate(measures) if _unit(m) == "probability"]
+    if probabilities:
+        fig.colorbar(images[measures[probabilities[0]]], ax=axes, label="probability (0-1)", shrink=0.8)
+    for j, m in enumerate(measures):  # a measure in other units (years, welfare) has a scale of its own
+        if _unit(m) != "probability" and m in images:
+            fig.colorbar(images[m], ax=axes[:, j], label=_scale_label(m), shrink=0.8, location="bottom")
     fig.suptitle(title or "The guarantee dilemma: signed, kept, or both?", fontsize=12)
     rule = f" ({zone.attrs['rule']})" if zone is not None and "rule" in zone.attrs else ""
     caption(
@@ -495,8 +564,8 @@ def terms_figure(outcomes: Sequence[RunOutcome] | pd.DataFrame, title: str = "")
 
 
 def negotiation_figure(outcomes: RunOutcome | Sequence[RunOutcome], title: str = "") -> Figure:
-    """Talks round by round for traced runs: each party's utility of the offer against its aspiration and
-    reservation value (:func:`sim.figures.run.trajectory_figure`). One run shows that run's own lines."""
+    """Talks round by round for traced runs: each party's expected value of the offer against its value of no
+    deal (:func:`sim.figures.run.trajectory_figure`). One run shows that run's own lines."""
     from sim.figures.run import trajectory_figure
     from sim.outcomes import trajectories_table
 
@@ -507,88 +576,70 @@ def negotiation_figure(outcomes: RunOutcome | Sequence[RunOutcome], title: str =
 
 
 def incentive_figure(paths: Mapping[str, pd.DataFrame], title: str | None = None) -> Figure:
-    """Russia's incentive to wait for expiry, per guarantee duration (from :func:`sim.analysis.tables.incentive_path`).
+    """Russia's yearly calculus after a deal, per deal (e.g. per guarantee duration), from
+    :func:`sim.analysis.tables.incentive_path`.
 
-    Left: the net incentive to attack now (solid) and the discounted incentive of attacking just after
-    expiry (dashed, open markers); where the dashed line is above the solid one, waiting pays. Right: the
-    yearly hazard with the option of waiting (as in the model) against a myopic Russia that ignores it,
-    while the guarantee is in force (dotted; one line when the curves coincide to within 2 %, as they nearly
-    do for one deal).
+    Left: its net incentive to attack now (solid: the value of a year of war at the balance it would start
+    from, minus its value of the deal and what breaking the peace costs it) and its gain from waiting to
+    attack later (dashed, open markers); the hazard rises where the incentive less the gain passes the
+    threshold (dotted grey). Right: the yearly hazard as in the model, and that of a myopic Russia that
+    ignores the option of waiting (dotted; drawn only where it differs, by more than 2 %, somewhere).
+    Dash-dotted verticals: the guarantee expires.
     """
     fig = new_figure(13, 5.4, caption_lines=2)
     left, right = fig.subplots(1, 2)
-    myopic: dict[str, pd.Series] = {}
+    threshold = None
     for k, (label, path) in enumerate(paths.items()):
         _, marker, colour = STYLES[k % len(STYLES)]
         yr = path["year"].to_numpy()
         every = max(1, len(yr) // 10)
+        threshold = path.attrs.get("hazard_threshold", threshold)
         left.plot(
-            yr,
-            path["incentive_now"],
-            "-",
-            marker=marker,
-            markevery=every,
-            color=colour,
-            lw=1.8,
-            label=f"{label}: attack now",
+            yr, path["incentive"], "-", marker=marker, markevery=every, color=colour, lw=1.8, label=f"{label}: incentive"
         )
-        if path["incentive_wait"].notna().any():
+        if (path["gain"] > 0).any():
             left.plot(
                 yr,
-                path["incentive_wait"],
+                path["gain"],
                 "--",
                 marker=marker,
                 markevery=every,
                 mfc="white",
                 color=colour,
                 lw=1.4,
-                label=f"{label}: wait for expiry (discounted)",
+                label=f"{label}: gain from waiting",
             )
         right.plot(yr, path["hazard"], "-", marker=marker, markevery=every, color=colour, lw=1.8, label=label)
-        active = path[path["active"].astype(bool)]
-        myopic[label] = pd.Series(active["hazard_myopic"].to_numpy(dtype=float), index=active["year"].to_numpy())
+        hazard, myopic = path["hazard"].to_numpy(dtype=float), path["hazard_myopic"].to_numpy(dtype=float)
+        if not np.allclose(myopic, hazard, rtol=0.02, atol=5e-4):
+            right.plot(yr, myopic, ":", color=colour, lw=2.0, label=f"{label}: myopic Russia")
         length = path.attrs.get("duration")
         if length is not None and length < yr.max():
             for ax in (left, right):
                 ax.axvline(length + 0.5, color=colour, lw=0.9, ls="-.", alpha=0.8)
-    merged = pd.concat(list(myopic.values()), axis=1) if myopic else pd.DataFrame()
-    shared = merged.empty or all(
-        np.allclose(row.dropna(), row.dropna().iloc[0], rtol=0.02, atol=5e-4) for _, row in merged.iterrows()
-    )
-    if shared and not merged.empty:
-        curve = merged.bfill(axis=1).iloc[:, 0]
-        right.plot(curve.index, curve.to_numpy(), ":", color="0.5", lw=2.4, label="myopic Russia, guarantee in force")
-    else:
-        for k, (label, curve) in enumerate(myopic.items()):
-            right.plot(
-                curve.index,
-                curve.to_numpy(),
-                ":",
-                color=STYLES[k % len(STYLES)][2],
-                lw=2.0,
-                label=f"{label}: myopic Russia",
-            )
     left.axhline(0, color="black", lw=0.6)
+    if threshold is not None:
+        left.axhline(threshold, color="0.5", lw=1.2, ls=":", label="hazard threshold")
     left.set_xlabel("years after the agreement")
-    left.set_ylabel("net incentive (motive - deterrence), model units")
-    left.set_title("Russia's incentive: attack now, or wait for expiry?", fontsize=10)
-    left.legend(fontsize=7, loc="center right")
+    left.set_ylabel("utility per year (positive: war pays)")
+    left.set_title("Russia's net incentive to attack now, and its gain from waiting", fontsize=10)
+    left.legend(fontsize=7, loc="best")
     left.grid(alpha=0.3)
     right.set_xlabel("years after the agreement")
     right.set_ylabel("yearly hazard of a renewed offensive")
-    right.set_title("Yearly hazard, with the option of waiting and without (myopic)", fontsize=10)
+    right.set_title("Yearly hazard (dotted: a myopic Russia, where it differs)", fontsize=10)
     right.set_ylim(bottom=0)
-    right.legend(fontsize=7, loc="center right", title="guarantee", title_fontsize=7)
+    right.legend(fontsize=7, loc="best", title="deal", title_fontsize=7)
     right.grid(alpha=0.3)
     fig.suptitle(
-        title or "What a guarantee's expiry does to Russia's calculus (one deal, guarantors' state held fixed)",
+        title or "What a guarantee and its expiry do to Russia's calculus (one deal, guarantors' state held fixed)",
         fontsize=11,
     )
     caption(
         fig,
-        "Deterministic: the model's motive, deterrence and hazard equations (docs/MODEL.md 7.8) for a fixed deal, "
-        "with US engagement and coalition cohesion held at their starting values, no random draws. "
-        "Dash-dotted verticals: expiry.",
+        "Deterministic: the model's yearly calculus (sim.model.deterrence.yearly_choice) for a fixed deal, with US "
+        "engagement and coalition cohesion held at their starting values and Russia's private edge at the others' "
+        "mean, no random draws. Power shifts and the peace consolidating move the incentive year by year.",
     )
     return fig
 

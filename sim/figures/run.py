@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from sim.analysis.summary import Survival, kaplan_meier
 from sim.dealspace import ISSUES
@@ -18,6 +19,7 @@ from sim.model.negotiation import PARTY_KEYS
 
 __all__ = [
     "compare_survival_figure",
+    "peace_figure",
     "peace_survival_from_runs",
     "save_figure",
     "survival_figure",
@@ -43,11 +45,14 @@ def _parties(talks: pd.DataFrame) -> list[str]:
 
 
 def trajectory_figure(trajectories: pd.DataFrame, title: str = "", labels: Mapping[str, str] | None = None) -> Figure:
-    """Talks round by round: each party's utility of the tabled offer against its reservation value.
+    """Talks round by round: each party's expected value of the tabled offer against its value of no deal.
 
-    One panel per negotiating party. Thin grey lines are single traced runs; the bold lines are the
-    medians across the runs still talking in that round: utility of the offer (solid, circles),
-    reservation value (dashed, squares) and aspiration (dotted, triangles). Stars mark agreements.
+    One panel per negotiating party. Thin grey lines are single traced runs' expected value of the offer;
+    the bold lines are the medians across the runs still talking in that round (where at least three are):
+    the expected value of the offer over the horizon (solid, circles; Russia's at its own private edge, the
+    others' over their belief) and the value of no deal, a year of war at the battlefield balance (dashed,
+    squares). A party accepts where the first reaches the second. Stars mark agreements. Rounds where no
+    package was tabled have no value. When some talks run beyond 60 rounds the round axis is logarithmic.
 
     Args:
         trajectories: The trajectories table (:func:`sim.outcomes.trajectories_table`).
@@ -56,30 +61,32 @@ def trajectory_figure(trajectories: pd.DataFrame, title: str = "", labels: Mappi
     """
     talks = trajectories[trajectories["phase"] == "talks"]
     parties = _parties(talks)
-    fig = new_figure(13, 4.8)
+    fig = new_figure(13, 4.8, caption_lines=2)
     axes = fig.subplots(1, len(parties), sharey=True, squeeze=False)[0]
     n_runs = talks["run"].nunique()
     fig.suptitle(
-        f"{title + ': ' if title else ''}talks round by round - each party's utility of the offer on the table "
-        f"vs. its reservation value ({n_runs} traced runs with talks)"
+        f"{title + ': ' if title else ''}talks round by round - each party's expected value of the offer on the "
+        f"table vs. its value of no deal ({n_runs} traced runs with talks)"
     )
     agreed = talks.groupby(["run", "step"], observed=True)["accepted"].agg(lambda s: bool(s.fillna(False).all()))
     agreed = agreed[agreed]
+    long_talks = not talks.empty and float(talks["step"].max()) > 60  # a few long talks: a log axis keeps the first
     for ax, party in zip(axes, parties, strict=True):
         ax.set_title(actor_label(party, labels))
-        ax.set_xlabel("round of talks (months)")
+        ax.set_xlabel(f"round of talks (months at the table){', log scale' if long_talks else ''}")
         if talks.empty:
             empty_panel(ax, "no talks in any traced run\n(package imposed, or nothing feasible)")
             continue
         rows = talks[talks["actor"] == party]
         for _, run_rows in rows.groupby("run", observed=True):
-            ax.plot(run_rows["step"], run_rows["utility"], color="0.7", lw=0.6, alpha=0.6, zorder=1)
-        med = rows.groupby("step", observed=True)[["utility", "reservation", "aspiration"]].median()
+            ax.plot(run_rows["step"], run_rows["value"], color="0.7", lw=0.6, alpha=0.6, zorder=1)
+        by_step = rows.groupby("step", observed=True)
+        med = by_step[["value", "no_deal"]].median()
+        med = med[by_step["value"].count() >= min(3, n_runs)]  # a median of one or two runs is noise
         every = max(1, len(med) // 12)
         for column, style, marker, color, lw, label in (
-            ("utility", "-", "o", "black", 2, "utility of the offer (median)"),
-            ("reservation", "--", "s", "tab:red", 1.8, "reservation value (median)"),
-            ("aspiration", ":", "^", "tab:blue", 1.8, "aspiration (median)"),
+            ("value", "-", "o", "black", 2, "expected value of the offer (median)"),
+            ("no_deal", "--", "s", "tab:red", 1.8, "value of no deal: a year of war (median)"),
         ):
             ax.plot(
                 med.index, med[column], style, marker=marker, color=color, lw=lw, markevery=every, label=label, zorder=3
@@ -87,16 +94,77 @@ def trajectory_figure(trajectories: pd.DataFrame, title: str = "", labels: Mappi
         if len(agreed):
             keys = pd.MultiIndex.from_arrays([rows["run"], rows["step"]])
             hit = rows[keys.isin(agreed.index)]
-            ax.plot(hit["step"], hit["utility"], "*", color="black", ms=9, mfc="white", label="agreement", zorder=4)
-        ax.set_ylim(-0.02, 1.02)
+            ax.plot(hit["step"], hit["value"], "*", color="black", ms=9, mfc="white", label="agreement", zorder=4)
+        if long_talks:
+            ax.set_xscale("log")
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         ax.grid(alpha=0.3)
-    axes[0].set_ylabel("utility (0 = worst, 1 = the party's ideal)")
+    axes[0].set_ylabel("value (utility per year; 1 = the party's ideal in peace)")
     if not talks.empty:
         axes[-1].legend(loc="lower right", fontsize=8)
     caption(
         fig,
-        "A party accepts when its (noisily perceived) utility of the offer reaches its aspiration, which concedes "
-        "towards its reservation value, the value of fighting on; a deal needs every party.",
+        "Each party values the offer by what it expects over the horizon (peace while it holds, war if Russia "
+        "resumes it), and accepts when that is at least its value of no deal; Russia knows its private edge, the "
+        "others hold a belief. A deal needs every party; a failed session is followed by a pause of war.",
+    )
+    return fig
+
+
+def peace_figure(trajectories: pd.DataFrame, title: str = "") -> Figure:
+    """The peace year by year after a deal: Russia's net incentive to resume the war and the yearly hazard.
+
+    Left: its net incentive to attack now (value of a year of war at the balance of power it would start
+    from, minus its value of the deal and what breaking the peace costs it) and its gain from waiting to
+    attack later; right: the yearly hazard of a renewed offensive. Thin grey lines are single traced runs
+    (up to the year Russia attacked, marked with a cross); bold lines the medians across the runs still at peace.
+
+    Args:
+        trajectories: The trajectories table (:func:`sim.outcomes.trajectories_table`).
+        title: The scenario's name, shown in the title.
+    """
+    peace = trajectories[(trajectories["phase"] == "peace") & trajectories["hazard"].notna()]
+    fig = new_figure(13, 4.8, caption_lines=2)
+    left, right = fig.subplots(1, 2, sharex=True)
+    n_runs = peace["run"].nunique()
+    fig.suptitle(
+        f"{title + ': ' if title else ''}the peace year by year - Russia's incentive to resume the war and the "
+        f"yearly hazard ({n_runs} traced runs with a deal)"
+    )
+    left.set_title("Russia's net incentive to attack now, and its gain from waiting")
+    right.set_title("yearly hazard of a renewed offensive")
+    for ax in (left, right):
+        ax.set_xlabel("years after the deal")
+    left.set_ylabel("utility per year (positive: war pays)")
+    right.set_ylabel("P(Russia attacks in the year | peace so far)")
+    if peace.empty:
+        for ax in (left, right):
+            empty_panel(ax, "no peace in any traced run\n(no deal reached)")
+        return fig
+    for _, run_rows in peace.groupby("run", observed=True):
+        left.plot(run_rows["step"], run_rows["incentive"], color="0.7", lw=0.6, alpha=0.6, zorder=1)
+        right.plot(run_rows["step"], run_rows["hazard"], color="0.7", lw=0.6, alpha=0.6, zorder=1)
+    med = peace.groupby("step", observed=True)[["incentive", "gain", "hazard"]].median()
+    every = max(1, len(med) // 12)
+    left.plot(med.index, med["incentive"], "-", marker="o", markevery=every, color="black", lw=2, label="net incentive")
+    left.plot(
+        med.index, med["gain"], "--", marker="s", markevery=every, color="tab:blue", lw=1.8, label="gain from waiting"
+    )
+    left.axhline(0.0, color="0.3", lw=0.8)
+    right.plot(med.index, med["hazard"], "-", marker="o", markevery=every, color="black", lw=2, label="hazard (median)")
+    attacks = peace[peace["attacked"].fillna(False).astype(bool)]
+    if len(attacks):
+        right.plot(attacks["step"], attacks["hazard"], "x", color="tab:red", ms=7, label="Russia attacked", zorder=4)
+    right.set_ylim(bottom=0)
+    for ax in (left, right):
+        ax.grid(alpha=0.3)
+        ax.legend(loc="upper right", fontsize=8)
+    caption(
+        fig,
+        "Russia weighs a war begun now (the guarantors' expected weight against it, its army rebuilding, "
+        "Ukraine's growing) against the deal; it holds back while attacking later would pay more. The hazard "
+        "rises with the net incentive less the gain from waiting; the guarantee's expiry and a guarantor's "
+        "lapse show as jumps.",
     )
     return fig
 
@@ -290,12 +358,13 @@ def write_run_figures(
     title: str = "",
     labels: Mapping[str, str] | None = None,
 ) -> list[Path]:
-    """Write a run directory's figures (``trajectories.png``, ``terms.png``, ``survival.png``) to ``folder``
-    (``labels``: display names by actor key)."""
+    """Write a run directory's figures (``trajectories.png``, ``terms.png``, ``survival.png``, ``peace.png``) to
+    ``folder`` (``labels``: display names by actor key)."""
     out = Path(folder)
     makers = (
         ("trajectories.png", lambda: trajectory_figure(trajectories, title, labels)),
         ("terms.png", lambda: terms_figure(runs, title)),
         ("survival.png", lambda: survival_figure(runs, title)),
+        ("peace.png", lambda: peace_figure(trajectories, title)),
     )
     return [save_figure(make(), out / name) for name, make in makers]

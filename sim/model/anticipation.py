@@ -33,7 +33,7 @@ from sim.model.deterrence import (
     guarantee,
     hazard,
     structural_balance,
-    waiting_gain,
+    waiting_gain_by_year,
 )
 from sim.model.war import Stakes, prevail, war_value
 
@@ -87,26 +87,32 @@ def anticipate(
     if not negotiation.anticipation:
         values = np.repeat(utilities[:, :, None], n_types, axis=2)
         return Anticipation(values, np.ones((n_pack, n_types, years)))
-    active = active_years(numbers[:, _DURATION], years)  # packages x years
+    # Arrays are years x packages x types, so that each year's slice is contiguous.
+    active = active_years(numbers[:, _DURATION], years).T  # years x packages
     g_on = np.asarray(guarantee(numbers, True, states, rules), dtype=float)
     g_off = np.asarray(guarantee(numbers, False, states, rules), dtype=float)
-    g = np.where(active, g_on[:, None], g_off[:, None])
-    b = structural_balance(numbers, types, war.initial_balance, power, p, years) - g[:, None, :]
-    chance = prevail(b, war.outcome_steepness)  # packages x types x years: Russia prevails in a war begun then
+    structural = structural_balance(numbers, 0.0, war.initial_balance, power, p, years)  # packages x years
+    base = structural.T - np.where(active, g_on[None, :], g_off[None, :])
+    b = base[:, :, None] + types[None, None, :]
+    chance = prevail(b, war.outcome_steepness)  # Russia's chance of prevailing in a war begun that year
     v = war_value(stakes[challenger], b, war.outcome_steepness, chance)
-    v -= utilities[challenger][:, None, None]
-    v -= consolidation(years, p)
-    h = hazard(v, waiting_gain(v, p.foresight), p)
-    survival = np.cumprod(1.0 - h, axis=-1)
+    v -= utilities[challenger][None, :, None]
+    v -= consolidation(years, p)[:, None, None]
+    h = hazard(v, waiting_gain_by_year(v, p.foresight), p)
+    survival = np.empty_like(h)
+    alive = np.ones(h.shape[1:])
+    for t in range(years):
+        alive = alive * (1.0 - h[t])
+        survival[t] = alive
     weights = negotiation.discount ** np.arange(years)
     weights = weights / weights.sum()
-    held = survival @ weights  # packages x types: the discounted share of years at peace
-    broken = (1.0 - survival) * weights  # packages x types x years: discounted weight of years at war
-    at_war_chance = np.einsum("pky,pky->pk", broken, chance)
-    at_war = broken.sum(axis=-1)
+    held = np.tensordot(weights, survival, axes=(0, 0))  # packages x types: the discounted share of years at peace
+    broken = (1.0 - survival) * weights[:, None, None]  # the discounted weight of years at war
+    at_war = broken.sum(axis=0)
+    at_war_chance = (broken * chance).sum(axis=0)
     values = np.empty((len(stakes), n_pack, n_types))
     for i, s in enumerate(stakes):
         # sum_t w_t (1 - S_t) W_i(b_t), with W_i linear in the chance of prevailing
         war_part = (s.defender_wins - s.cost) * at_war + (s.challenger_wins - s.defender_wins) * at_war_chance
         values[i] = held * utilities[i][:, None] + war_part
-    return Anticipation(values, survival)
+    return Anticipation(values, np.moveaxis(survival, 0, -1))

@@ -116,12 +116,7 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
     preferences = tuple(preferences_of(a) for a in specs)
     challenger = parties.index(scenario.keys_with("challenger")[0])
     defender = parties.index(scenario.keys_with("defender")[0])
-    victory = np.array(
-        [
-            [float(issue.denormalise(preferences[i].ideal[k])) for k, issue in enumerate(ISSUES)]
-            for i in (challenger, defender)
-        ]
-    )
+    victory = victory_terms(preferences[challenger].ideal, preferences[defender].ideal)
     normalised = normalise_matrix(victory)
     stakes = []
     for a, pref in zip(specs, preferences, strict=True):
@@ -150,6 +145,12 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
         types=edge_types(scenario.war),
         month_weights=_month_weights(scenario.negotiation.discount, scenario.deterrence.horizon_years),
     )
+
+
+def victory_terms(challenger: np.ndarray, defender: np.ndarray) -> np.ndarray:
+    """The war's two outcomes as package rows (challenger wins, defender wins): each side's ideal (normalised),
+    rounded to the issues' levels and grain. A victory imposes the victor's ideal terms."""
+    return np.array([[float(issue.denormalise(row[k])) for k, issue in enumerate(ISSUES)] for row in (challenger, defender)])
 
 
 def _month_weights(discount: float, years: int) -> np.ndarray:

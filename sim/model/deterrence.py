@@ -298,23 +298,24 @@ def waiting_gain(incentive: np.ndarray, foresight: float) -> np.ndarray:
     is never a reason to wait. With no foresight (``delta = 0``) the gain is 0 and Russia is myopic. The last
     axis is the year.
     """
+    moved = np.moveaxis(np.asarray(incentive, dtype=float), -1, 0)
+    return np.moveaxis(waiting_gain_by_year(np.ascontiguousarray(moved), foresight), 0, -1)
+
+
+def waiting_gain_by_year(incentive: np.ndarray, foresight: float) -> np.ndarray:
+    """:func:`waiting_gain` with the year as the *first* axis (the layout the anticipation of a whole pool uses:
+    each year's slice is contiguous)."""
     plus = np.maximum(incentive, 0.0)
+    best = np.zeros_like(plus)
     if foresight <= 0:
-        return np.zeros_like(plus)
-    n = plus.shape[-1]
-    if foresight >= 0.25:
-        # best_t = delta^-t max_{j>t} delta^j V+_j: one reversed running maximum (delta^-t stays below 4^n).
-        up = foresight ** np.arange(n, dtype=float)
-        scaled = np.maximum.accumulate((plus * up)[..., ::-1], axis=-1)[..., ::-1]
-        best = np.zeros_like(plus)
-        best[..., :-1] = scaled[..., 1:] / up[:-1]
-    else:
-        best = np.zeros_like(plus)
-        later = np.zeros(plus.shape[:-1])
-        for t in range(n - 1, -1, -1):
-            best[..., t] = later
-            later = foresight * np.maximum(plus[..., t], later)
-    return np.maximum(best - plus, 0.0)
+        return best
+    later = np.zeros(plus.shape[1:])
+    for t in range(plus.shape[0] - 1, -1, -1):
+        best[t] = later
+        np.maximum(plus[t], later, out=later)
+        later *= foresight
+    best -= plus
+    return np.maximum(best, 0.0, out=best)
 
 
 def hazard(incentive: np.ndarray | float, gain: np.ndarray | float, p: Deterrence) -> np.ndarray | float:

@@ -1,5 +1,10 @@
-"""The years after a deal (sim/model/deterrence.py): each guarantor's credibility, deterrence, Russia's motive, the
-hazard with the option of waiting for expiry, and the cause of a breakdown (docs/MODEL.md 7.8).
+"""The years after a deal (sim/model/deterrence.py): each guarantor's credibility and weight, the guarantee, the
+balance a resumed war would start from as power shifts, Russia's incentive, its gain from waiting, the hazard and
+the cause of a breakdown.
+
+``kappa_g = clip(base_g * E_g * B_g, 0, 1)``; ``G = sum_g kappa_g w_g``;
+``b_t = b_0 + theta + R_t - (A_t - A_0) - G_t``; ``V_t = W_RU(b_t) - U_RU - psi_t``;
+``g_t = max(0, max_{j>t} delta^(j-t) max(V_j, 0) - max(V_t, 0))``; ``h_t = h_max L(s (V_t - g_t - threshold))``.
 
 The guarantors are the default scenario's, compiled: ``united_states`` (index 0; role ``us_role``, elections) and
 ``coalition`` (index 1; the force, a US backstop, cohesion). Parameters used in the hand computations (from
@@ -10,33 +15,48 @@ none 0.6, monitoring_lead 0.85, air_support 1.0; unratified 0.6; disengaged 0.3;
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
+import numpy as np
 import pytest
 
-from sim.config.scenario import scenario_from_mapping
-from sim.dealspace import Deal
+from sim.config.scenario import Power, scenario_from_mapping
+from sim.dealspace import BY_NAME, ISSUE_INDEX, ISSUE_NAMES, Deal
 from sim.model.compiled import compile_scenario
 from sim.model.deterrence import (
     GuarantorRule,
     GuarantorState,
+    active_years,
+    army_term,
+    base_credibility,
     causes,
     classify_breakdown,
+    consolidation,
     credibilities,
     credibility,
-    deterrence,
+    engagement_multiplier,
     force_weight,
+    gain_at,
+    guarantee,
     hazard,
-    logistic,
-    motive,
+    incentives,
+    outlook_of,
+    power_path,
+    structural_balance,
+    waiting_gain,
     weight,
     yearly_choice,
 )
+from sim.model.negotiation import candidate_pool
+from sim.model.war import war_value
 
 SCENARIO = scenario_from_mapping({})
-RULES = compile_scenario(SCENARIO).guarantors
+COMPILED = compile_scenario(SCENARIO)
+RULES = COMPILED.guarantors
 P = SCENARIO.deterrence
+POWER = SCENARIO.power
 US, COALITION = 0, 1
 
 TERMS = {
@@ -56,6 +76,11 @@ def deal(**changes: Any) -> Deal:
     return Deal.from_mapping({**TERMS, **changes})
 
 
+def n(**changes: Any) -> tuple[float, ...]:
+    """One package's numeric natural values: TERMS with changes."""
+    return deal(**changes).values
+
+
 def states(us_engaged: bool = True, cohesion: float = 0.9) -> tuple[GuarantorState, GuarantorState]:
     return GuarantorState(engaged=us_engaged, cohesion=1.0), GuarantorState(engaged=True, cohesion=cohesion)
 
@@ -64,11 +89,33 @@ def rules(**changes: Any) -> tuple[GuarantorRule, ...]:
     return compile_scenario(scenario_from_mapping(changes)).guarantors
 
 
+def pool(size: int = 60, seed: int = 0) -> np.ndarray:
+    """Candidate packages drawn from a wide negotiable space (every strength, role and troop level)."""
+    package = {
+        "guarantee_strength": {"options": list(BY_NAME["guarantee_strength"].levels)},
+        "foreign_troops": {"min": 0, "max": 300000},
+        "duration_years": {"min": 0, "max": 100},
+        "us_role": {"options": list(BY_NAME["us_role"].levels)},
+        "ukraine_army": {"min": 0, "max": 1000000},
+        "neutrality": {"options": ["nato_open"]},
+    }
+    space = compile_scenario(scenario_from_mapping({"package": package})).space
+    return candidate_pool(space, size, np.random.default_rng(seed), [])
+
+
+STATES = [
+    states(),
+    states(us_engaged=False),
+    states(cohesion=0.4),
+    states(us_engaged=False, cohesion=0.0),
+]
+
+
 # --- compiling a guarantor -----------------------------------------------------------------------------------
 
 
 def test_a_guarantors_section_compiles_to_values_per_level_in_level_order():
-    """Wrong model caught: values looked up by the wrong level (the mapping's order, not the issue's)."""
+    """Catches: values looked up by the wrong level (the mapping's order, not the issue's)."""
     us, coalition = RULES
     assert (us.key, coalition.key) == ("united_states", "coalition")
     assert us.credibility == (0.0, 0.03, 0.1, 0.3, 0.45)
@@ -81,12 +128,12 @@ def test_a_guarantors_section_compiles_to_values_per_level_in_level_order():
 
 
 def test_an_unratified_commitment_compiles_to_the_unratified_factor():
-    """Wrong model caught: ratification ignored, or the factor applied to a ratified commitment."""
+    """Catches: ratification ignored, or the factor applied to a ratified commitment."""
     assert rules(actors={"united_states": {"guarantor": {"ratified": False}}})[US].ratification == 0.6
 
 
 def test_a_guarantor_starts_engaged_at_its_mean_cohesion_and_its_engagement_factor_follows_its_kind():
-    """Wrong model caught: a disengaged US or a cohesion other than the coalition's counted at full strength."""
+    """Catches: a disengaged US or a cohesion other than the coalition's counted at full strength."""
     us, coalition = RULES
     assert us.initial_state() == GuarantorState(True, 1.0)
     assert coalition.initial_state() == GuarantorState(True, 0.9)
@@ -95,93 +142,80 @@ def test_a_guarantor_starts_engaged_at_its_mean_cohesion_and_its_engagement_fact
     assert coalition.engagement_factor(GuarantorState(True, 0.55)) == 0.55
 
 
-# --- capability ---------------------------------------------------------------------------------------------
+# --- credibility ---------------------------------------------------------------------------------------------
 
 
 def test_force_weight_is_troops_over_troops_plus_the_half_troops():
-    """Wrong model caught: a force weight linear in troops, which would make a tripwire worth its headcount."""
+    """Catches: a force weight linear in troops, which would make a tripwire worth its headcount."""
     assert force_weight(0.0, 40000) == 0.0
     assert force_weight(40000.0, 40000) == 0.5
     assert force_weight(20000.0, 40000) == 20000 / 60000
-    assert force_weight(5000.0, 40000) == 5000 / 45000  # a tripwire: about a ninth of full weight
     assert force_weight(10000.0, 40000) - force_weight(5000.0, 40000) > force_weight(105000.0, 40000) - force_weight(
         100000.0, 40000
     )  # concave: each troop adds less than the one before
-    assert force_weight(-1.0, 40000) == 0.0
-
-
-# --- credibility --------------------------------------------------------------------------------------------
 
 
 def test_the_coalitions_credibility_adds_the_presence_of_its_troops_to_its_base_credibility():
-    """Wrong model caught: troops on the ground not raising the credibility of the guarantor that fields them."""
-    expected = (1 - (1 - 0.3) * (1 - 0.8 * F20K)) * 0.9 * 1.0  # worked example: 0.438
-    assert credibility(COALITION, deal(), True, states(), RULES) == pytest.approx(expected)
-    assert credibility(COALITION, deal(foreign_troops=0), True, states(), RULES) == pytest.approx(0.3 * 0.9)
+    """Catches: troops on the ground not raising the credibility of the guarantor that fields them."""
+    expected = (1 - (1 - 0.3) * (1 - 0.8 * F20K)) * 0.9 * 1.0  # 0.438
+    assert credibility(COALITION, n(), True, states(), RULES) == pytest.approx(expected)
+    assert credibility(COALITION, n(foreign_troops=0), True, states(), RULES) == pytest.approx(0.3 * 0.9)
 
 
 def test_the_coalitions_credibility_is_proportional_to_its_cohesion():
-    """Wrong model caught: a split coalition as credible as a united one."""
-    united = credibility(COALITION, deal(), True, states(cohesion=0.9), RULES)
-    split = credibility(COALITION, deal(), True, states(cohesion=0.45), RULES)
+    """Catches: a split coalition as credible as a united one."""
+    united = credibility(COALITION, n(), True, states(cohesion=0.9), RULES)
+    split = credibility(COALITION, n(), True, states(cohesion=0.45), RULES)
     assert split == pytest.approx(united / 2)
-    assert credibility(COALITION, deal(), True, states(cohesion=0.0), RULES) == 0.0
+    assert credibility(COALITION, n(), True, states(cohesion=0.0), RULES) == 0.0
 
 
 def test_the_coalitions_credibility_depends_on_the_us_role_in_force():
-    """Wrong model caught: European credibility independent of the US backstop."""
+    """Catches: European credibility independent of the US backstop."""
     dependence = {"none": 0.6, "intel_logistics": 0.7, "monitoring_lead": 0.85, "air_support": 1.0}
     for role, b in dependence.items():
-        got = credibility(COALITION, deal(foreign_troops=0, us_role=role), True, states(), RULES)
+        got = credibility(COALITION, n(foreign_troops=0, us_role=role), True, states(), RULES)
         assert got == pytest.approx(0.3 * 0.9 * b), role
 
 
 def test_a_disengaged_us_leaves_the_coalition_with_the_backstop_dependence_of_no_us_role():
-    """Wrong model caught: the agreed US role still backing the coalition after the US has walked away."""
-    got = credibility(COALITION, deal(foreign_troops=0), True, states(us_engaged=False), RULES)
+    """Catches: the agreed US role still backing the coalition after the US has walked away."""
+    got = credibility(COALITION, n(foreign_troops=0), True, states(us_engaged=False), RULES)
     assert got == pytest.approx(0.3 * 0.9 * 0.6)
 
 
 def test_after_expiry_the_force_has_left_and_only_the_residual_share_of_credibility_remains():
-    """Wrong model caught: the force still counts after expiry, or the guarantee holds in full after it lapses."""
-    expired = credibility(COALITION, deal(), False, states(), RULES)
-    assert expired == pytest.approx(0.3 * 0.9 * 1.0 * 0.3)  # worked example: 0.081
-    assert expired == pytest.approx(credibility(COALITION, deal(foreign_troops=0), True, states(), RULES) * 0.3)
+    """Catches: the force still counting after expiry, or the guarantee holding in full after it lapses."""
+    expired = credibility(COALITION, n(), False, states(), RULES)
+    assert expired == pytest.approx(0.3 * 0.9 * 1.0 * 0.3)  # 0.081
+    assert expired == pytest.approx(credibility(COALITION, n(foreign_troops=0), True, states(), RULES) * 0.3)
 
 
 def test_a_guarantor_whose_role_is_none_commits_nothing():
-    """Wrong model caught: a US with no role in the deal still counted as a guarantor (a positive credibility)."""
+    """Catches: a US with no role in the deal still counted as a guarantor (a positive credibility)."""
     for strength in ("article5_like", "nato_membership"):
-        d = deal(us_role="none", guarantee_strength=strength, neutrality="nato_open")
-        assert credibility(US, d, True, states(), RULES) == 0.0
+        x = n(us_role="none", guarantee_strength=strength, neutrality="nato_open")
+        assert credibility(US, x, True, states(), RULES) == 0.0
+        assert credibility(US, x, False, states(), RULES) == 0.0
 
 
 def test_the_us_credibility_is_its_base_credibility_whatever_its_role_level_above_none():
-    """Wrong model caught: the role level counted twice, in credibility as well as in the role's weight."""
+    """Catches: the role level counted twice, in credibility as well as in the role's weight."""
     for role in ("intel_logistics", "monitoring_lead", "air_support", "ground_troops"):
-        assert credibility(US, deal(us_role=role), True, states(), RULES) == 0.3
-
-
-def test_an_unratified_us_commitment_is_discounted_by_the_unratified_factor():
-    """Wrong model caught: an executive promise as credible as a treaty voted by Congress."""
-    unratified = rules(actors={"united_states": {"guarantor": {"ratified": False}}})
-    assert credibility(US, deal(), True, states(), unratified) == pytest.approx(0.3 * 0.6)
-
-
-def test_a_disengaged_us_is_discounted_by_the_disengaged_factor():
-    """Wrong model caught: an election that brings a disengaged government changing nothing."""
-    assert credibility(US, deal(), True, states(us_engaged=False), RULES) == pytest.approx(0.3 * 0.3)
+        assert credibility(US, n(us_role=role), True, states(), RULES) == 0.3
 
 
 def test_the_us_credibility_factors_multiply():
-    """Wrong model caught: the factors of ratification, engagement and expiry combined other than by product."""
+    """Catches: the factors of ratification, engagement and expiry combined other than by product."""
     unratified = rules(actors={"united_states": {"guarantor": {"ratified": False}}})
-    got = credibility(US, deal(), False, states(us_engaged=False), unratified)
+    assert credibility(US, n(), True, states(), unratified) == pytest.approx(0.3 * 0.6)
+    assert credibility(US, n(), True, states(us_engaged=False), RULES) == pytest.approx(0.3 * 0.3)
+    got = credibility(US, n(), False, states(us_engaged=False), unratified)
     assert got == pytest.approx(0.3 * 0.6 * 0.3 * 0.3)
 
 
 def test_credibility_is_clipped_to_one():
-    """Wrong model caught: a probability of honouring above one from a backstop dependence above one."""
+    """Catches: a probability of honouring above one from a backstop dependence above one."""
     big = rules(
         actors={
             "coalition": {
@@ -192,200 +226,416 @@ def test_credibility_is_clipped_to_one():
             }
         }
     )
-    assert credibility(COALITION, deal(foreign_troops=0), True, states(), big) == 1.0  # 0.5 * 0.9 * 3 = 1.35
+    assert credibility(COALITION, n(foreign_troops=0), True, states(), big) == 1.0  # 0.5 * 0.9 * 3 = 1.35
+
+
+def test_credibility_is_the_base_credibility_times_the_engagement_multiplier_clipped():
+    """Catches: the split of credibility into the terms' part and the engagement's part (which the outlook
+    computes once per deal) drifting from credibility itself."""
+    big = rules(actors={"coalition": {"guarantor": {"backstop": {"dependence": {"air_support": 3.0}}}}})
+    for rs in (RULES, big):
+        for x, active, st in itertools.product(pool(30), (True, False), STATES):
+            for i, rule in enumerate(rs):
+                k = base_credibility(rule, x, active) * engagement_multiplier(i, x, st, rs)
+                assert credibility(i, x, active, st, rs) == min(max(k, 0.0), 1.0)
+
+
+def test_credibility_over_rows_of_packages_equals_the_credibility_of_each_package():
+    """Catches: the vectorised path (the anticipation's, over the whole pool) indexing the wrong column or level
+    table, or broadcasting the backstop wrongly."""
+    rows = pool()
+    for active, st in itertools.product((True, False), STATES):
+        for i in (US, COALITION):
+            vector = credibility(i, rows, active, st, RULES)
+            assert isinstance(vector, np.ndarray) and vector.shape == (rows.shape[0],)
+            assert vector.tolist() == pytest.approx([credibility(i, x, active, st, RULES) for x in rows])
 
 
 def test_credibilities_are_in_the_scenarios_order_of_guarantors():
-    """Wrong model caught: credibilities reported against the wrong guarantor."""
+    """Catches: credibilities reported against the wrong guarantor."""
     kappas = credibilities(deal(), True, states(), RULES)
     assert kappas == pytest.approx((0.3, (1 - (1 - 0.3) * (1 - 0.8 * F20K)) * 0.9))
 
 
-# --- deterrence ---------------------------------------------------------------------------------------------
+# --- weight and the guarantee --------------------------------------------------------------------------------
 
 
 def test_what_a_guarantor_brings_is_its_commitment_weight_plus_its_force_and_its_role_weights():
-    """Wrong model caught: a guarantor's deterrence weight missing its force or its role."""
-    assert weight(RULES[COALITION], deal(), True) == pytest.approx(0.1 + 1.5 * F20K)
-    assert weight(RULES[US], deal(), True) == 0.2
-    assert weight(RULES[US], deal(us_role="monitoring_lead"), True) == 0.1
+    """Catches: a guarantor's weight missing its force or its role, or the force still weighing after expiry."""
+    assert weight(RULES[COALITION], n(), True) == pytest.approx(0.1 + 1.5 * F20K)
+    assert weight(RULES[COALITION], n(), False) == pytest.approx(0.1)
+    assert weight(RULES[US], n(), True) == 0.2
+    assert weight(RULES[US], n(us_role="monitoring_lead"), True) == 0.1
+    assert weight(RULES[US], n(), False) == 0.2  # the role agreed stays in the deal
 
 
-def test_deterrence_is_the_capped_army_term_plus_each_guarantors_credibility_times_its_weight():
-    """Wrong model caught: guarantors' weights not discounted by their credibility (the worked example's D = 0.673)."""
+def test_weight_over_rows_of_packages_equals_the_weight_of_each_package():
+    """Catches: the vectorised weight taking the wrong column."""
+    rows = pool()
+    for rule, active in itertools.product(RULES, (True, False)):
+        vector = np.broadcast_to(weight(rule, rows, active), (rows.shape[0],))  # a number where no term varies
+        assert vector.tolist() == pytest.approx([weight(rule, x, active) for x in rows])
+
+
+def test_the_guarantee_is_the_sum_of_each_guarantors_credibility_times_its_weight():
+    """Catches: guarantors' weights not discounted by their credibility, or a guarantor left out of the sum."""
     kappa_c = (1 - (1 - 0.3) * (1 - 0.8 * F20K)) * 0.9
-    expected = 0.35 * (800000 / 800000) + kappa_c * (0.1 + 1.5 * F20K) + 0.3 * 0.2
-    assert deterrence(deal(), True, states(), RULES, P) == pytest.approx(expected)
-    assert expected == pytest.approx(0.6728)
+    expected = 0.3 * 0.2 + kappa_c * (0.1 + 1.5 * F20K)
+    assert guarantee(deal(), True, states(), RULES) == pytest.approx(expected)
+    expired = 0.3 * 0.3 * 0.2 + 0.3 * 0.9 * 0.3 * 0.1
+    assert guarantee(deal(), False, states(), RULES) == pytest.approx(expired)
+    assert guarantee(deal(), True, states(), RULES, kappas=(0.5, 0.25)) == pytest.approx(
+        0.5 * 0.2 + 0.25 * (0.1 + 1.5 * F20K)
+    )
+
+
+def test_the_guarantee_over_rows_of_packages_equals_the_guarantee_of_each_package():
+    """Catches: the anticipation's vectorised guarantee differing from the run's guarantee of the signed deal."""
+    rows = pool()
+    for active, st in itertools.product((True, False), STATES):
+        vector = guarantee(rows, active, st, RULES)
+        assert vector.tolist() == pytest.approx([guarantee(Deal(tuple(x)), active, st, RULES) for x in rows])
+
+
+# --- power after the deal ------------------------------------------------------------------------------------
 
 
 def test_the_army_term_is_linear_up_to_its_cap():
-    """Wrong model caught: an uncapped army term (a huge army deterring without bound) or a cap applied too soon."""
-
-    def army_only(army: float) -> Deal:  # no guarantee, no troops, no US role: every credibility is 0
-        return deal(us_role="none", guarantee_strength="none", foreign_troops=0, ukraine_army=army)
-
-    for army, term in ((400000, 0.35 * 0.5), (1000000, 0.35 * 1.25)):
-        assert deterrence(army_only(army), True, states(), RULES, P) == pytest.approx(term)
-    capped = scenario_from_mapping({"deterrence": {"army_cap": 1.0}}).deterrence
-    assert deterrence(army_only(1000000), True, states(), RULES, capped) == pytest.approx(0.35 * 1.0)
+    """Catches: an uncapped army term (a huge army deterring without bound) or a cap applied too soon."""
+    assert army_term(400000, P) == pytest.approx(0.35 * 0.5)
+    assert army_term(800000, P) == pytest.approx(0.35)
+    assert army_term(2000000, P) == pytest.approx(0.35 * 1.25)
+    assert army_term(np.array([0.0, 1e6]), P).tolist() == pytest.approx([0.0, 0.35 * 1.25])
 
 
-def test_the_force_leaves_at_expiry_so_deterrence_falls_to_the_residual_commitments():
-    """Wrong model caught: the force's weight still deterring after the guarantee has expired."""
-    expected = 0.35 + (0.3 * 0.9 * 0.3) * 0.1 + (0.3 * 0.3) * 0.2  # worked example year 16: 0.376
-    assert deterrence(deal(), False, states(), RULES, P) == pytest.approx(expected)
+def test_power_starts_where_the_deal_leaves_it_and_tends_to_russias_reconstitution_and_ukraines_funded_army():
+    """Catches: power shifting already in the first year of peace, or converging elsewhere than ``rho`` and
+    ``f (1 + g)``."""
+    power = Power(
+        russia_reconstitution=0.4,
+        russia_reconstitution_years=3.0,
+        ukraine_funding=0.7,
+        ukraine_rearmament=0.5,
+        ukraine_years=4.0,
+    )
+    rebuilt, army = power_path(power, 200)
+    assert rebuilt.shape == army.shape == (200,)
+    assert (rebuilt[0], army[0]) == (0.0, 1.0)
+    assert rebuilt[-1] == pytest.approx(0.4)
+    assert army[-1] == pytest.approx(0.7 * 1.5)
+    t = 6  # year 7
+    grown = 1 - math.exp(-t / 4.0)
+    assert rebuilt[t] == pytest.approx(0.4 * (1 - math.exp(-t / 3.0)))
+    assert army[t] == pytest.approx((0.7 + 0.3 * (1 - grown)) * (1 + 0.5 * grown))
+    assert np.all(np.diff(rebuilt[:30]) > 0) and np.all(np.diff(rebuilt) >= 0)
 
 
-def test_a_disengaged_us_still_weighs_its_agreed_role_but_at_its_lower_credibility():
-    """Wrong model caught: disengagement acting through the role weight instead of through credibility."""
-    kappa_c = (1 - (1 - 0.3) * (1 - 0.8 * F20K)) * 0.9 * 0.6
-    expected = 0.35 + kappa_c * (0.1 + 1.5 * F20K) + (0.3 * 0.3) * 0.2
-    assert deterrence(deal(), True, states(us_engaged=False), RULES, P) == pytest.approx(expected)
+def test_consolidation_is_zero_in_the_first_year_and_grows_to_its_long_run_cost():
+    """Catches: a peace that costs Russia its full consolidation from the first day, or never consolidates."""
+    psi = consolidation(100, P)
+    assert psi[0] == 0.0
+    assert psi[5] == pytest.approx(0.2 * (1 - math.exp(-5 / 5.0)))
+    assert psi[-1] == pytest.approx(0.2)
+    assert np.all(np.diff(psi) > 0)
 
 
-def test_deterrence_uses_credibilities_passed_in():
-    """Wrong model caught: deterrence ignoring the credibilities computed for this state."""
-    expected = 0.35 + 0.5 * 0.2 + 0.25 * (0.1 + 1.5 * F20K)
-    assert deterrence(deal(), True, states(), RULES, P, kappas=(0.5, 0.25)) == pytest.approx(expected)
+def test_the_structural_balance_is_the_stalemate_plus_the_edge_plus_reconstitution_less_ukraines_army_gain():
+    """Catches: a balance that ignores Russia's edge, its reconstitution, or Ukraine's army relative to the army
+    the initial balance reflects."""
+    years, edge, start = 30, 0.12, 0.1
+    rebuilt, path = power_path(POWER, years)
+    for army in (600000.0, 800000.0, 1000000.0):
+        x = n(ukraine_army=army)
+        expected = [
+            start + edge + rebuilt[t] - (0.35 * min(army * path[t] / 800000, 1.25) - 0.35) for t in range(years)
+        ]
+        assert structural_balance(x, edge, start, POWER, P, years).tolist() == pytest.approx(expected)
+    at_reference = structural_balance(n(ukraine_army=800000), edge, start, POWER, P, years)
+    assert at_reference[0] == pytest.approx(start + edge)
 
 
-# --- motive and hazard ---------------------------------------------------------------------------------------
+def test_the_structural_balance_has_a_year_axis_a_type_axis_for_types_and_a_package_axis_for_rows():
+    """Catches: the shapes the anticipation broadcasts over (packages x types x years) mixed up."""
+    types = np.array([-0.2, 0.0, 0.3])
+    x = np.asarray(n(), dtype=float)
+    rows = pool(5)
+    one = structural_balance(x, 0.0, 0.1, POWER, P, 12)
+    assert one.shape == (12,)
+    per_type = structural_balance(x, types, 0.1, POWER, P, 12)
+    assert per_type.shape == (3, 12)
+    assert per_type == pytest.approx(one[None, :] + types[:, None])
+    grid = structural_balance(rows, types, 0.1, POWER, P, 12)
+    assert grid.shape == (5, 3, 12)
+    for p, row in enumerate(rows):
+        for k, theta in enumerate(types):
+            assert grid[p, k] == pytest.approx(structural_balance(row, float(theta), 0.1, POWER, P, 12))
+    assert structural_balance(rows, 0.2, 0.1, POWER, P, 12).shape == (5, 12)
 
 
-def test_the_motive_starts_at_base_plus_dissatisfaction_and_decays_to_its_floor():
-    """Wrong model caught: a motive that does not fade as peace consolidates, or fades to nothing."""
-    u = 0.36
-    m0 = 0.6 + 0.2 * (1 - u)
-    assert motive(1, u, P) == pytest.approx(m0)
-    assert motive(6, u, P) == pytest.approx(m0 * (0.6 + 0.4 * math.exp(-1)))
-    assert motive(500, u, P) == pytest.approx(m0 * 0.6)
-    path = [motive(y, u, P) for y in range(1, 51)]
-    assert all(a > b for a, b in zip(path, path[1:], strict=False))
+def test_the_guarantee_is_in_force_through_its_last_year_and_not_after():
+    """Catches: an off-by-one expiry (a 15-year guarantee ending after year 14 or 16)."""
+    assert active_years(15.0, 20).tolist() == [True] * 15 + [False] * 5
+    assert active_years(0.0, 3).tolist() == [False] * 3
+    assert active_years(np.array([1.0, 2.0]), 3).tolist() == [[True, False, False], [True, True, False]]
 
 
-def test_a_more_dissatisfied_russia_has_a_stronger_motive():
-    """Wrong model caught: the terms of the deal not feeding Russia's motive to resume the war."""
-    assert motive(1, 0.2, P) - motive(1, 0.8, P) == pytest.approx(0.2 * 0.6)
+# --- waiting and the hazard ----------------------------------------------------------------------------------
 
 
-def test_the_hazard_is_the_maximum_times_the_logistic_of_the_net_incentive_over_the_threshold():
-    """Wrong model caught: a hazard link of another shape, or not half its maximum at the threshold."""
-    assert hazard(0.4, None, P) == 0.3 * 0.5
-    assert hazard(0.6, None, P) == pytest.approx(0.3 / (1 + math.exp(-5 * (0.6 - 0.4))))
-    assert hazard(-10.0, None, P) < 1e-20
+def brute_force_gain(v: np.ndarray, delta: float) -> np.ndarray:
+    """``g_t = max(0, max_{j>t} delta^(j-t) max(V_j, 0) - max(V_t, 0))``, by a double loop."""
+    out = np.zeros_like(v)
+    for t in range(v.size):
+        best = 0.0
+        for j in range(t + 1, v.size):
+            best = max(best, delta ** (j - t) * max(v[j], 0.0))
+        out[t] = max(0.0, best - max(v[t], 0.0))
+    return out
 
 
-def test_waiting_for_expiry_lowers_the_hazard_only_when_it_pays_more_than_attacking_now():
-    """Wrong model caught: a patient Russia holding back although waiting pays less than attacking now."""
-    now = hazard(0.3, None, P)
-    gain = 0.1
-    assert hazard(0.3, 0.3 + gain, P) == pytest.approx(now * (1 - 0.8 * (1 - math.exp(-5 * gain))))
-    assert hazard(0.3, 0.3, P) == now
-    assert hazard(0.3, 0.1, P) == now
+FORESIGHTS = (0.0, 0.1, 0.2, 0.2499, 0.25, 0.5, 0.9, 1.0)  # both branches of waiting_gain, and myopia
 
 
-def test_a_myopic_russia_ignores_the_option_of_waiting():
-    """Wrong model caught: wait_weight 0 still suppressing the hazard."""
-    myopic = scenario_from_mapping({"deterrence": {"wait_weight": 0.0}}).deterrence
-    assert hazard(0.3, 1.0, myopic) == hazard(0.3, None, myopic)
+def test_the_gain_from_waiting_equals_a_brute_force_double_loop():
+    """Catches: the running-maximum shortcut (or the small-discount recursion) computing another gain, e.g. an
+    undiscounted maximum or a maximum that includes the year itself."""
+    rng = np.random.default_rng(0)
+    for delta in FORESIGHTS:
+        for _ in range(20):
+            v = rng.normal(0.0, 0.3, size=int(rng.integers(1, 40)))
+            assert waiting_gain(v, delta) == pytest.approx(brute_force_gain(v, delta), abs=1e-12)
 
 
-def test_logistic_is_safe_for_large_arguments():
-    """Wrong model caught: an OverflowError in the hazard for a very negative net incentive."""
-    assert logistic(0.0) == 0.5
-    assert logistic(2.0) == pytest.approx(1 / (1 + math.exp(-2.0)))
-    assert logistic(-2.0) == pytest.approx(1 / (1 + math.exp(2.0)))
-    assert logistic(-1000.0) == 0.0
-    assert logistic(1000.0) == 1.0
+def test_the_gain_from_waiting_treats_the_last_axis_as_the_year():
+    """Catches: the running maximum taken over packages or types instead of years."""
+    rng = np.random.default_rng(1)
+    v = rng.normal(0.0, 0.3, size=(4, 3, 25))
+    for delta in (0.1, 0.9):
+        got = waiting_gain(v, delta)
+        for i, k in itertools.product(range(4), range(3)):
+            assert got[i, k] == pytest.approx(brute_force_gain(v[i, k], delta), abs=1e-12)
+
+
+def test_the_gain_in_one_year_equals_the_gain_over_all_years_for_every_year():
+    """Catches: the run's yearly gain (gain_at) drifting from the anticipation's (waiting_gain): the parties would
+    price another Russia than the one that plays."""
+    rng = np.random.default_rng(2)
+    for delta in FORESIGHTS:
+        v = rng.normal(0.0, 0.3, size=30)
+        every = waiting_gain(v, delta)
+        assert [gain_at(v, t, delta) for t in range(v.size)] == pytest.approx(every.tolist(), abs=1e-12)
+
+
+def test_a_negative_future_incentive_is_never_a_reason_to_wait():
+    """Catches: a gain computed from signed incentives (``max_j delta V_j - V_t``): a Russia with no reason to
+    attack now would count the difference between two losses as a reason to wait."""
+    v = np.array([-0.5, -0.1, -0.2, -0.05])
+    for delta in FORESIGHTS:
+        assert waiting_gain(v, delta).tolist() == [0.0] * 4
+        assert [gain_at(v, t, delta) for t in range(4)] == [0.0] * 4
+    # Now negative, later positive: the gain is the discounted later incentive, not that plus the loss avoided.
+    assert waiting_gain(np.array([-1.0, 0.5]), 0.9).tolist() == pytest.approx([0.45, 0.0])
+
+
+def test_with_no_foresight_russia_is_myopic():
+    """Catches: a gain from waiting with foresight 0."""
+    v = np.array([-0.1, 0.2, 0.9, 0.0, 1.5])
+    assert waiting_gain(v, 0.0).tolist() == [0.0] * 5
+    assert [gain_at(v, t, 0.0) for t in range(5)] == [0.0] * 5
+
+
+def test_waiting_pays_only_when_a_later_attack_pays_more_discounted_than_attacking_now():
+    """Catches: a gain from waiting when attacking now pays more than any later attack."""
+    v = np.array([0.5, 0.4, 0.3])
+    assert waiting_gain(v, 0.9).tolist() == [0.0, 0.0, 0.0]
+    assert waiting_gain(np.array([0.1, 0.5]), 0.9).tolist() == pytest.approx([0.9 * 0.5 - 0.1, 0.0])
+
+
+def test_the_hazard_is_the_maximum_times_the_logistic_of_the_incentive_less_the_gain_less_the_threshold():
+    """Catches: a hazard link of another shape, the gain not subtracted, or not half its maximum at the threshold."""
+    h_max, s, theta = P.hazard_max, P.hazard_steepness, P.hazard_threshold
+    assert hazard(theta, 0.0, P) == pytest.approx(h_max / 2)
+    for v, g in ((0.3, 0.0), (0.3, 0.1), (-0.4, 0.2), (1.0, 0.0)):
+        assert hazard(v, g, P) == pytest.approx(h_max / (1 + math.exp(-s * (v - g - theta))))
+        assert isinstance(hazard(v, g, P), float)
+    assert hazard(-100.0, 0.0, P) == 0.0
+    grid = hazard(np.array([0.3, -0.4]), np.array([0.1, 0.2]), P)
+    assert grid.tolist() == pytest.approx([hazard(0.3, 0.1, P), hazard(-0.4, 0.2, P)])
+
+
+def test_the_hazard_rises_with_the_incentive_and_falls_with_the_gain_from_waiting():
+    """Catches: a hazard that a stronger incentive lowers, or that waiting raises."""
+    v = np.linspace(-1.0, 1.0, 21)
+    assert np.all(np.diff(hazard(v, 0.0, P)) > 0)
+    assert np.all(np.diff(hazard(0.2, np.linspace(0.0, 1.0, 11), P)) < 0)
 
 
 # --- Russia's yearly choice ----------------------------------------------------------------------------------
 
 
-def test_the_guarantee_is_active_through_its_last_year_and_not_after():
-    """Wrong model caught: an off-by-one expiry (a 15-year guarantee ending after year 14 or 16)."""
-    assert yearly_choice(deal(), 15, states(), RULES, P, 0.36).active is True
-    assert yearly_choice(deal(), 16, states(), RULES, P, 0.36).active is False
+def by_hand(d: Deal, edge: float, year: int, st: tuple[GuarantorState, ...]) -> dict[str, float]:
+    """Russia's yearly calculus from the equations in the module doc, with plain Python loops."""
+    years = P.horizon_years
+    u_ru = COMPILED.utilities(d)[COMPILED.challenger]
+    stakes = COMPILED.stakes[COMPILED.challenger]
+    k = SCENARIO.war.outcome_steepness
+    duration = d.number("duration_years")
+    army = d.number("ukraine_army")
+    rho, tau_r = POWER.russia_reconstitution, POWER.russia_reconstitution_years
+    f, g, tau_u = POWER.ukraine_funding, POWER.ukraine_rearmament, POWER.ukraine_years
+    v, b = [], []
+    for t in range(1, years + 1):
+        active = t <= duration
+        kappas = [credibility(i, d.values, active, st, RULES) for i in range(2)]
+        big_g = sum(kap * weight(r, d.values, active) for kap, r in zip(kappas, RULES, strict=True))
+        grown = 1 - math.exp(-(t - 1) / tau_u)
+        m = (f + (1 - f) * (1 - grown)) * (1 + g * grown)
+        own = 0.35 * min(army * m / 800000, 1.25)
+        bt = SCENARIO.war.initial_balance + edge + rho * (1 - math.exp(-(t - 1) / tau_r)) - (own - 0.35) - big_g
+        pi = 1 / (1 + math.exp(-k * bt))
+        w = stakes.defender_wins + (stakes.challenger_wins - stakes.defender_wins) * pi - stakes.cost
+        psi = P.consolidation * (1 - math.exp(-(t - 1) / P.consolidation_years))
+        v.append(w - u_ru - psi)
+        b.append(bt)
+    t = year - 1
+    later = [P.foresight ** (j - t) * max(v[j], 0.0) for j in range(t + 1, years)]
+    gain = max(0.0, max(later, default=0.0) - max(v[t], 0.0))
+    h = P.hazard_max / (1 + math.exp(-P.hazard_steepness * (v[t] - gain - P.hazard_threshold)))
+    return {"incentive": v[t], "balance": b[t], "gain": gain, "hazard": h}
 
 
-def test_while_active_and_expiring_within_the_horizon_russia_weighs_attacking_after_expiry():
-    """Wrong model caught: a waiting option that is not discounted, or evaluated with the force still present."""
-    u, year = 0.36, 3
-    calc = yearly_choice(deal(), year, states(), RULES, P, u)
-    d_expired = 0.35 + (0.3 * 0.9 * 0.3) * 0.1 + (0.3 * 0.3) * 0.2
-    m_expiry = (0.6 + 0.2 * (1 - u)) * (0.6 + 0.4 * math.exp(-(16 - 1) / 5))
-    assert calc.incentive_wait == pytest.approx(0.9 ** (16 - year) * (m_expiry - d_expired))
+def test_the_yearly_calculus_is_the_war_value_at_the_balance_less_the_deal_and_consolidation_through_the_hazard():
+    """Catches: the yearly choice built from other parts than ``W_RU(b_t)``, ``U_RU``, ``psi_t``, the guarantee
+    in force or expired, the gain from waiting and the hazard (e.g. the edge or the power shift left out)."""
+    for d, edge, st in (
+        (deal(), 0.0, states()),
+        (deal(duration_years=10, foreign_troops=5000), 0.2, states(us_engaged=False, cohesion=0.6)),
+        (deal(guarantee_strength="assurances", foreign_troops=0, ukraine_army=600000), -0.3, states()),
+    ):
+        outlook = COMPILED.outlook(d, edge)
+        for year in (1, 2, 9, 10, 11, 15, 16, 30, 50):
+            calc = yearly_choice(outlook, year, st, RULES, P)
+            expected = by_hand(d, edge, year, st)
+            assert calc.incentive_now == pytest.approx(expected["incentive"]), year
+            assert calc.balance == pytest.approx(expected["balance"]), year
+            assert calc.gain == pytest.approx(expected["gain"], abs=1e-12), year
+            assert calc.hazard == pytest.approx(expected["hazard"]), year
 
 
-def test_there_is_no_waiting_option_after_expiry_or_when_the_guarantee_outlasts_the_horizon():
-    """Wrong model caught: Russia waiting for an expiry that has passed or that falls beyond the simulated years."""
-    assert yearly_choice(deal(), 16, states(), RULES, P, 0.36).incentive_wait is None
-    assert yearly_choice(deal(duration_years=50), 1, states(), RULES, P, 0.36).incentive_wait is None
-    assert yearly_choice(deal(duration_years=49), 1, states(), RULES, P, 0.36).incentive_wait is not None
+def test_the_yearly_calculus_reports_the_credibilities_guarantee_and_war_value_of_its_year():
+    """Catches: the record of a year showing the guarantee in force after expiry, or another war value than the
+    one the incentive is built from."""
+    outlook = COMPILED.outlook(deal(), 0.1)
+    for year, active in ((15, True), (16, False)):
+        calc = yearly_choice(outlook, year, states(cohesion=0.7), RULES, P)
+        assert calc.active is active
+        assert calc.credibility == pytest.approx(credibilities(deal(), active, states(cohesion=0.7), RULES))
+        assert calc.guarantee == pytest.approx(guarantee(deal(), active, states(cohesion=0.7), RULES))
+        stakes = COMPILED.stakes[COMPILED.challenger]
+        assert calc.war_value == pytest.approx(war_value(stakes, calc.balance, SCENARIO.war.outcome_steepness))
+        psi = consolidation(P.horizon_years, P)[year - 1]
+        assert calc.incentive_now == pytest.approx(calc.war_value - outlook.peace_value - psi)
 
 
-def test_the_yearly_calculus_is_motive_less_deterrence_through_the_hazard():
-    """Wrong model caught: the yearly choice built from other parts than M, D, the waiting option and the hazard."""
-    u, year = 0.5, 4
-    calc = yearly_choice(deal(), year, states(cohesion=0.8), RULES, P, u)
-    kappa_c = (1 - (1 - 0.3) * (1 - 0.8 * F20K)) * 0.8
-    d = 0.35 + kappa_c * (0.1 + 1.5 * F20K) + 0.3 * 0.2
-    m = (0.6 + 0.2 * (1 - u)) * (0.6 + 0.4 * math.exp(-(year - 1) / 5))
-    d_exp = 0.35 + (0.3 * 0.8 * 0.3) * 0.1 + (0.3 * 0.3) * 0.2
-    v_wait = 0.9 ** (16 - year) * ((0.6 + 0.2 * (1 - u)) * (0.6 + 0.4 * math.exp(-15 / 5)) - d_exp)
-    h = 0.3 / (1 + math.exp(-5 * (m - d - 0.4)))
-    if v_wait > m - d:
-        h *= 1 - 0.8 * (1 - math.exp(-5 * (v_wait - (m - d))))
-    assert calc.credibility == pytest.approx((0.3, kappa_c))
-    assert calc.deterrence == pytest.approx(d)
-    assert calc.motive == pytest.approx(m)
-    assert calc.incentive_now == pytest.approx(m - d)
-    assert calc.incentive_wait == pytest.approx(v_wait)
-    assert calc.hazard == pytest.approx(h)
+def test_the_yearly_calculus_uses_gain_at_on_the_incentives_of_every_year():
+    """Catches: the run's Russia weighing waiting on other incentives than those of its outlook."""
+    outlook = COMPILED.outlook(deal(), 0.0)
+    v = incentives(outlook, states(), RULES)[0]
+    assert v.shape == (P.horizon_years,)
+    for year in range(1, P.horizon_years + 1):
+        calc = yearly_choice(outlook, year, states(), RULES, P)
+        assert calc.gain == gain_at(v, year - 1, P.foresight)
+        assert calc.incentive_now == v[year - 1]
 
 
-def test_the_worked_example_of_the_model_description_is_reproduced():
-    """Wrong model caught: the code drifting from the worked example of docs/MODEL.md 7.8.6 (to three decimals)."""
-    u_ru = 0.361  # Russia's utility of the example's deal, as the example states it
-    y1 = yearly_choice(deal(), 1, states(), RULES, P, u_ru)
-    assert y1.credibility == pytest.approx((0.300, 0.438), abs=5e-4)
-    assert (y1.deterrence, y1.motive, y1.incentive_now) == pytest.approx((0.673, 0.728, 0.055), abs=5e-4)
-    assert (y1.incentive_wait, y1.hazard) == pytest.approx((0.015, 0.045), abs=5e-4)
-    y16 = yearly_choice(deal(), 16, states(), RULES, P, u_ru)
-    assert y16.credibility == pytest.approx((0.090, 0.081), abs=5e-4)
-    assert (y16.deterrence, y16.motive, y16.hazard) == pytest.approx((0.376, 0.451, 0.049), abs=5e-4)
+def test_a_more_dissatisfied_russia_has_a_stronger_incentive_to_resume_the_war():
+    """Catches: the terms of the deal not feeding Russia's incentive (its value of peace left out)."""
+    d = deal()
+    base = outlook_of(
+        d, 0.0, 50, RULES, COMPILED.stakes[1], 0.4, 0.1, 4.0, POWER, P
+    )
+    unhappy = outlook_of(d, 0.0, 50, RULES, COMPILED.stakes[1], 0.2, 0.1, 4.0, POWER, P)
+    a = yearly_choice(base, 1, states(), RULES, P)
+    b = yearly_choice(unhappy, 1, states(), RULES, P)
+    assert b.incentive_now - a.incentive_now == pytest.approx(0.2)
+    assert b.hazard > a.hazard
 
 
-# --- the cause of a breakdown -------------------------------------------------------------------------------
+def test_before_expiry_a_foresighted_russia_holds_back_to_attack_once_the_guarantee_lapses():
+    """Catches: a Russia that does not look ahead to the expiry (no gain from waiting before it)."""
+    outlook = COMPILED.outlook(deal(), 0.0)
+    gains = [yearly_choice(outlook, y, states(), RULES, P).gain for y in range(1, 17)]
+    assert all(g > 0 for g in gains[:15])
+    assert gains[15] == 0.0  # year 16: the guarantee has lapsed, nothing better lies ahead
+    assert gains[14] > gains[0]  # the closer the expiry, the more waiting pays
+
+
+def test_with_no_foresight_the_yearly_choice_is_myopic():
+    """Catches: a Russia with foresight 0 still holding back for a later attack."""
+    myopic = scenario_from_mapping({"deterrence": {"foresight": 0.0}}).deterrence
+    outlook = COMPILED.outlook(deal(), 0.0)
+    for year in (1, 14, 15, 16):
+        calc = yearly_choice(outlook, year, states(), RULES, myopic)
+        assert calc.gain == 0.0
+        assert calc.hazard == hazard(calc.incentive_now, 0.0, myopic)
+
+
+def test_the_outlook_is_computed_once_from_the_deal_the_edge_and_the_power_path():
+    """Catches: an outlook whose parts (balance, consolidation, credibility, weights) come from another deal,
+    edge or horizon than the one signed."""
+    d = deal(duration_years=20)
+    o = COMPILED.outlook(d, 0.25)
+    assert o.deal == d
+    assert o.active.tolist() == active_years(20.0, P.horizon_years).tolist()
+    assert o.structural.tolist() == structural_balance(d.values, 0.25, 0.1, POWER, P, P.horizon_years).tolist()
+    assert o.consolidation.tolist() == consolidation(P.horizon_years, P).tolist()
+    assert o.base == tuple((base_credibility(r, d.values, True), base_credibility(r, d.values, False)) for r in RULES)
+    assert o.weights == tuple((weight(r, d.values, True), weight(r, d.values, False)) for r in RULES)
+    assert o.peace_value == COMPILED.utilities(d)[COMPILED.challenger]
+    assert o.stakes == COMPILED.stakes[COMPILED.challenger]
+
+
+def test_a_stronger_guarantee_lowers_russias_hazard_in_the_years_it_is_in_force():
+    """Catches: the guarantee moving the balance the wrong way (helping Russia). Russia's value of peace is held
+    fixed: it dislikes foreign troops, which the terms' effect on its incentive would mix in."""
+    stakes = COMPILED.stakes[COMPILED.challenger]
+    strong = outlook_of(deal(foreign_troops=100000), 0.0, 50, RULES, stakes, 0.3, 0.1, 4.0, POWER, P)
+    weak = outlook_of(deal(foreign_troops=0), 0.0, 50, RULES, stakes, 0.3, 0.1, 4.0, POWER, P)
+    for year in (1, 5, 15):
+        a = yearly_choice(strong, year, states(), RULES, P)
+        b = yearly_choice(weak, year, states(), RULES, P)
+        assert a.guarantee > b.guarantee and a.balance < b.balance and a.incentive_now < b.incentive_now
+        assert a.hazard < b.hazard
+
+
+# --- the cause of a breakdown --------------------------------------------------------------------------------
 
 
 def test_a_breakdown_after_expiry_is_expired_whatever_else_has_lapsed():
-    """Wrong model caught: a breakdown after the guarantee lapsed blamed on the US or the coalition."""
+    """Catches: a breakdown after the guarantee lapsed blamed on the US or the coalition."""
     assert classify_breakdown(deal(), False, states(us_engaged=False, cohesion=0.1), RULES) == "expired"
 
 
 def test_lapses_are_checked_guarantor_by_guarantor_in_the_scenarios_order():
-    """Wrong model caught: a fixed order of causes (us_disengaged always first) rather than the scenario's."""
+    """Catches: a fixed order of causes (us_disengaged always first) rather than the scenario's."""
     both = states(us_engaged=False, cohesion=0.5)
     assert classify_breakdown(deal(), True, both, RULES) == "us_disengaged"
     assert classify_breakdown(deal(), True, both[::-1], RULES[::-1]) == "coalition_split"
 
 
 def test_a_disengaged_us_is_the_cause_only_if_it_has_a_role_in_the_deal():
-    """Wrong model caught: a breakdown blamed on the US walking away from a role it never had."""
-    d = deal(us_role="none")
-    assert classify_breakdown(d, True, states(us_engaged=False), RULES) == "deterrence_gap"
+    """Catches: a breakdown blamed on the US walking away from a role it never had."""
+    assert classify_breakdown(deal(us_role="none"), True, states(us_engaged=False), RULES) == "deterrence_gap"
 
 
 def test_a_split_is_cohesion_more_than_the_split_margin_below_the_mean():
-    """Wrong model caught: any dip in cohesion counted as a split, or none."""
+    """Catches: any dip in cohesion counted as a split, or none."""
     assert classify_breakdown(deal(), True, states(cohesion=0.65), RULES) == "coalition_split"  # 0.9 - 0.2 = 0.7
     assert classify_breakdown(deal(), True, states(cohesion=0.75), RULES) == "deterrence_gap"
 
 
 def test_assurances_or_less_with_no_troops_is_no_enforcement():
-    """Wrong model caught: a Budapest-style deal's breakdown counted as a deterrence gap."""
+    """Catches: a Budapest-style deal's breakdown counted as a deterrence gap."""
     for strength in ("none", "assurances"):
         assert classify_breakdown(deal(guarantee_strength=strength, foreign_troops=0), True, states(), RULES) == (
             "no_enforcement"
@@ -397,8 +647,9 @@ def test_assurances_or_less_with_no_troops_is_no_enforcement():
 
 
 def test_causes_are_expired_then_each_lapse_cause_in_order_then_no_enforcement_and_deterrence_gap():
-    """Wrong model caught: a breakdown cause recorded that the result tables do not list, or listed twice."""
+    """Catches: a breakdown cause recorded that the result tables do not list, or listed twice."""
     assert causes(RULES) == ("expired", "us_disengaged", "coalition_split", "no_enforcement", "deterrence_gap")
     assert causes(RULES[::-1]) == ("expired", "coalition_split", "us_disengaged", "no_enforcement", "deterrence_gap")
     assert causes(RULES + RULES) == causes(RULES)
     assert causes(()) == ("expired", "no_enforcement", "deterrence_gap")
+

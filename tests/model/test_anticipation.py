@@ -1,0 +1,234 @@
+"""Anticipation (sim/model/anticipation.py): what each party expects of each candidate package over the horizon,
+per type of Russia's private edge.
+
+``S_t = prod_{j <= t} (1 - h_j(x, theta))`` with the hazard of :func:`sim.model.deterrence.yearly_choice` under the
+guarantors as signed; ``V_i(x, theta) = sum_t delta^(t-1) [S_t U_i(x) + (1 - S_t) W_i(b_t)] / sum_t delta^(t-1)``;
+without anticipation ``V_i = U_i``. The brute-force references below step through the years with the run's own
+yearly calculus, so a second home of the attack rule would show.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.config.scenario import Scenario, scenario_from_mapping
+from sim.dealspace import Deal
+from sim.model.anticipation import Anticipation, anticipate
+from sim.model.compiled import CompiledScenario, compile_scenario
+from sim.model.deterrence import GuarantorState, yearly_choice
+from sim.model.war import Stakes, war_value
+from tests.helpers import FIXED_PACKAGE
+
+SCENARIO = scenario_from_mapping({})
+COMPILED = compile_scenario(SCENARIO)
+UKRAINE, RUSSIA, US = 0, 1, 2
+
+DEALS = (
+    Deal.from_mapping({**FIXED_PACKAGE, "duration_years": 15}),
+    Deal.from_mapping({**FIXED_PACKAGE, "foreign_troops": 0, "guarantee_strength": "assurances"}),
+    Deal.from_mapping({**FIXED_PACKAGE, "duration_years": 5, "us_role": "none", "ukraine_army": 600000}),
+)
+
+
+def expect(
+    deals: tuple[Deal, ...] = DEALS,
+    scenario: Scenario = SCENARIO,
+    utilities: np.ndarray | None = None,
+    stakes: tuple[Stakes, ...] | None = None,
+    states: tuple[GuarantorState, ...] | None = None,
+) -> Anticipation:
+    """The anticipation of some deals under a scenario (utilities, stakes and states: the compiled ones by
+    default, or as given)."""
+    c = compile_scenario(scenario)
+    numbers = np.array([d.values for d in deals])
+    if utilities is None:
+        utilities = np.array([c.utilities(d) for d in deals]).T
+    if states is None:
+        states = tuple(r.initial_state() for r in c.guarantors)
+    return anticipate(
+        numbers,
+        utilities,
+        c.stakes if stakes is None else stakes,
+        c.challenger,
+        c.types,
+        c.guarantors,
+        states,
+        scenario.war,
+        scenario.power,
+        scenario.deterrence,
+        scenario.negotiation,
+    )
+
+
+def year_by_year(
+    d: Deal, edge: float, c: CompiledScenario = COMPILED, states: tuple[GuarantorState, ...] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Russia's hazard and the balance of a resumed war in years 1..horizon, from the run's yearly choice."""
+    s = c.scenario
+    states = tuple(r.initial_state() for r in c.guarantors) if states is None else states
+    outlook = c.outlook(d, edge)
+    calcs = [yearly_choice(outlook, y, states, c.guarantors, s.deterrence) for y in range(1, outlook.active.size + 1)]
+    return np.array([k.hazard for k in calcs]), np.array([k.balance for k in calcs])
+
+
+def test_the_anticipation_has_a_value_per_party_package_and_type_and_a_survival_per_year():
+    """Catches: axes in another order than the table's (parties x packages x types; packages x types x years)."""
+    a = expect()
+    assert a.values.shape == (3, len(DEALS), COMPILED.types.size)
+    assert a.survival.shape == (len(DEALS), COMPILED.types.size, SCENARIO.deterrence.horizon_years)
+
+
+def test_without_anticipation_a_package_is_worth_its_utility_for_every_type():
+    """Catches: a model-v1 scenario (anticipation off) still pricing the breakdown risk."""
+    off = scenario_from_mapping({"negotiation": {"anticipation": False}})
+    a = expect(scenario=off)
+    utilities = np.array([COMPILED.utilities(d) for d in DEALS]).T
+    for k in range(COMPILED.types.size):
+        assert a.values[:, :, k].tolist() == utilities.tolist()
+    assert np.all(a.survival == 1.0)
+
+
+def test_anticipated_survival_is_the_product_of_one_less_the_runs_yearly_hazard():
+    """Catches: a second home of Russia's attack rule: the talks pricing another hazard (another balance, gain,
+    credibility or consolidation) than the one the signed deal then faces in the run."""
+    a = expect()
+    for p, d in enumerate(DEALS):
+        for k, theta in enumerate(COMPILED.types):
+            h, _ = year_by_year(d, float(theta))
+            assert a.survival[p, k] == pytest.approx(np.cumprod(1.0 - h), rel=1e-12, abs=1e-15)
+
+
+def test_anticipated_survival_uses_the_guarantors_states_it_is_given():
+    """Catches: the anticipation ignoring the guarantors' states (a disengaged US priced as an engaged one)."""
+    weak = (GuarantorState(False, 1.0), GuarantorState(True, 0.5))
+    a = expect(states=weak)
+    for p, d in enumerate(DEALS):
+        h, _ = year_by_year(d, 0.0, states=weak)
+        assert a.survival[p, 3] == pytest.approx(np.cumprod(1.0 - h))
+    assert np.all(a.survival <= expect().survival + 1e-12)
+
+
+def test_each_partys_value_is_the_discounted_average_of_peace_while_it_holds_and_war_once_it_breaks():
+    """Catches: the value of a package computed other than ``sum_t w_t [S_t U_i + (1 - S_t) W_i(b_t)]`` (the war
+    that follows a breakdown left out, valued at another balance, or the years undiscounted)."""
+    a = expect()
+    delta = SCENARIO.negotiation.discount
+    k_out = SCENARIO.war.outcome_steepness
+    years = SCENARIO.deterrence.horizon_years
+    w = delta ** np.arange(years)
+    w = w / w.sum()
+    for p, d in enumerate(DEALS):
+        u = COMPILED.utilities(d)
+        for k, theta in enumerate(COMPILED.types):
+            h, b = year_by_year(d, float(theta))
+            s = np.cumprod(1.0 - h)
+            for i, stakes in enumerate(COMPILED.stakes):
+                expected = sum(w[t] * (s[t] * u[i] + (1 - s[t]) * war_value(stakes, b[t], k_out)) for t in range(years))
+                assert a.values[i, p, k] == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_peace_certain_to_hold_is_worth_its_utility():
+    """Catches: a value that mixes in the war when the hazard is nil."""
+    calm = scenario_from_mapping({"deterrence": {"hazard_max": 1e-12, "hazard_threshold": 3.0}})
+    a = expect(scenario=calm)
+    utilities = np.array([COMPILED.utilities(d) for d in DEALS]).T
+    assert a.values == pytest.approx(np.repeat(utilities[:, :, None], COMPILED.types.size, axis=2), abs=1e-9)
+
+
+def test_survival_never_rises_and_a_stronger_russia_type_breaks_the_peace_sooner():
+    """Catches: a survival that is not a cumulative product (rising after a fall), or the edge lowering the
+    hazard."""
+    a = expect()
+    assert np.all(np.diff(a.survival, axis=-1) <= 0)
+    assert np.all((a.survival > 0) & (a.survival <= 1))
+    assert np.all(np.diff(a.survival[:, :, -1], axis=1) < 0)  # types are sorted, weakest first
+
+
+def test_a_package_whose_breakdown_risk_is_higher_is_worth_less_to_ukraine_holding_terms():
+    """Catches: Ukraine valuing a package as if it held for ever (v1), or pricing the risk with the wrong sign.
+    The same package and the same war, only Russia's hazard higher."""
+    risky = scenario_from_mapping({"deterrence": {"hazard_max": 0.6}})
+    safe, worse = expect(), expect(scenario=risky)
+    assert np.all(worse.survival < safe.survival)
+    belief = np.full(COMPILED.types.size, 1.0 / COMPILED.types.size)
+    assert np.all(worse.values[UKRAINE] @ belief < safe.values[UKRAINE] @ belief)
+    # Type by type wherever Ukraine's peace is worth more than the war that would follow in every year:
+    for p, d in enumerate(DEALS):
+        u = COMPILED.utilities(d)[UKRAINE]
+        for k, theta in enumerate(COMPILED.types):
+            _, b = year_by_year(d, float(theta))
+            if np.all(war_value(COMPILED.stakes[UKRAINE], b, SCENARIO.war.outcome_steepness) < u):
+                assert worse.values[UKRAINE, p, k] < safe.values[UKRAINE, p, k]
+
+
+def test_a_package_whose_breakdown_risk_is_higher_is_worth_less_to_ukraine_whatever_its_terms_do_to_utility():
+    """Catches: the risk of a package priced through its terms' utility rather than its deterrence: two packages
+    given the same utilities, the one with no guarantee is worth less to Ukraine."""
+    guarded, bare = DEALS[0], Deal.from_mapping({**FIXED_PACKAGE, "duration_years": 15, "foreign_troops": 0})
+    same = np.array([COMPILED.utilities(guarded)] * 2).T  # the same utility for both packages
+    a = expect((guarded, bare), utilities=same)
+    assert np.all(a.survival[0] > a.survival[1])
+    assert np.all(a.values[UKRAINE, 0] > a.values[UKRAINE, 1])
+
+
+def test_every_value_lies_between_the_partys_peace_utility_and_its_war_values():
+    """Catches: weights that do not sum to one (a value outside what peace or war can give)."""
+    a = expect()
+    k_out = SCENARIO.war.outcome_steepness
+    for p, d in enumerate(DEALS):
+        u = COMPILED.utilities(d)
+        for k, theta in enumerate(COMPILED.types):
+            _, b = year_by_year(d, float(theta))
+            for i, stakes in enumerate(COMPILED.stakes):
+                w = np.asarray(war_value(stakes, b, k_out))
+                assert min(u[i], w.min()) - 1e-12 <= a.values[i, p, k] <= max(u[i], w.max()) + 1e-12
+
+
+def test_the_anticipation_of_a_pool_equals_the_anticipation_of_each_package_alone():
+    """Catches: a package's value depending on which other packages are on the table (broadcasting across the
+    package axis)."""
+    together = expect()
+    for p, d in enumerate(DEALS):
+        alone = expect((d,))
+        assert alone.values[:, 0] == pytest.approx(together.values[:, p], rel=1e-13)
+        assert alone.survival[0] == pytest.approx(together.survival[p], rel=1e-13)
+
+
+def test_a_myopic_russia_is_priced_as_myopic():
+    """Catches: the anticipation computing a gain from waiting that the run's Russia (foresight 0) never has."""
+    myopic = scenario_from_mapping({"deterrence": {"foresight": 0.0}})
+    c = compile_scenario(myopic)
+    a = expect(scenario=myopic)
+    for p, d in enumerate(DEALS):
+        h, _ = year_by_year(d, 0.0, c)
+        assert a.survival[p, 3] == pytest.approx(np.cumprod(1.0 - h))
+
+
+def test_the_discount_weighs_the_near_years_more():
+    """Catches: the parties' discount ignored (the far future weighing as much as the next year): where peace is
+    worth more to Ukraine than war, and peace is likelier early than late, discounting raises the value."""
+    patient = scenario_from_mapping({"negotiation": {"discount": 1.0}})
+    a, b = expect(), expect(scenario=patient)
+    assert np.all(a.survival == b.survival)
+    checked = 0
+    for p, d in enumerate(DEALS):
+        u = COMPILED.utilities(d)[UKRAINE]
+        for k, theta in enumerate(COMPILED.types):
+            _, bal = year_by_year(d, float(theta))
+            if np.all(war_value(COMPILED.stakes[UKRAINE], bal, SCENARIO.war.outcome_steepness) < u):
+                assert a.values[UKRAINE, p, k] > b.values[UKRAINE, p, k]
+                checked += 1
+    assert checked >= 3
+
+
+def test_a_costlier_war_after_a_breakdown_lowers_every_partys_value_but_not_the_survival_of_the_peace():
+    """Catches: the others' war costs feeding Russia's hazard, or the cost of the war that would follow left out
+    of the value."""
+    cheap = list(COMPILED.stakes)
+    dear = list(COMPILED.stakes)
+    dear[UKRAINE] = Stakes(cheap[UKRAINE].challenger_wins, cheap[UKRAINE].defender_wins, cheap[UKRAINE].cost + 0.3)
+    a, b = expect(stakes=tuple(cheap)), expect(stakes=tuple(dear))
+    assert np.all(a.survival == b.survival)
+    assert np.all(b.values[UKRAINE] < a.values[UKRAINE])
+    assert np.all(b.values[RUSSIA] == a.values[RUSSIA])
