@@ -623,8 +623,8 @@ class Kind(enum.Enum):
     MEAN = "mean"
     """The mean years of peace over the agreements (no interval)."""
     AVERAGE = "average"
-    """The mean of ``column`` over all runs, with a 95 % normal-approximation interval (runs where it is missing
-    do not count)."""
+    """The mean of ``column`` over all runs, with a 95 % normal-approximation interval kept within the range of
+    the values (runs where it is missing do not count)."""
 
 
 Among = Literal["runs", "agreements", "attacks"]

@@ -23,6 +23,7 @@ from sim import analysis as A
 from sim.analysis.summary import Z95, kaplan_meier, wilson
 from sim.config.errors import InputError
 from sim.config.scenario import load_scenario
+from sim.dealspace import Deal
 from sim.execution import variants as V
 from sim.execution.runs import run_scenario
 from sim.execution.sweep.runner import run_sweep
@@ -41,7 +42,7 @@ def outcome(agreement: bool, breakdown_year: int | None = None, *, horizon: int 
     return RunOutcome(
         seed=0,
         agreement=agreement,
-        end="agreement" if agreement else "deadline",
+        end="agreement" if agreement else "no_deal",
         rounds=1,
         russia_accepted=agreement,
         deal=None,
@@ -155,30 +156,72 @@ def test_when_every_agreement_broke_the_survival_band_is_clopper_pearson_not_zer
 @pytest.mark.parametrize(
     ("scenario", "imposed"), [("budapest_like.yaml", True), ("baseline.yaml", False)], ids=["evaluate", "negotiate"]
 )
-def test_an_imposed_package_is_summarised_as_imposed_not_as_agreed_and_accepted(scenario, imposed):
-    """Catches mode evaluate printing "P(Russia accepts an offer) 1.000" and "agreed terms" (text, summary.json
+def test_an_imposed_package_is_summarised_as_imposed_not_as_agreed_in_talks(scenario, imposed):
+    """Catches mode evaluate printing "P(deal, first session) 1.000" and "agreed terms" (text, summary.json
     and the terms figure) for a package nobody negotiated, while negotiated runs keep both."""
-    from sim.analysis.summary import render, summarise
+    from sim.analysis.summary import format_estimate, render, summarise
     from sim.execution.results import runs_table
     from sim.figures.run import terms_figure
+    from sim.outcomes import find_measure
 
     s = load_scenario(ROOT / "scenarios" / scenario)
     outcomes = run_scenario(s, runs=40, seed=1)
     summary = summarise(outcomes)
     text, data = render(summary), summary.as_dict()
-    accepts = next(line for line in text.splitlines() if line.startswith("P(Russia accepts an offer)"))
+    label = find_measure("p_agreement").short_label
+    first = next(line for line in text.splitlines() if line.startswith(label))
     title = terms_figure(runs_table(outcomes, scenario=s))._suptitle.get_text()
     assert summary.terms, "some runs agreed, so the terms are shown"
     assert data["imposed"] is imposed
     if imposed:
-        assert accepts.split(")", 1)[1].strip() == "n/a (imposed)"
+        assert first[len(label) :].strip() == "n/a (imposed)"
         assert "imposed terms" in text and "agreed terms" not in text
-        assert set(data["p_russia_accepts"].values()) == {None}
+        assert set(data["p_agreement"].values()) == {None}
         assert title.startswith("imposed terms") and "agreed" not in title
     else:
-        assert accepts.split(")", 1)[1].strip() == str(summary.russia_accepts) and "imposed" not in text
-        assert "agreed terms" in text and data["p_russia_accepts"]["value"] == summary.russia_accepts.value
+        assert first[len(label) :].strip() == format_estimate(summary.agreement) and "imposed" not in text
+        assert "agreed terms" in text and data["p_agreement"]["value"] == summary.agreement.value
+        assert summary.agreement.value == pytest.approx(np.mean([o.first_session for o in outcomes]))
         assert title.startswith("agreed terms")
+
+
+def test_the_text_summary_prints_years_utilities_and_territory_in_their_units():
+    """Catches years of peace or welfare printed like probabilities: every measure over all runs is on its line
+    in its unit (years with "years", welfare with "utility", territory in per cent)."""
+    from sim.analysis.summary import render, summarise
+
+    outcomes = run_scenario(load_scenario(BASE), runs=30, seed=2)
+    summary = summarise(outcomes)
+    lines = {
+        m.name: next(ln for ln in render(summary).splitlines() if ln.startswith(m.short_label))
+        for m in summary.measures
+        if m.over_all_runs
+    }
+    peace = summary.figures["peace_years_15"]
+    assert lines["peace_years_15"].endswith(f"{peace.value:.2f} [{peace.low:.2f}, {peace.high:.2f}] years")
+    assert 0.0 <= peace.value <= 15.0
+    assert peace.value == pytest.approx(np.mean([o.peace_years_15 for o in outcomes]))
+    for party in ("ukraine", "russia", "united_states"):
+        assert lines[f"welfare.{party}"].endswith(" utility")
+        assert summary.welfare[party].value == pytest.approx(np.mean([o.welfare[party] for o in outcomes]))
+    territory = summary.figures["territory_30"]
+    assert lines["territory_30"].endswith(
+        f"{100 * territory.value:.1f} % [{100 * territory.low:.1f} %, {100 * territory.high:.1f} %]"
+    )
+    data = summary.as_dict()
+    assert data["peace_years_15"]["value"] == pytest.approx(peace.value)  # averages keep their interval
+    assert set(data["welfare"]) == {"ukraine", "russia", "united_states"}
+
+
+def test_format_estimate_by_unit():
+    from sim.analysis.summary import Estimate, format_estimate
+
+    assert format_estimate(Estimate(0.5, 0.25, 0.75)) == "0.500 [0.250, 0.750]"
+    assert format_estimate(Estimate(7.5, 7.0, 8.0), "years") == "7.50 [7.00, 8.00] years"
+    assert format_estimate(Estimate(12, 7, math.inf), "years", 50) == "12 [7, > 50] years"
+    assert format_estimate(Estimate(0.2, math.nan, math.nan), "utility") == "0.200 utility"
+    assert format_estimate(Estimate(0.271, 0.25, 0.3), "share of territory") == "27.1 % [25.0 %, 30.0 %]"
+    assert format_estimate(Estimate(math.nan, math.nan, math.nan), "years") == "n/a"
 
 
 def test_compare_runs_tabulates_each_set():
@@ -242,14 +285,25 @@ def test_run_variants_share_seeds():
 
 def test_one_negotiation_and_one_peace_as_tables():
     outs = run_scenario(load_scenario(BASE), 30, 1, trace=True)
-    run = next(o for o in outs if o.agreement)
+    run = max((o for o in outs if o.agreement), key=lambda o: o.rounds)  # the longest talks that ended in a deal
     rounds = A.negotiation_rounds(run)
     assert len(rounds) == run.rounds and rounds["round"].tolist() == list(range(1, run.rounds + 1))
+    assert rounds["session"].iloc[-1] == run.sessions and rounds["session"].is_monotonic_increasing
+    assert rounds["month"].is_monotonic_increasing and rounds["month"].iloc[-1] == run.deal_month
+    parties = ("ukraine", "russia", "united_states")
     last = rounds.iloc[-1]
-    assert last[["accepted.ukraine", "accepted.russia", "accepted.united_states"]].all()
+    assert last[[f"accepted.{p}" for p in parties]].all()
     assert {f"offer.{k}" for k in run.deal} <= set(rounds.columns)
+    assert all(last[f"offer.{k}"] == v for k, v in run.deal.items())
+    for p in parties:  # every party accepts exactly when its expected value reaches its value of no deal
+        tabled = rounds[rounds[f"value.{p}"].notna()]
+        assert (tabled[f"accepted.{p}"].astype(bool) == (tabled[f"value.{p}"] >= tabled[f"no_deal.{p}"])).all()
+        assert last[f"utility.{p}"] == pytest.approx(run.utilities[p])
+    assert rounds["chance"].between(0.0, 1.0).all()
+    assert {"balance", "support", "expected_edge"} <= set(rounds.columns)
     years = A.peace_years_frame(run)
     assert len(years) == int(run.peace_years) and years["attacked"].sum() == int(run.breakdown)
+    assert {"incentive", "gain", "hazard", "balance", "guarantee"} <= set(years.columns)
     untraced = run_scenario(load_scenario(BASE), 1, 1)[0]
     with pytest.raises(ValueError, match="trace=True"):
         A.negotiation_rounds(untraced)
@@ -273,22 +327,91 @@ WORKED_DEAL = {
 }
 
 
-def test_incentive_path_reproduces_the_worked_example_of_the_model_description():
-    """docs/MODEL.md 7.8.6: defaults, cohesion 0.9, US engaged."""
-    path = A.incentive_path(load_scenario(BASE), WORKED_DEAL).set_index("year")
-    assert path.attrs["russia_utility"] == pytest.approx(0.361, abs=1e-3)
-    one, sixteen = path.loc[1], path.loc[16]
-    assert (one["deterrence"], one["motive"], one["incentive_now"]) == pytest.approx((0.673, 0.728, 0.055), abs=1e-3)
-    assert (one["incentive_wait"], one["hazard"], one["wait_factor"]) == pytest.approx((0.015, 0.045, 1.0), abs=1e-3)
-    assert bool(one["active"]) and not bool(sixteen["active"])
-    assert (sixteen["deterrence"], sixteen["motive"], sixteen["hazard"]) == pytest.approx(
-        (0.376, 0.451, 0.049), abs=1e-3
+def _logistic(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def test_incentive_path_is_russias_calculus_worked_by_hand():
+    """The yearly calculus for the worked deal, restated from the model description's equations with the
+    scenario's parameters: credibilities and the guarantee in force and after expiry, the balance of power as
+    power shifts, Russia's value of war, its net incentive, its gain from waiting and the hazard."""
+    from sim.model.compiled import compile_scenario
+
+    scenario = load_scenario(BASE)
+    path = A.incentive_path(scenario, WORKED_DEAL)
+    a, d, w, pw = scenario.actors, scenario.deterrence, scenario.war, scenario.power
+    us, co = a["united_states"].guarantor, a["coalition"].guarantor
+    troops, cohesion = WORKED_DEAL["foreign_troops"], co.engagement.mean
+    force = troops / (troops + co.force.half_troops)
+    # credibility (probability of honouring) and weight in a war, in force and after expiry
+    k_us = us.credibility["article5_like"]
+    k_co = (1 - (1 - co.credibility["article5_like"]) * (1 - co.force.presence_credibility * force)) * cohesion
+    k_co *= co.backstop.dependence["air_support"]
+    w_us, w_co = us.role.weight["air_support"], co.commitment_weight + co.force.weight * force
+    after_us, after_co = k_us * us.expiry_residual, co.credibility["article5_like"] * co.expiry_residual * cohesion
+    active = path["active"].to_numpy()
+    assert active.tolist() == [y <= 15 for y in range(1, d.horizon_years + 1)]
+    assert path.loc[0, "credibility.united_states"] == pytest.approx(k_us)
+    assert path.loc[0, "credibility.coalition"] == pytest.approx(k_co)
+    assert path.loc[15, "credibility.united_states"] == pytest.approx(after_us)
+    assert path.loc[15, "credibility.coalition"] == pytest.approx(after_co)
+    guarantee = np.where(active, k_us * w_us + k_co * w_co, after_us * w_us + after_co * co.commitment_weight)
+    assert path["guarantee"].to_numpy() == pytest.approx(guarantee)
+    # the balance of power a war begun in year t would start from
+    t = path["year"].to_numpy(dtype=float) - 1
+    rebuilt = pw.russia_reconstitution * (1 - np.exp(-t / pw.russia_reconstitution_years))
+    grown = 1 - np.exp(-t / pw.ukraine_years)
+    army = WORKED_DEAL["ukraine_army"] * (pw.ukraine_funding + (1 - pw.ukraine_funding) * (1 - grown))
+    army *= 1 + pw.ukraine_rearmament * grown
+    own = d.army_weight * np.minimum(army / d.army_reference, d.army_cap) - d.army_weight
+    balance = w.initial_balance + rebuilt - own - guarantee
+    assert path["balance"].to_numpy() == pytest.approx(balance)
+    # Russia's value of that war, its net incentive, its gain from waiting and the hazard
+    c = compile_scenario(scenario)
+    st, u_ru = c.stakes[c.challenger], c.utilities(Deal.from_mapping(WORKED_DEAL))[c.challenger]
+    war = st.defender_wins + (st.challenger_wins - st.defender_wins) * _logistic(w.outcome_steepness * balance)
+    war -= st.cost
+    assert path["war_value"].to_numpy() == pytest.approx(war)
+    assert path.attrs["russia_utility"] == pytest.approx(u_ru)
+    incentive = war - u_ru - d.consolidation * (1 - np.exp(-t / d.consolidation_years))
+    assert path["incentive"].to_numpy() == pytest.approx(incentive)
+    plus = np.maximum(incentive, 0.0)
+    n = len(plus)
+    gain = [
+        max(0.0, max((d.foresight ** (j - i) * plus[j] for j in range(i + 1, n)), default=0.0) - plus[i])
+        for i in range(n)
+    ]
+    assert path["gain"].to_numpy() == pytest.approx(gain)
+    hazard = d.hazard_max * _logistic(d.hazard_steepness * (incentive - np.asarray(gain) - d.hazard_threshold))
+    assert path["hazard"].to_numpy() == pytest.approx(hazard)
+    assert path["hazard_myopic"].to_numpy() == pytest.approx(
+        d.hazard_max * _logistic(d.hazard_steepness * (incentive - d.hazard_threshold))
     )
-    assert math.isnan(sixteen["incentive_wait"]) and sixteen["wait_factor"] == 1.0
+    assert (path["hazard"] <= path["hazard_myopic"] + 1e-15).all()  # waiting only ever holds Russia back
+    # expiry: the troops leave, credibility falls to its residual, the guarantee weighs less, war pays more
+    assert (
+        path.loc[15, "guarantee"] < path.loc[14, "guarantee"] and path.loc[15, "incentive"] > path.loc[14, "incentive"]
+    )
+
+
+def test_incentive_path_holds_the_guarantors_and_the_edge_where_asked():
+    scenario = load_scenario(BASE)
+    base = A.incentive_path(scenario, WORKED_DEAL, years=20)
+    assert len(base) == 20 and base.attrs["edge"] == 0.0
+    lapsed = A.incentive_path(scenario, WORKED_DEAL, years=20, us_engaged=False, cohesion=0.5)
+    assert (lapsed["credibility.united_states"] < base["credibility.united_states"]).all()
+    assert (lapsed["credibility.coalition"] < base["credibility.coalition"]).all()
+    assert (lapsed["hazard"] > base["hazard"]).all()
+    stronger = A.incentive_path(scenario, WORKED_DEAL, years=20, edge=0.3)
+    assert stronger["balance"].to_numpy() == pytest.approx(base["balance"].to_numpy() + 0.3)
+    assert (stronger["incentive"] > base["incentive"]).all()
+    with pytest.raises(ValueError, match="horizon"):
+        A.incentive_path(scenario, WORKED_DEAL, years=scenario.deterrence.horizon_years + 1)
 
 
 def test_incentive_path_is_the_hazard_of_a_run_whose_guarantors_never_change():
-    """With no cohesion shocks and no US disengagement, a traced imposed run has exactly the path's hazard."""
+    """With no cohesion shocks and no US disengagement, a traced imposed run has exactly the path's hazard at
+    its own private edge."""
     fixed = {
         "mode": "evaluate",
         **{f"package.{k}": v for k, v in WORKED_DEAL.items()},
@@ -296,12 +419,15 @@ def test_incentive_path_is_the_hazard_of_a_run_whose_guarantors_never_change():
         "actors.united_states.guarantor.engagement.disengage_probability": 0.0,
     }
     scenario = A.with_overrides(load_scenario(BASE), fixed)
-    path = A.incentive_path(scenario)
+    edges = set()
     for run in run_scenario(scenario, 5, 2, trace=True):
+        path = A.incentive_path(scenario, edge=run.edge)
         traced = [y.hazard for y in run.years_trace]
         assert traced == pytest.approx(path["hazard"].tolist()[: len(traced)], rel=1e-12)
-    assert (path.loc[path["active"], "wait_factor"] <= 1.0).all()
-    assert (path["hazard"] <= path["hazard_myopic"] + 1e-15).all()
+        assert [y.incentive for y in run.years_trace] == pytest.approx(path["incentive"].tolist()[: len(traced)])
+        assert [y.gain for y in run.years_trace] == pytest.approx(path["gain"].tolist()[: len(traced)])
+        edges.add(run.edge)
+    assert len(edges) > 1, "the runs drew different private edges, so the edge was matched, not ignored"
 
 
 def test_incentive_path_needs_every_term():
@@ -390,13 +516,15 @@ def test_dilemma_grid_from_design_and_aggregate_tables():
             "package.foreign_troops": [0.0, 0.0, 5000.0, 5000.0],
         }
     )
-    agg = {"point": [0, 1, 2, 3], "runs": [10] * 4}
+    agg = {"point": [0, 1, 2, 3], "runs": [10] * 4, "agreements": [6, 0, 4, 1]}
     for m in A.MEASURES:
         agg[m], agg[f"{m}_low"], agg[f"{m}_high"] = [0.5, 0.0, 0.3, 0.1], [0.2] * 4, [0.8] * 4
     grid = A.dilemma_grid((design, pa.table(agg)), "p_agreement")
     assert list(grid["package.guarantee_strength"].cat.categories) == ["assurances", "article5_like"]  # weakest first
     cell = grid[(grid["package.guarantee_strength"] == "article5_like") & (grid["package.foreign_troops"] == 5000.0)]
-    assert cell["value"].item() == 0.3 and cell["agreements"].item() == 3
+    assert cell["value"].item() == 0.3 and cell["agreements"].item() == 4  # counted, not P(first session) x runs
+    del agg["agreements"]  # an aggregate without the count: unknown, not made up
+    assert A.dilemma_grid((design, pa.table(agg)), "p_agreement")["agreements"].isna().all()
     with pytest.raises(ValueError, match="no factor"):
         A.dilemma_grid((design, pa.table(agg)), by="package.us_role")
 
@@ -438,9 +566,9 @@ def test_dilemma_grid_pools_the_runs_of_each_cell(grid_store):
             (runs["package.guarantee_strength"] == cell["package.guarantee_strength"])
             & (runs["package.foreign_troops"] == cell["package.foreign_troops"])
         ]
-        assert cell["value"] == pytest.approx(mine["agreement"].mean())
+        assert cell["value"] == pytest.approx(mine["first_session"].mean())  # P(deal in the first session)
         assert cell["agreements"] == mine["agreement"].sum()
-        est = wilson(int(mine["agreement"].sum()), len(mine))
+        est = wilson(int(mine["first_session"].sum()), len(mine))
         assert (cell["low"], cell["high"]) == pytest.approx((est.low, est.high))
     faceted = A.dilemma_grid(grid_store, by="package.us_role")
     assert (faceted["runs"] == 3).all() and faceted.attrs["by"] == ["package.us_role"]
@@ -452,11 +580,24 @@ def test_dilemma_grid_pools_the_runs_of_each_cell(grid_store):
 def test_end_shares_add_up_per_cell(grid_store):
     ends = A.end_shares(grid_store, by="package.us_role")
     assert len(ends) == 8 and (ends["runs"] == 3).all()
-    total = ends[["agreement", "deadline", "infeasible", "imposed"]].sum(axis=1)
+    assert list(ends.columns[-5:]) == ["agreement", "no_deal", "infeasible", "imposed", "russia_accepted"]
+    total = ends[list(A.ENDS)].sum(axis=1)
     assert np.allclose(total, 1.0)
-    agreements = A.dilemma_grid(grid_store, "p_agreement", by="package.us_role")
-    merged = ends.merge(agreements, on=["package.us_role", "package.guarantee_strength", "package.foreign_troops"])
-    assert np.allclose(merged["agreement"], merged["value"])
+    assert (ends["imposed"] == 0).all()  # a negotiated sweep
+    deals = A.dilemma_grid(grid_store, "p_deal_15", by="package.us_role")
+    grid = A.dilemma_grid(grid_store, "p_agreement", by="package.us_role")
+    keys = ["package.us_role", "package.guarantee_strength", "package.foreign_troops"]
+    merged = ends.merge(grid[[*keys, "agreements", "runs"]], on=[*keys, "runs"]).merge(deals[[*keys, "value"]], on=keys)
+    assert np.allclose(merged["agreement"], merged["agreements"] / merged["runs"])
+    assert (merged["agreement"] >= merged["value"] - 1e-12).all()  # a deal within 15 years is an agreement
+
+
+def test_ends_are_every_way_talks_can_end():
+    import typing
+
+    from sim.model.records import End
+
+    assert set(A.ENDS) == set(typing.get_args(End))
 
 
 def test_sweep_frame_and_factors(grid_store):
@@ -467,21 +608,43 @@ def test_sweep_frame_and_factors(grid_store):
     assert factors.loc["package.guarantee_strength", "values"] == ["article5_like", "nato_membership"]
 
 
+#: The factors of the tiny Sobol sweep: assumptions of model v2 with provenance, in place of the shipped file's.
+SOBOL_FACTORS = {
+    "actors.russia.war_cost": {"min": 0.1, "max": 0.3},
+    "deterrence.consolidation": {"min": 0.0, "max": 0.4},
+    "war.private_edge_sd": {"min": 0.0, "max": 0.5},
+    "deterrence.hazard_threshold": {"min": 0.05, "max": 0.3},
+}
+
+
 @pytest.fixture(scope="module")
 def sobol_store(tmp_path_factory):
     folder = tmp_path_factory.mktemp("sobol")
+    source = ROOT / "scenarios/sweeps/sensitivity.yaml"
+    shipped = yaml.safe_load(source.read_text(encoding="utf-8"))["factors"]
     path = V.derive_sweep(
-        ROOT / "scenarios/sweeps/sensitivity.yaml", folder, name="tiny-sobol", samples=4, replications=2
+        source,
+        folder,
+        name="tiny-sobol",
+        samples=4,
+        replications=2,
+        drop_factors=list(shipped),
+        factors=SOBOL_FACTORS,
     )
     return run_sweep(path, folder / "out", backend="serial", progress=False)
 
 
 def test_sensitivity_indices_and_the_doubt_ranking(sobol_store):
+    from sim.outcomes import measures_for
+
     indices = A.sensitivity_indices(sobol_store)
-    assert set(indices["outcome"]) == {"p_agreement", "p_russia_accepts", "p_durable_15"}
-    assert len(indices) == 3 * 9  # three outcomes, nine factors
+    outcomes = [m.name for m in measures_for("sensitivity")]
+    assert list(dict.fromkeys(indices["outcome"])) == outcomes
+    assert {"p_agreement", "p_deal_15", "peace_years_15", "p_durable_15", "welfare.russia"} <= set(outcomes)
+    assert len(indices) == len(outcomes) * len(SOBOL_FACTORS)
+    assert set(indices["factor"]) == set(SOBOL_FACTORS)
     ranking = A.doubt_ranking(indices, "p_agreement")
-    assert ranking["rank"].tolist() == list(range(1, 10))
+    assert ranking["rank"].tolist() == list(range(1, len(SOBOL_FACTORS) + 1))
     st = ranking["ST"].dropna().tolist()
     assert st == sorted(st, reverse=True)
     assert set(ranking["provenance"]) <= {"assumption", "cited", "both"}

@@ -66,12 +66,13 @@ def test_run_writes_a_run_directory_that_loads_back_exactly(tmp_path):
     path = scenario_file(tmp_path)
     done = sim("run", path.name, "--runs", 30, "--seed", 3, "--traced-runs", 10, "--out", "out", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "P(agreement)" in done.stdout and done.stdout.rstrip().endswith("results: out")
+    assert "P(deal, first session)" in done.stdout and done.stdout.rstrip().endswith("results: out")
+    assert "years of peace of the first 15" in done.stdout and " years\n" in done.stdout  # years say so
     assert done.stderr == "", "no progress bar when stderr is not a terminal"
     out = tmp_path / "out"
     for name in ("runs.parquet", "trajectories.parquet", "summary.json", "manifest.json"):
         assert (out / name).is_file(), name
-    for name in ("trajectories.png", "terms.png", "survival.png"):
+    for name in ("trajectories.png", "terms.png", "survival.png", "peace.png"):
         assert_png(out / "figures" / name)
 
     res = load_results(out)
@@ -259,11 +260,13 @@ def test_compare_prints_a_side_by_side_table_and_writes_its_files(tmp_path):
     done = sim("compare", short.name, long_.name, "--runs", 20, "--seed", 2, "--out", "cmp", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     header = done.stdout.splitlines()[0]
-    assert "short" in header and "long" in header and "P(agreement)" in done.stdout
+    assert "short" in header and "long" in header and "P(deal, first session)" in done.stdout
+    assert "welfare of russia" in done.stdout and "utility" in done.stdout
     out = tmp_path / "cmp"
     table = pd.read_csv(out / "comparison.csv")
     assert set(table["scenario"]) == {"short", "long"}
     assert {"p_agreement", "p_holds_15_given_agreement", "median_peace_years"} <= set(table["figure"])
+    assert {"p_deal_15", "peace_years_15", "welfare.ukraine", "territory_30"} <= set(table["figure"])
     assert {"value", "low", "high"} <= set(table.columns)
     data = json.loads((out / "comparison.json").read_text())
     assert [s["label"] for s in data["scenarios"]] == ["short", "long"]
@@ -273,25 +276,41 @@ def test_compare_prints_a_side_by_side_table_and_writes_its_files(tmp_path):
         assert len(load_results(out / label).runs) == 20
 
 
-def test_compare_and_run_say_imposed_for_an_evaluated_package_instead_of_russia_accepting(tmp_path):
-    """Catches `sim run` and `sim compare` of a mode-evaluate scenario printing P(Russia accepts an offer)
-    1.000 and "agreed terms" for a package nobody negotiated; the negotiated scenario keeps its figure."""
+def test_compare_and_run_say_imposed_for_an_evaluated_package_instead_of_an_agreement_in_talks(tmp_path):
+    """Catches `sim run` and `sim compare` of a mode-evaluate scenario printing P(deal, first session) 1.000
+    and "agreed terms" for a package nobody negotiated; the negotiated scenario keeps its figure."""
     imposed, negotiated = ROOT / "scenarios" / "budapest_like.yaml", ROOT / "scenarios" / "baseline.yaml"
     done = sim("compare", imposed, negotiated, "--runs", 10, "--seed", 2, "--out", "cmp", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    row = next(line for line in done.stdout.splitlines() if line.startswith("P(Russia accepts an offer)"))
-    cells = row.removeprefix("P(Russia accepts an offer)").split("  ")
+    row = next(line for line in done.stdout.splitlines() if line.startswith("P(deal, first session)"))
+    cells = row.removeprefix("P(deal, first session)").split("  ")
     cells = [c.strip() for c in cells if c.strip()]
     assert cells[0] == "n/a (imposed)" and cells[1][0].isdigit(), row
     table = json.loads((tmp_path / "cmp" / "comparison.json").read_text())["table"]
     assert "n/a (imposed)" in table
-    run = (tmp_path / "cmp" / "budapest-like" / "summary.json").read_text()
-    assert json.loads(run)["imposed"] is True and json.loads(run)["p_russia_accepts"]["value"] is None
+    run = json.loads((tmp_path / "cmp" / "budapest-like" / "summary.json").read_text())
+    assert run["imposed"] is True and run["p_agreement"]["value"] is None
+    assert run["p_deal_15"]["value"] == 1.0  # imposed at the start: a deal within 15 years in every run
 
     single = sim("run", imposed, "--runs", 10, "--no-figures", "--out", "one", cwd=tmp_path)
     assert single.returncode == 0, single.stderr
-    assert "P(Russia accepts an offer)    n/a (imposed)" in single.stdout
+    line = next(ln for ln in single.stdout.splitlines() if ln.startswith("P(deal, first session)"))
+    assert line.removeprefix("P(deal, first session)").strip() == "n/a (imposed)"
     assert "imposed terms" in single.stdout and "agreed terms" not in single.stdout
+
+
+def test_compare_of_scenarios_with_different_guarantors_shows_each_its_own(tmp_path):
+    """Catches `sim compare` failing (a KeyError on honoured.coalition) when one scenario has other guarantors:
+    each guarantor's honouring is shown where the scenario has that guarantor, n/a elsewhere."""
+    istanbul = ROOT / "scenarios" / "istanbul_formula.yaml"
+    done = sim("compare", ROOT / "scenarios" / "baseline.yaml", istanbul, "--runs", 4, "--out", "cmp", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    table = pd.read_csv(tmp_path / "cmp" / "comparison.csv")
+    honoured = set(table.loc[table["figure"].str.startswith("p_honoured_when_attacked."), "figure"])
+    assert {"p_honoured_when_attacked.coalition", "p_honoured_when_attacked.united_states"} <= honoured
+    assert len(honoured) > 2, "the Istanbul formula's own guarantors are compared too"
+    coalition = table[(table["figure"] == "p_honoured_when_attacked.coalition") & (table["scenario"] != "baseline")]
+    assert coalition["value"].isna().all()
 
 
 def test_compare_checks_every_file_before_running_any(tmp_path):

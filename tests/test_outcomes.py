@@ -196,8 +196,32 @@ def test_every_report_reads_the_one_list_of_measures(outcomes):
     sweep = [m.name for m in MEASURES if m.sweep]
     assert [c for c in aggregate_columns() if c != "point"] == measure_columns(measures_for("sweep"))
     assert set(sweep) >= set(A.MEASURES) == {m.name for m in MEASURES if m.sweep and m.interval}
-    assert [m.name for m in measures_for("heatmap")] == ["p_agreement", "p_durable_15", "p_holds_15"]
-    assert [m.name for m in measures_for("sensitivity")] == ["p_agreement", "p_russia_accepts", "p_durable_15"]
+    assert [m.name for m in measures_for("heatmap")] == [
+        "p_agreement",
+        "p_deal_then_war_15",
+        "p_durable_15",
+        "p_holds_15",
+    ]
+    assert [m.name for m in measures_for("sensitivity")] == [
+        "p_agreement",
+        "p_deal_15",
+        "peace_years_15",
+        "peace_years_30",
+        "p_deal_then_war_15",
+        "p_durable_15",
+        "welfare.ukraine",
+        "welfare.russia",
+        "welfare.united_states",
+    ]
+    assert all(m.unit == "probability" for m in measures_for("heatmap"))
+    assert {m.name: m.unit for m in MEASURES if m.kind is Kind.AVERAGE} == {
+        "peace_years_15": "years",
+        "peace_years_30": "years",
+        "welfare.ukraine": "utility",
+        "welfare.russia": "utility",
+        "welfare.united_states": "utility",
+        "territory_30": "share of territory",
+    }
     assert [m.name for m in headline_measures(("nordic_force",)) if m.actor] == [
         "p_honoured_when_attacked.nordic_force"
     ]
@@ -237,7 +261,7 @@ def test_a_new_measure_is_one_entry_and_appears_in_every_report(monkeypatch, tmp
         assert agg.column("p_war_resumes")[point].as_py() == wilson(broke, n).value
     assert (store.root / "figures" / "heatmap_p_war_resumes.png").is_file()
     assert not (store.root / "figures" / "heatmap_p_holds_5.png").exists()  # not a heat-map measure
-    assert set(point_means(results, 4)) == {"p_agreement", "p_russia_accepts", "p_durable_15", "p_war_resumes"}
+    assert set(point_means(results, 4)) == {m.name for m in measures_for("sensitivity")} | {"p_war_resumes"}
     grid = A.dilemma_grid(store, ["p_war_resumes", "p_holds_5"])
     assert list(grid["measure"].cat.categories) == ["p_war_resumes", "p_holds_5"]
     assert grid.loc[grid["measure"] == "p_war_resumes", "value"].notna().all()  # a share of all runs

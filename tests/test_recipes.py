@@ -1,7 +1,7 @@
 """The recipes of docs/ARCHITECTURE.md work as written: a new guarantor is YAML and provenance only; a new issue of
 the deal space is one module (sim/dealspace.py) and the data files.
 
-Wrong model caught: actors or issues named in code (a guarantor that needs a new class, a column list or a label
+Catches: actors or issues named in code (a guarantor that needs a new class, a column list or a label
 table edited; an issue that needs the schema, the model or the tables edited).
 """
 
@@ -58,6 +58,8 @@ actors.turkey.guarantor:
 
 
 def test_a_guarantor_is_added_with_yaml_and_provenance_only(tmp_path):
+    """Catches: a guarantor that needs code (a class, a column list, a label table) to join the runs, the tables
+    and Russia's yearly calculus."""
     base = ROOT / "scenarios" / "baseline.yaml"
     path = tmp_path / "turkey.yaml"
     path.write_text(TURKEY.format(base=base), encoding="utf-8")
@@ -79,15 +81,20 @@ def test_a_guarantor_is_added_with_yaml_and_provenance_only(tmp_path):
     assert "turkey" in set(traj.loc[traj["phase"] == "peace", "actor"])
     assert "turkey" in summarise(outcomes).honoured
 
-    # It deters: the same signed deal faces more deterrence with Turkey than without.
+    # It deters: the same signed deal faces a larger guarantee with Turkey than without, so a lower hazard.
     with_turkey = compile_scenario(scenario)
     without = compile_scenario(load_scenario(base))
     d = Deal.from_mapping(next(o for o in outcomes if o.agreement).deal)
-    u = 0.5  # Russia's utility of the deal: the same in both
     p = scenario.deterrence
-    a = yearly_choice(d, 1, [g.initial_state() for g in with_turkey.guarantors], with_turkey.guarantors, p, u)
-    b = yearly_choice(d, 1, [g.initial_state() for g in without.guarantors], without.guarantors, p, u)
-    assert a.deterrence > b.deterrence and a.hazard < b.hazard
+    for year in (1, 2):
+        a = yearly_choice(
+            with_turkey.outlook(d), year, [g.initial_state() for g in with_turkey.guarantors], with_turkey.guarantors, p
+        )
+        b = yearly_choice(
+            without.outlook(d), year, [g.initial_state() for g in without.guarantors], without.guarantors, p
+        )
+        assert len(a.credibility) == 3 and len(b.credibility) == 2
+        assert a.guarantee > b.guarantee and a.balance < b.balance and a.hazard < b.hazard
 
 
 EU_ISSUE = """    Issue(
@@ -168,6 +175,8 @@ print(json.dumps({
 
 
 def test_an_issue_is_added_by_editing_the_deal_space_and_the_data_files(tmp_path):
+    """Catches: an issue that needs the schema, the model or the tables edited, or whose data need no
+    provenance."""
     copy = tmp_path / "repo"
     shutil.copytree(ROOT / "sim", copy / "sim", ignore=shutil.ignore_patterns("__pycache__"))
     _add_issue(copy)

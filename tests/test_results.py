@@ -101,18 +101,24 @@ def test_trajectories_are_long_per_round_and_year_and_actor(outcomes):
     assert len(peace) == 3 * sum(len(o.years_trace) for o in traced)
     assert set(talks["actor"]) == {"ukraine", "russia", "united_states"}
     assert set(peace["actor"]) <= {"russia", "united_states", "coalition"}
-    j = next(j for j, o in enumerate(traced) if o.years_trace)
+    j = next(j for j, o in enumerate(traced) if o.years_trace and o.rounds_trace)
     o = traced[j]
-    r = o.rounds_trace[0]
-    row = talks[(talks["run"] == j) & (talks["step"] == r.round) & (talks["actor"] == "russia")].iloc[0]
-    assert row["utility"] == r.utility["russia"] and row["reservation"] == r.reservation["russia"]
-    assert row["aspiration"] == r.aspiration["russia"] and row["accepted"] == r.accepted["russia"]
-    assert row["offer.territory"] == r.offer["territory"] and row["russia_belief"] == r.russia_belief
+    r = next(r for r in o.rounds_trace if r.offer is not None)
+    rows = talks[(talks["run"] == j) & (talks["step"] == r.round)].set_index("actor")
+    row = rows.loc["russia"]
+    assert row["utility"] == r.utility["russia"] and row["value"] == r.value["russia"]
+    assert row["no_deal"] == r.no_deal["russia"] and row["accepted"] == r.accepted["russia"]
+    assert row["offer.territory"] == r.offer["territory"] and row["session"] == r.session
+    assert row["chance"] == r.chance and row["expected_edge"] == r.expected_edge
+    assert row["balance"] == r.balance and row["support"] == r.support
+    assert rows.loc["ukraine", "value"] == r.value["ukraine"] and pd.isna(rows.loc["ukraine", "chance"])
     y = o.years_trace[0]
     year = peace[(peace["run"] == j) & (peace["step"] == y.year)].set_index("actor")
     assert year.loc["coalition", "credibility"] == y.guarantors["coalition"].credibility
     assert year.loc["united_states", "credibility"] == y.guarantors["united_states"].credibility
-    assert year.loc["russia", "hazard"] == y.hazard and year.loc["russia", "motive"] == y.motive
+    assert year.loc["russia", "hazard"] == y.hazard and year.loc["russia", "incentive"] == y.incentive
+    assert year.loc["russia", "gain"] == y.gain and year.loc["russia", "guarantee"] == y.guarantee
+    assert year.loc["russia", "balance"] == y.balance and bool(year.loc["russia", "attacked"]) == y.attacked
     assert year.loc["coalition", "cohesion"] == y.guarantors["coalition"].cohesion
     assert table["accepted"].dtype == "boolean" and table["step"].dtype == "int64"
 
@@ -254,7 +260,7 @@ def test_figures_are_non_empty_images(tmp_path, scenario, outcomes):
 
     runs, trajectories = runs_table(outcomes, scenario=scenario), trajectories_table(outcomes)
     paths = write_run_figures(tmp_path, runs, trajectories, "t")
-    assert [p.name for p in paths] == ["trajectories.png", "terms.png", "survival.png"]
+    assert [p.name for p in paths] == ["trajectories.png", "terms.png", "survival.png", "peace.png"]
     paths.append(save_figure(compare_survival_figure({"a": runs, "b": runs.iloc[:10]}), tmp_path / "cmp.png"))
     # without any agreement or trace the figures say so instead of failing
     paths += write_run_figures(tmp_path / "empty", runs.iloc[:0], trajectories.iloc[:0], "empty")

@@ -89,13 +89,32 @@ def test_an_unknown_level_lists_the_levels(tmp_path):
         ("package:\n  guarantee_strength: nato_membership\n  neutrality: neutral\n", "contradicts"),
         ("package:\n  foreign_troops: 400000\n", "outside"),
         ("sources: [no-such-source]\n", "no-such-source"),
-        ("negotiation:\n  proposals_per_round: 999\n  candidate_pool: 10\n", "cannot exceed"),
+        ("actors:\n  russia:\n    war_cost: null\n", "a party needs war_cost"),
+        ("actors:\n  coalition:\n    roles: [guarantor]\n    war_cost: 0.1\n", "belong to a party"),
     ],
 )
 def test_inconsistent_values_are_errors(tmp_path, text, message):
     path = write(tmp_path, "name: x\n" + text)
     with pytest.raises(InputError, match=message):
         load_scenario(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "allowed"),
+    [
+        ("actors:\n  russia:\n    reservation: 0.6\n", "actors.russia.reservation", "war_cost"),
+        ("actors:\n  ukraine:\n    concession: {beta: 1.0}\n", "actors.ukraine.concession", "war_cost"),
+        ("war:\n  belief_weight: 0.3\n", "war.belief_weight", "private_edge_sd"),
+        ("negotiation:\n  proposals_per_round: 8\n", "negotiation.proposals_per_round", "pause_months"),
+        ("deterrence:\n  motive_base: 0.6\n", "deterrence.motive_base", "consolidation"),
+    ],
+)
+def test_a_key_of_model_v1_is_an_unknown_key_that_lists_what_replaces_it(tmp_path, text, key, allowed):
+    path = write(tmp_path, "name: x\n" + text)
+    with pytest.raises(InputError) as err:
+        load_scenario(path)
+    message = str(err.value)
+    assert f"{key}: unknown key" in message and allowed in message
 
 
 def test_yaml_is_loaded_safely(tmp_path):

@@ -103,6 +103,23 @@ def test_the_standard_method_references_are_present(registry: Registry) -> None:
         assert registry.sources[key].read == "secondary"
 
 
+@pytest.mark.parametrize(
+    "key",
+    [
+        "fearon-1995-rationalist",
+        "powell-2006-commitment",
+        "powell-2004-learning",
+        "slantchev-2003-convergence",
+        "filson-werner-2002-bargaining",
+        "fearon-1997-signaling",
+    ],
+)
+def test_the_bargaining_theory_the_model_embodies_is_in_the_registry(registry: Registry, key: str) -> None:
+    source = registry.sources[key]
+    assert source.kind == "research" and source.reference and source.claims
+    assert source.date in source.reference, "the year in the key, the date and the reference agree"
+
+
 def test_a_claim_carries_its_numbers(registry: Registry) -> None:
     _, claim = registry.resolve("rutland-2025-conversation/grand-force-proposal")
     assert claim is not None

@@ -18,8 +18,18 @@ import warnings
 from typing import Any
 
 from sim.analysis.measures import estimate, estimates, run_columns
-from sim.analysis.summary import Estimate, Summary, Survival, kaplan_meier, render, summarise, wilson
+from sim.analysis.summary import (
+    Estimate,
+    Summary,
+    Survival,
+    format_estimate,
+    kaplan_meier,
+    render,
+    summarise,
+    wilson,
+)
 from sim.analysis.tables import (
+    ENDS,
     MEASURES,
     HazardEstimate,
     RatioEstimate,
@@ -50,6 +60,7 @@ from sim.analysis.tables import (
 )
 
 __all__ = [
+    "ENDS",
     "MEASURES",
     "Estimate",
     "HazardEstimate",
@@ -67,6 +78,7 @@ __all__ = [
     "estimates",
     "expiry_cliff",
     "factor_levels",
+    "format_estimate",
     "hazard_ratio",
     "incentive_path",
     "kaplan_meier",

@@ -85,7 +85,8 @@ def estimate(measure: Measure, columns: Columns) -> Estimate:
             return _NAN
         mean = float(x.mean())
         half = 1.959963984540054 * float(x.std(ddof=1)) / np.sqrt(x.size) if x.size > 1 else float("nan")
-        return Estimate(mean, mean - half, mean + half)
+        # the normal interval, kept within the values the runs can take
+        return Estimate(mean, max(mean - half, float(x.min())), min(mean + half, float(x.max())))
     agreed = columns["agreement"] == 1
     years = columns["peace_years"]
     if kind is Kind.MEAN:

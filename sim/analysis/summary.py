@@ -41,8 +41,9 @@ UNIT_SUFFIX: dict[str, str] = {"probability": "", "years": " years", "utility": 
 
 
 def format_estimate(estimate: Estimate, unit: str = "probability", horizon: float | None = None) -> str:
-    """An estimate as text in its unit: probabilities and utilities to three decimals, years to two (``> horizon``
-    for a median beyond it), shares of territory in per cent; the 95 % interval in brackets when there is one.
+    """An estimate as text in its unit: probabilities and utilities to three decimals, years to two (whole years,
+    such as a median, as they are; ``> horizon`` beyond it), shares of territory in per cent; the 95 % interval
+    in brackets when there is one.
 
     Args:
         estimate: The estimate.
@@ -52,12 +53,13 @@ def format_estimate(estimate: Estimate, unit: str = "probability", horizon: floa
     """
     if math.isnan(estimate.value):
         return "n/a"
+    whole = all(math.isnan(x) or math.isinf(x) or float(x).is_integer() for x in estimate.__dict__.values())
 
     def num(x: float) -> str:
         if math.isinf(x):
             return f"> {horizon:g}" if horizon else "beyond the horizon"
         if unit == "years":
-            return f"{x:.2f}"
+            return f"{x:g}" if whole else f"{x:.2f}"
         if unit == "share of territory":
             return f"{100 * x:.1f} %"
         return f"{x:.3f}"

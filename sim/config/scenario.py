@@ -434,7 +434,7 @@ class Actor(Strict):
             if missing:
                 raise ValueError(f"a party needs {', '.join(missing)}")
         elif any(getattr(self, f) is not None for f in _PARTY_FIELDS) or self.red_lines:
-            raise ValueError("preferences, red lines and bargaining belong to a party: add `party` to its roles")
+            raise ValueError("preferences, red lines and a war cost belong to a party: add `party` to its roles")
         if ("guarantor" in roles) != (self.guarantor is not None):
             raise ValueError("a guarantor needs a `guarantor:` section, and only a guarantor has one")
         if self.members is not None and (self.guarantor is None or self.guarantor.force is None):

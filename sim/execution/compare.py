@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from sim import outcomes
 from sim.analysis.measures import estimates
 from sim.analysis.summary import Estimate, format_estimate
 from sim.config.paths import output_errors
@@ -26,12 +27,13 @@ from sim.execution.manifest import software, utc_now
 from sim.execution.results import Format, RunDirectory, write_atomic, write_json
 from sim.execution.rundir import Execution, Interrupted, execute
 from sim.figures.run import compare_survival_figure, save_figure
-from sim.outcomes import Measure, measures_for
+from sim.outcomes import GUARANTORS, PARTIES, Measure, headline_measures, measures_for
 
 __all__ = [
     "HEADLINES",
     "Comparison",
     "Entry",
+    "actor_measures",
     "comparison_table",
     "headlines",
     "labels_for",
@@ -94,6 +96,35 @@ def labels_for(scenarios: Sequence[Scenario]) -> list[str]:
     return out
 
 
+def actor_measures(tables: Iterable[pd.DataFrame]) -> tuple[Measure, ...]:
+    """The headline measures for every guarantor and party of some runs tables (their ``honoured.<guarantor>``
+    and ``welfare.<party>`` columns), in order of appearance: :data:`sim.outcomes.MEASURES` as it is when called
+    if they are the defaults' (or the tables name none)."""
+    guarantors: dict[str, None] = {}
+    parties: dict[str, None] = {}
+    for frame in tables:
+        for c in frame.columns:
+            if c.startswith("honoured."):
+                guarantors[c.removeprefix("honoured.")] = None
+            elif c.startswith("welfare."):
+                parties[c.removeprefix("welfare.")] = None
+    return _measures_for_actors(tuple(guarantors), tuple(parties))
+
+
+def _measures_for_actors(guarantors: tuple[str, ...], parties: tuple[str, ...]) -> tuple[Measure, ...]:
+    if guarantors in ((), GUARANTORS) and parties in ((), PARTIES):
+        return outcomes.MEASURES  # the one list, as it is now (a developer may have added a figure)
+    return headline_measures(guarantors or GUARANTORS, parties=parties or PARTIES)
+
+
+def _figure_measures(table: pd.DataFrame) -> tuple[Measure, ...]:
+    """The headline measures of a comparison table's figures (the actors named in its keys)."""
+    keys = list(dict.fromkeys(table["figure"].astype(str)))
+    guarantors = tuple(k.split(".", 1)[1] for k in keys if k.startswith("p_honoured_when_attacked."))
+    parties = tuple(k.split(".", 1)[1] for k in keys if k.startswith("welfare."))
+    return _measures_for_actors(guarantors, parties)
+
+
 def comparison_table(
     summaries: Mapping[str, Mapping[str, Any]],
     runs: Mapping[str, pd.DataFrame],
@@ -102,19 +133,27 @@ def comparison_table(
     """The headline figures of several scenarios, tidy: one row per figure and scenario.
 
     Every figure is a summary measure (:func:`sim.outcomes.measures_for` ``"summary"``) estimated over the
-    scenario's runs table, as its ``summary.json`` was.
+    scenario's runs table, as its ``summary.json`` was. Scenarios with different actors are compared over
+    every actor of any of them; a figure about an actor a scenario lacks (a guarantor's honouring, a party's
+    welfare) is NaN there.
 
     Args:
         summaries: ``summary.json`` contents keyed by scenario label (their order is the table's).
         runs: Runs tables keyed by the same labels.
-        measures: The list to take the summary measures from (default: :data:`sim.outcomes.MEASURES`).
+        measures: The list to take the summary measures from (default: the headline measures for the actors
+            of the runs tables, :func:`actor_measures`).
 
     Returns:
         Columns ``figure`` (key), ``label`` (readable), ``scenario``, ``value``, ``low``, ``high``
         (NaN where undefined; inf for a median beyond the horizon).
     """
-    chosen = measures_for("summary", measures)
-    figures = {name: estimates(chosen, runs[name]) for name in summaries}
+    chosen = measures_for("summary", measures if measures is not None else actor_measures(runs.values()))
+    missing = Estimate(math.nan, math.nan, math.nan)
+    figures = {}
+    for name in summaries:
+        frame = runs[name]
+        present = [m for m in chosen if all(c in frame.columns for c in m.columns)]
+        figures[name] = {m.name: missing for m in chosen} | estimates(present, frame)
     rows = []
     for m in chosen:
         for name in summaries:
@@ -153,11 +192,13 @@ def render_comparison(
     Args:
         table: The comparison table (:func:`comparison_table`).
         horizons: Each scenario's horizon in years (a median beyond it is shown as ``> horizon``).
-        measures: The measures of the table's figures, for their units (default: :data:`sim.outcomes.MEASURES`).
+        measures: The measures of the table's figures, for their units (default: the headline measures for the
+            actors the table's figures name).
         imposed: Scenarios in mode evaluate: their P(agreement in the first session) is shown as "n/a (imposed)".
     """
     horizons = horizons or {}
-    units = {m.summary_key: m.unit for m in measures_for("summary", measures)}
+    pool = measures if measures is not None else _figure_measures(table)
+    units = {m.summary_key: m.unit for m in measures_for("summary", pool)}
     scenarios = list(dict.fromkeys(table["scenario"]))
     labels = list(dict.fromkeys(table["label"]))
     cells = {
@@ -270,7 +311,7 @@ def _run_comparison(
         top.path / "comparison.json",
         {
             "scenarios": [{"label": e.label, "name": e.scenario.name, "run_dir": e.label} for e in entries],
-            "figures": [{"figure": k, "label": lb} for k, lb in headlines()],
+            "figures": [{"figure": k, "label": lb} for k, lb in headlines(actor_measures(runs_by_label.values()))],
             "rows": table.to_dict(orient="records"),
             "table": render_comparison(table, horizons, imposed=imposed),
         },

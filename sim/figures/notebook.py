@@ -444,7 +444,8 @@ def dilemma_panels(
     rule = f" ({zone.attrs['rule']})" if zone is not None and "rule" in zone.attrs else ""
     caption(
         fig,
-        f"N = {_per_cell(grid['runs'].to_numpy())} simulated negotiations per cell; darker = more likely; "
+        f"N = {_per_cell(grid['runs'].to_numpy())} simulated negotiations per cell; darker = more likely (or more "
+        "years, higher welfare: see each scale); "
         "n = agreements behind P(holds | agreement). Black frame: the panel's peak"
         + (f"; dashed: the rest of the durable zone{rule}" if zone is not None else "")
         + ". Hatched: no agreement in any run. 95 % intervals: see the table or the single map.",
@@ -595,7 +596,14 @@ def incentive_figure(paths: Mapping[str, pd.DataFrame], title: str | None = None
         every = max(1, len(yr) // 10)
         threshold = path.attrs.get("hazard_threshold", threshold)
         left.plot(
-            yr, path["incentive"], "-", marker=marker, markevery=every, color=colour, lw=1.8, label=f"{label}: incentive"
+            yr,
+            path["incentive"],
+            "-",
+            marker=marker,
+            markevery=every,
+            color=colour,
+            lw=1.8,
+            label=f"{label}: incentive",
         )
         if (path["gain"] > 0).any():
             left.plot(
@@ -638,8 +646,13 @@ def incentive_figure(paths: Mapping[str, pd.DataFrame], title: str | None = None
     caption(
         fig,
         "Deterministic: the model's yearly calculus (sim.model.deterrence.yearly_choice) for a fixed deal, with US "
-        "engagement and coalition cohesion held at their starting values and Russia's private edge at the others' "
-        "mean, no random draws. Power shifts and the peace consolidating move the incentive year by year.",
+        "engagement and coalition cohesion held at their starting values and Russia's private edge at "
+        + (
+            "the others' mean (0)"
+            if all(path.attrs.get("edge", 0.0) == 0.0 for path in paths.values())
+            else "the edge given per path"
+        )
+        + ", no random draws. Power shifts and the peace consolidating move the incentive year by year.",
     )
     return fig
 

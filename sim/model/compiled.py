@@ -16,7 +16,7 @@ from sim.dealspace import ISSUES, Deal, normalise_matrix
 from sim.model.deterrence import GuarantorRule, Outlook, causes, outlook_of
 from sim.model.negotiation import negotiable_space, package_values
 from sim.model.preferences import Preferences, preferences_of
-from sim.model.war import Stakes, edge_types
+from sim.model.war import Stakes, edge_types, prevail, war_value
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,12 @@ class CompiledScenario:
     def guarantor_keys(self) -> tuple[str, ...]:
         """The keys of the guarantors, in the scenario's order."""
         return tuple(g.key for g in self.guarantors)
+
+    def war_values(self, balances: np.ndarray) -> np.ndarray:
+        """Every party's value of a year of war (:func:`~sim.model.war.war_value`) at each balance: parties x
+        balances. Russia's chance of prevailing is computed once for all parties."""
+        chance = prevail(balances, self.scenario.war.outcome_steepness)
+        return np.vstack([war_value(s, balances, 0.0, chance) for s in self.stakes])
 
     def utilities(self, deal: Deal) -> tuple[float, ...]:
         """Each party's utility of a deal in peace, in the parties' order."""

@@ -25,7 +25,7 @@ from sim.model.compiled import CompiledScenario, compile_scenario
 from sim.model.deterrence import classify_breakdown, yearly_choice
 from sim.model.negotiation import build_table, candidate_pool, learn_from_rejection, talks_round
 from sim.model.records import GuarantorYear, RoundRecord, YearRecord
-from sim.model.war import WarState, update_belief, war_value
+from sim.model.war import WarState, update_belief
 
 _TERRITORY = ISSUE_INDEX["territory"]
 _WITHDRAWAL = 0.0  # the level index of donetsk_withdrawal
@@ -110,6 +110,7 @@ class GuaranteeModel(mesa.Model):
         self._war_balances: list[float] = []
         self._year = 0
         self._war_balance = 0.0
+        self._war_flows: np.ndarray | None = None
         if spec.mode == "evaluate":
             # "What if exactly this were signed?": the package is imposed as given, even one that a party's
             # red line or the coalition's capacity would have ruled out in talks.
@@ -229,10 +230,7 @@ class GuaranteeModel(mesa.Model):
             m = np.asarray(self._war_months)
             w = self.compiled.month_weights
             share = w[m + 1] - w[m]
-            b = np.asarray(self._war_balances)
-            k = self.spec.war.outcome_steepness
-            for i, p in enumerate(self.parties):
-                out[i] += float(np.asarray(p.no_deal(b, k)) @ share)
+            out += self.compiled.war_values(np.asarray(self._war_balances)) @ share
         return out
 
     # --- war and talks ----------------------------------------------------------------------------
@@ -256,8 +254,7 @@ class GuaranteeModel(mesa.Model):
             return
         self.round += 1
         self._session_round += 1
-        types = balance + self.compiled.types
-        no_deal = np.vstack([p.no_deal(types, k) for p in self.parties])
+        no_deal = self.compiled.war_values(balance + self.compiled.types)  # parties x types
         c = self.compiled.challenger
         r = talks_round(self._table, self.parties, self.belief, no_deal, c, self.challenger.edge_index)
         self.russia_accepted |= r.accepted[c]
@@ -359,11 +356,12 @@ class GuaranteeModel(mesa.Model):
         self._war_year()
 
     def _war_year(self) -> None:
-        """A year of the war that followed a breakdown."""
-        k = self.spec.war.outcome_steepness
+        """A year of the war that followed a breakdown (at the balance it started from)."""
         b = self._war_balance
         self.war.year_of_war(b)
-        self._advance(12, [float(war_value(p.stakes, b, k)) for p in self.parties], peace=False)
+        if self._war_flows is None:
+            self._war_flows = self.compiled.war_values(np.array([b]))[:, 0]
+        self._advance(12, self._war_flows, peace=False)
 
 
 __all__ = ["WINDOWS", "GuaranteeModel"]

@@ -1,5 +1,5 @@
-"""The agents (sim/model/actors.py): how parties concede and answer, how the coalition's members decide, and how a
-guarantor's engagement moves after a deal (docs/MODEL.md 7.3, 7.6, 7.8.1).
+"""The agents (sim/model/actors.py): what no deal is worth to a party and how it answers an offer, Russia's private
+edge and its yearly choice, how the coalition's members decide, and how a guarantor's engagement moves after a deal.
 
 Agents are taken from a :class:`~sim.model.simulation.GuaranteeModel` built from a scenario with the changes
 each rule needs; their states are set directly and the expected values computed from the documented equations.
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import json
-import math
 from typing import Any
 
 import numpy as np
@@ -17,9 +16,10 @@ import pytest
 
 from sim.config.scenario import Scenario, defaults, scenario_from_mapping
 from sim.dealspace import BY_NAME, ISSUE_NAMES, US_ROLE_LEVELS, normalise_matrix
-from sim.model.actors import ChallengerAgent, CoalitionAgent, GuarantorAgent, MemberState, PartyAgent
+from sim.model.actors import ChallengerAgent, CoalitionAgent, GuarantorAgent, MemberState
 from sim.model.deterrence import Calculus, GuarantorState
 from sim.model.simulation import GuaranteeModel
+from sim.model.war import war_value
 from tests.helpers import FIXED_PACKAGE
 
 TERMS = {**FIXED_PACKAGE, "foreign_troops": 0, "duration_years": 15}  # no force, 15 years
@@ -47,105 +47,71 @@ def coalition(seed: int = 0, **members: Any) -> CoalitionAgent:
     return m.coalition
 
 
-# --- concession (Faratin et al. 1998) ------------------------------------------------------------------
+# --- the parties ---------------------------------------------------------------------------------------
 
 
-def party(best: float = 0.9, reservation: float = 0.4, beta: float = 1.0, initial: float = 0.05) -> PartyAgent:
-    ukraine = model(actors={"ukraine": {"concession": {"beta": beta, "initial": initial}}}).parties[0]
-    ukraine.best, ukraine.reservation = best, reservation
-    return ukraine
+def test_a_partys_value_of_no_deal_is_its_value_of_a_year_of_war_at_the_balance():
+    """Catches: a party's outside option read from anything but the one war-payoff function with its own stakes
+    (model v1's reservation values), or the types of Russia's edge not kept apart."""
+    m = model()
+    balances = np.array([-0.4, 0.0, 0.1, 0.5])
+    for p, stakes in zip(m.parties, m.compiled.stakes, strict=True):
+        assert p.stakes == stakes
+        assert np.asarray(p.no_deal(balances, 4.0)).tolist() == pytest.approx(
+            [war_value(stakes, b, 4.0) for b in balances]
+        )
+        assert p.no_deal(0.1, 4.0) == pytest.approx(war_value(stakes, 0.1, 4.0))
 
 
-def test_at_round_zero_a_party_aspires_to_its_best_less_its_initial_concession():
-    """Wrong model caught: the initial share k ignored, or conceded from the reservation rather than from the best."""
-    p = party(best=0.9, reservation=0.4, initial=0.05)
-    assert p.concede(0, 24) == pytest.approx(0.9 - 0.05 * (0.9 - 0.4))
-    assert p.aspiration == p.concede(0, 24)
-
-
-def test_at_the_deadline_a_party_aspires_to_its_reservation_value():
-    """Wrong model caught: a party still holding out above its outside option in the last round."""
-    for beta in (0.3, 1.0, 4.0):
-        assert party(beta=beta).concede(24, 24) == pytest.approx(0.4)
-
-
-def test_concession_follows_the_polynomial_tactic_between_start_and_deadline():
-    """Wrong model caught: a concession curve other than alpha(t) = k + (1 - k)(t / T)^(1 / beta)."""
-    t, deadline, k, best, r = 6, 24, 0.05, 0.9, 0.4
-    for beta in (0.5, 1.0, 2.0):
-        alpha = k + (1 - k) * (t / deadline) ** (1 / beta)
-        assert party(beta=beta).concede(t, deadline) == pytest.approx(best - alpha * (best - r))
-
-
-def test_aspiration_never_falls_below_the_reservation_value():
-    """Wrong model caught: a party accepting less than no deal when its best package is worse than no deal."""
-    p = party(best=0.3, reservation=0.4)
-    assert [p.concede(t, 24) for t in (0, 12, 24)] == [0.4, 0.4, 0.4]
-
-
-def test_a_boulware_party_holds_out_longer_than_a_linear_one_and_a_conceder_gives_in_sooner():
-    """Wrong model caught: the meaning of beta inverted (beta < 1 must concede late, beta > 1 early)."""
-    boulware, linear, conceder = (party(beta=b).concede(12, 24) for b in (0.5, 1.0, 2.0))
-    assert boulware > linear > conceder
-
-
-def test_a_beta_given_for_the_round_replaces_the_partys_own():
-    """Wrong model caught: Russia's belief-modulated beta ignored by its concession."""
-    assert party(beta=1.0).concede(12, 24, beta=0.5) == party(beta=0.5).concede(12, 24)
-
-
-# --- answering an offer ----------------------------------------------------------------------------------
-
-
-def test_without_perception_noise_acceptance_is_a_threshold_at_the_aspiration_and_draws_nothing():
-    """Wrong model caught: a noiseless party accepting below its aspiration, or consuming the model's draws."""
-    m = model(actors={"ukraine": {"perception_noise": 0.0}})
-    p = m.parties[0]
-    p.aspiration = 0.6
+def test_a_party_accepts_exactly_when_its_value_is_at_least_its_value_of_no_deal_and_draws_nothing():
+    """Catches: acceptance with a margin or noise (model v1's perception noise), rejection on a tie, or an answer
+    that consumes the model's draws."""
+    m = model()
     before = m.rng.bit_generator.state
-    assert p.accepts(0.6) is True
-    assert p.accepts(0.7) is True
-    assert p.accepts(0.6 - 1e-12) is False
+    for p in m.parties:
+        assert p.accepts(0.5, 0.5) is True
+        assert p.accepts(0.6, 0.5) is True
+        assert p.accepts(0.5 - 1e-12, 0.5) is False
+        assert p.accepts(-0.2, -0.1) is False
     assert m.rng.bit_generator.state == before
 
 
-def test_a_noisy_party_perceives_utility_plus_noise_times_one_standard_normal_draw():
-    """Wrong model caught: perception noise drawn from another generator, with another scale, or not at all."""
-    m = model(actors={"ukraine": {"perception_noise": 0.03}})
-    p = m.parties[0]
-    twin = np.random.default_rng()
-    twin.bit_generator.state = m.rng.bit_generator.state
-    z = twin.standard_normal()
-    p.aspiration = 0.5 + 0.03 * z
-    assert p.accepts(0.5) is True  # perceived 0.5 + 0.03 z: exactly the aspiration
-    p.aspiration = 0.5 + 0.03 * twin.standard_normal() + 1e-9
-    assert p.accepts(0.5) is False
-
-
-def test_the_challenger_concedes_more_slowly_the_more_it_believes_it_is_winning():
-    """Wrong model caught: playing for time inverted (Russia conceding faster when winning)."""
-    russia = model().challenger
-    assert isinstance(russia, ChallengerAgent)
-    beta, w = russia.beta, 1.5
-    assert russia.play_for_time_beta(0.5, w) == beta
-    assert russia.play_for_time_beta(0.2, w) == pytest.approx(beta * math.exp(-w * (2 * 0.2 - 1)))
-    assert russia.play_for_time_beta(0.2, w) > beta > russia.play_for_time_beta(0.8, w)
-    assert russia.play_for_time_beta(0.9, 0.0) == beta
+def test_russias_private_edge_is_one_of_the_types_the_others_believe_in():
+    """Catches: an edge drawn outside the others' support (they could never learn it), or a run whose edge and
+    type index disagree."""
+    seen = set()
+    for seed in range(40):
+        russia = model(seed).challenger
+        assert russia.edge == float(russia.model.compiled.types[russia.edge_index])
+        seen.add(russia.edge_index)
+    assert len(seen) >= 5  # drawn across the types (7 by default)
+    assert model(0, war={"private_edge_types": 1}).challenger.edge == 0.0
 
 
 def test_the_challenger_attacks_when_the_draw_is_below_the_hazard():
-    """Wrong model caught: attacking with probability 1 - hazard, or on a tie."""
+    """Catches: attacking with probability 1 - hazard, or on a tie."""
     russia = model().challenger
-    calc = Calculus(True, (0.3, 0.4), 0.6, 0.7, 0.1, None, 0.25)
+    assert isinstance(russia, ChallengerAgent)
+    calc = Calculus(
+        active=True,
+        credibility=(0.3, 0.4),
+        guarantee=0.3,
+        balance=-0.1,
+        war_value=0.3,
+        incentive_now=-0.1,
+        gain=0.02,
+        hazard=0.25,
+    )
     assert russia.attacks(calc, 0.2499) is True
     assert russia.attacks(calc, 0.25) is False
+    assert russia.attacks(calc._replace(hazard=0.0), 0.0) is False
 
 
 # --- the coalition's member states -----------------------------------------------------------------------
 
 
 def test_the_coalition_has_its_member_states_with_the_two_leads_first_pledging_the_lead_pledge():
-    """Wrong model caught: the lead nations (France, UK) not distinguished, or the member count not honoured."""
+    """Catches: the lead nations (France, UK) not distinguished, or the member count not honoured."""
     c = coalition(count=10, lead_pledge=7000.0, member_pledge=600.0)
     assert len(c.members) == 10
     assert all(isinstance(s, MemberState) for s in c.members)
@@ -154,14 +120,14 @@ def test_the_coalition_has_its_member_states_with_the_two_leads_first_pledging_t
 
 
 def test_members_willingness_is_in_zero_one_and_threat_sensitivity_below_its_maximum():
-    """Wrong model caught: member draws outside their documented distributions' supports."""
+    """Catches: member draws outside their documented distributions' supports."""
     c = coalition(seed=3, threat_sensitivity=0.3)
     assert all(0.0 < s.willingness < 1.0 for s in c.members)
     assert all(0.0 <= s.threat_sensitivity <= 0.3 for s in c.members)
 
 
 def test_effective_willingness_is_willingness_times_the_backstop_factor_of_the_us_role():
-    """Wrong model caught: members' willingness not leaning on the US role in the package."""
+    """Catches: members' willingness not leaning on the US role in the package."""
     c = coalition()
     factor = {"none": 0.6, "intel_logistics": 0.7, "monitoring_lead": 0.8, "air_support": 1.0, "ground_troops": 1.1}
     eff = c.effective_willingness(packages(*({"us_role": r} for r in US_ROLE_LEVELS)))
@@ -170,7 +136,7 @@ def test_effective_willingness_is_willingness_times_the_backstop_factor_of_the_u
 
 
 def test_russias_threat_lowers_effective_willingness_only_when_troops_are_to_deploy():
-    """Wrong model caught: the 'legitimate targets' threat applied to packages with no foreign troops, or ignored."""
+    """Catches: the 'legitimate targets' threat applied to packages with no foreign troops, or ignored."""
     c = coalition()
     eff = c.effective_willingness(packages({"foreign_troops": 0}, {"foreign_troops": 500}, {"foreign_troops": 20000}))
     for i, s in enumerate(c.members):
@@ -180,7 +146,7 @@ def test_russias_threat_lowers_effective_willingness_only_when_troops_are_to_dep
 
 
 def test_troops_offered_are_the_pledges_of_the_members_willing_enough_to_take_part():
-    """Wrong model caught: troops offered as a willingness-weighted sum, or counting members below the threshold."""
+    """Catches: troops offered as a willingness-weighted sum, or counting members below the threshold."""
     c = coalition(participation_threshold=0.45)
     rows = packages({"foreign_troops": 20000, "us_role": "monitoring_lead"})
     expected = sum(s.pledge for s in c.members if s.willingness * 0.8 * (1 - s.threat_sensitivity) >= 0.45)
@@ -188,7 +154,7 @@ def test_troops_offered_are_the_pledges_of_the_members_willing_enough_to_take_pa
 
 
 def test_troops_offered_rise_with_the_us_role_through_the_backstop_factor():
-    """Wrong model caught: a coalition that fields as many troops with no US backstop as with US air support."""
+    """Catches: a coalition that fields as many troops with no US backstop as with US air support."""
     c = coalition()
     offered = c.troops_offered(packages(*({"us_role": r, "foreign_troops": 20000} for r in US_ROLE_LEVELS)))
     assert all(a <= b for a, b in zip(offered, offered[1:], strict=False))
@@ -196,7 +162,7 @@ def test_troops_offered_rise_with_the_us_role_through_the_backstop_factor():
 
 
 def test_under_consensus_one_member_unwilling_to_bear_the_cost_vetoes():
-    """Wrong model caught: the consensus rule read as a majority."""
+    """Catches: the consensus rule read as a majority."""
     c = coalition(veto_cost_strength=0.6, veto_cost_duration=0.05, consent_rule="consensus")
     rows = packages({"guarantee_strength": "nato_membership", "neutrality": "nato_open", "duration_years": 0})
     cost = 0.6 * 1.0 + 0.05 * 0.0  # normalised strength 1, duration 0
@@ -206,7 +172,7 @@ def test_under_consensus_one_member_unwilling_to_bear_the_cost_vetoes():
 
 
 def test_under_the_threshold_rule_the_share_approving_must_reach_the_consent_threshold():
-    """Wrong model caught: the threshold rule ignoring its threshold (consent with any approval, or only unanimity)."""
+    """Catches: the threshold rule ignoring its threshold (consent with any approval, or only unanimity)."""
     rows = packages({"guarantee_strength": "nato_membership", "neutrality": "nato_open", "duration_years": 0})
     c = coalition(veto_cost_strength=0.6, consent_rule="threshold", consent_threshold=0.3)
     share = sum(s.willingness >= 0.6 for s in c.members) / len(c.members)
@@ -217,7 +183,7 @@ def test_under_the_threshold_rule_the_share_approving_must_reach_the_consent_thr
 
 
 def test_the_veto_cost_rises_with_the_guarantees_normalised_strength_and_duration():
-    """Wrong model caught: the cost of a veto computed on level indices or years rather than on [0, 1]."""
+    """Catches: the cost of a veto computed on level indices or years rather than on [0, 1]."""
     c = coalition(veto_cost_strength=0.3, veto_cost_duration=0.4)
     rows = packages({"guarantee_strength": "bilateral_aid", "duration_years": 50})
     cost = 0.3 * 0.5 + 0.4 * 0.5
@@ -227,7 +193,7 @@ def test_the_veto_cost_rises_with_the_guarantees_normalised_strength_and_duratio
 
 
 def test_the_coalition_commits_only_to_packages_it_can_field_and_approves():
-    """Wrong model caught: a package the coalition cannot field, or vetoes, counted as deliverable."""
+    """Catches: a package the coalition cannot field, or vetoes, counted as deliverable."""
     c = coalition()
     offered = float(c.troops_offered(packages({"foreign_troops": 500}))[0])
     assert offered > 500
@@ -254,14 +220,14 @@ def draws(first: float, size: int = 4) -> np.ndarray:
 
 
 def test_a_guarantor_starts_engaged_and_at_its_mean_cohesion():
-    """Wrong model caught: the peace starting with a disengaged US or a coalition off its long-run cohesion."""
+    """Catches: the peace starting with a disengaged US or a coalition off its long-run cohesion."""
     m = model()
     assert m.guarantors[0].state == GuarantorState(engaged=True, cohesion=1.0)
     assert m.guarantors[1].state == GuarantorState(engaged=True, cohesion=0.9)
 
 
 def test_elections_fall_in_the_years_after_each_term_only():
-    """Wrong model caught: an election in year 1 or in year 4 (the first falls in year every_years + 1)."""
+    """Catches: an election in year 1 or in year 4 (the first falls in year every_years + 1)."""
     for every, years in ((4, {5, 9, 13}), (3, {4, 7, 10, 13})):
         disengaged = set()
         for year in range(1, 14):
@@ -272,13 +238,13 @@ def test_elections_fall_in_the_years_after_each_term_only():
 
 
 def test_an_election_disengages_when_its_draw_is_below_the_disengage_probability():
-    """Wrong model caught: disengaging with probability 1 - q, or on a tie."""
+    """Catches: disengaging with probability 1 - q, or on a tie."""
     assert us(disengage_probability=0.3).step_year(5, draws(0.2999)).engaged is False
     assert us(disengage_probability=0.3).step_year(5, draws(0.3)).engaged is True
 
 
 def test_a_later_election_can_restore_engagement_and_between_elections_it_persists():
-    """Wrong model caught: disengagement as an absorbing state, or engagement redrawn every year."""
+    """Catches: disengagement as an absorbing state, or engagement redrawn every year."""
     g = us()
     assert g.step_year(5, draws(0.0)).engaged is False
     assert [g.step_year(y, draws(0.99)).engaged for y in (6, 7, 8)] == [False, False, False]
@@ -286,7 +252,7 @@ def test_a_later_election_can_restore_engagement_and_between_elections_it_persis
 
 
 def test_a_guarantor_reads_its_election_from_its_own_slot_of_the_years_draws():
-    """Wrong model caught: a second guarantor with elections reusing the first one's draw."""
+    """Catches: a second guarantor with elections reusing the first one's draw."""
     m = model()
     g = GuarantorAgent(m, m.compiled.guarantors[0], election_slot=5)
     year_draws = np.array([0.0, 0.99, 0.99, 0.99, 0.99, 0.99])
@@ -296,7 +262,7 @@ def test_a_guarantor_reads_its_election_from_its_own_slot_of_the_years_draws():
 
 
 def test_a_steady_guarantor_never_changes_and_draws_nothing():
-    """Wrong model caught: engagement moving for a guarantor whose scenario says it is steady."""
+    """Catches: engagement moving for a guarantor whose scenario says it is steady."""
     data = defaults()  # a nested change would merge the elections keys into the steady engagement
     data["actors"]["united_states"]["guarantor"]["engagement"] = {"kind": "steady"}
     m = GuaranteeModel(Scenario.model_validate(data), 0)
@@ -307,7 +273,7 @@ def test_a_steady_guarantor_never_changes_and_draws_nothing():
 
 
 def test_without_volatility_cohesion_reverts_deterministically_to_its_mean():
-    """Wrong model caught: cohesion not pulled back to its mean at rate r (AR(1): c + r (mean - c))."""
+    """Catches: cohesion not pulled back to its mean at rate r (AR(1): c + r (mean - c))."""
     m = model(actors={"coalition": {"guarantor": {"engagement": {"mean": 0.9, "reversion": 0.3, "volatility": 0.0}}}})
     c = m.guarantors[1]
     c.state = GuarantorState(engaged=True, cohesion=0.5)
@@ -321,7 +287,7 @@ def test_without_volatility_cohesion_reverts_deterministically_to_its_mean():
 
 
 def test_cohesion_moves_by_volatility_times_one_standard_normal_draw_of_the_models_rng():
-    """Wrong model caught: cohesion shocks from another generator or with another scale."""
+    """Catches: cohesion shocks from another generator or with another scale."""
     m = model(actors={"coalition": {"guarantor": {"engagement": {"mean": 0.9, "reversion": 0.3, "volatility": 0.08}}}})
     twin = np.random.default_rng()
     twin.bit_generator.state = m.rng.bit_generator.state
@@ -331,7 +297,7 @@ def test_cohesion_moves_by_volatility_times_one_standard_normal_draw_of_the_mode
 
 
 def test_cohesion_stays_within_zero_one_however_volatile():
-    """Wrong model caught: an unclipped random walk (cohesion below 0 or above 1 would break credibility)."""
+    """Catches: an unclipped random walk (cohesion below 0 or above 1 would break credibility)."""
     m = model(seed=4, actors={"coalition": {"guarantor": {"engagement": {"volatility": 1.0}}}})
     c = m.guarantors[1]
     path = [c.step_year(y, draws(0.5)).cohesion for y in range(1, 201)]
@@ -340,7 +306,7 @@ def test_cohesion_stays_within_zero_one_however_volatile():
 
 
 def test_a_guarantor_honours_when_the_draw_is_below_its_credibility():
-    """Wrong model caught: honouring with probability 1 - credibility, or on a tie."""
+    """Catches: honouring with probability 1 - credibility, or on a tie."""
     g = model().guarantors[0]
     assert g.honours(0.3, 0.2999) is True
     assert g.honours(0.3, 0.3) is False

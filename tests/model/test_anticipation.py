@@ -147,19 +147,26 @@ def test_survival_never_rises_and_a_stronger_russia_type_breaks_the_peace_sooner
 
 def test_a_package_whose_breakdown_risk_is_higher_is_worth_less_to_ukraine_holding_terms():
     """Catches: Ukraine valuing a package as if it held for ever (v1), or pricing the risk with the wrong sign.
-    The same package and the same war, only Russia's hazard higher."""
+    The same packages and the same war, only Russia's hazard higher: the value falls wherever Ukraine's peace is
+    worth more than the war that would follow, and rises wherever it is worth less (a Budapest-like package)."""
     risky = scenario_from_mapping({"deterrence": {"hazard_max": 0.6}})
     safe, worse = expect(), expect(scenario=risky)
     assert np.all(worse.survival < safe.survival)
     belief = np.full(COMPILED.types.size, 1.0 / COMPILED.types.size)
-    assert np.all(worse.values[UKRAINE] @ belief < safe.values[UKRAINE] @ belief)
-    # Type by type wherever Ukraine's peace is worth more than the war that would follow in every year:
+    assert worse.values[UKRAINE, 0] @ belief < safe.values[UKRAINE, 0] @ belief  # the Paris-like draft
+    better = worse_off = 0
     for p, d in enumerate(DEALS):
         u = COMPILED.utilities(d)[UKRAINE]
         for k, theta in enumerate(COMPILED.types):
             _, b = year_by_year(d, float(theta))
-            if np.all(war_value(COMPILED.stakes[UKRAINE], b, SCENARIO.war.outcome_steepness) < u):
+            w = np.asarray(war_value(COMPILED.stakes[UKRAINE], b, SCENARIO.war.outcome_steepness))
+            if np.all(w < u):
                 assert worse.values[UKRAINE, p, k] < safe.values[UKRAINE, p, k]
+                worse_off += 1
+            elif np.all(w > u):
+                assert worse.values[UKRAINE, p, k] > safe.values[UKRAINE, p, k]
+                better += 1
+    assert worse_off >= 3 and better >= 3
 
 
 def test_a_package_whose_breakdown_risk_is_higher_is_worth_less_to_ukraine_whatever_its_terms_do_to_utility():

@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 
 from sim.config.scenario import Power, scenario_from_mapping
-from sim.dealspace import BY_NAME, ISSUE_INDEX, ISSUE_NAMES, Deal
+from sim.dealspace import BY_NAME, Deal
 from sim.model.compiled import compile_scenario
 from sim.model.deterrence import (
     GuarantorRule,
@@ -46,6 +46,7 @@ from sim.model.deterrence import (
     power_path,
     structural_balance,
     waiting_gain,
+    waiting_gain_by_year,
     weight,
     yearly_choice,
 )
@@ -416,6 +417,16 @@ def test_the_gain_from_waiting_treats_the_last_axis_as_the_year():
             assert got[i, k] == pytest.approx(brute_force_gain(v[i, k], delta), abs=1e-12)
 
 
+def test_the_gain_with_the_year_as_first_axis_equals_the_gain_with_the_year_as_last():
+    """Catches: the anticipation's layout (years x packages x types) computing another gain than the run's."""
+    rng = np.random.default_rng(3)
+    v = rng.normal(0.0, 0.3, size=(25, 4, 3))
+    for delta in FORESIGHTS:
+        first = waiting_gain_by_year(v, delta)
+        assert first.shape == v.shape
+        assert np.moveaxis(first, 0, -1) == pytest.approx(waiting_gain(np.moveaxis(v, 0, -1), delta), abs=1e-15)
+
+
 def test_the_gain_in_one_year_equals_the_gain_over_all_years_for_every_year():
     """Catches: the run's yearly gain (gain_at) drifting from the anticipation's (waiting_gain): the parties would
     price another Russia than the one that plays."""
@@ -551,9 +562,7 @@ def test_the_yearly_calculus_uses_gain_at_on_the_incentives_of_every_year():
 def test_a_more_dissatisfied_russia_has_a_stronger_incentive_to_resume_the_war():
     """Catches: the terms of the deal not feeding Russia's incentive (its value of peace left out)."""
     d = deal()
-    base = outlook_of(
-        d, 0.0, 50, RULES, COMPILED.stakes[1], 0.4, 0.1, 4.0, POWER, P
-    )
+    base = outlook_of(d, 0.0, 50, RULES, COMPILED.stakes[1], 0.4, 0.1, 4.0, POWER, P)
     unhappy = outlook_of(d, 0.0, 50, RULES, COMPILED.stakes[1], 0.2, 0.1, 4.0, POWER, P)
     a = yearly_choice(base, 1, states(), RULES, P)
     b = yearly_choice(unhappy, 1, states(), RULES, P)
@@ -652,4 +661,3 @@ def test_causes_are_expired_then_each_lapse_cause_in_order_then_no_enforcement_a
     assert causes(RULES[::-1]) == ("expired", "coalition_split", "us_disengaged", "no_enforcement", "deterrence_gap")
     assert causes(RULES + RULES) == causes(RULES)
     assert causes(()) == ("expired", "no_enforcement", "deterrence_gap")
-

@@ -51,7 +51,7 @@ def utility(prefs: Preferences, x: np.ndarray) -> float:
 
 
 def test_satisfaction_is_one_at_the_ideal():
-    """Wrong model caught: a satisfaction curve that does not peak at the party's ideal point."""
+    """Catches: a satisfaction curve that does not peak at the party's ideal point."""
     prefs = two_issue()
     x = numbers()
     assert prefs.satisfaction(normalise_matrix(x)).tolist() == [[1.0] * 8]
@@ -59,7 +59,7 @@ def test_satisfaction_is_one_at_the_ideal():
 
 
 def test_satisfaction_is_one_over_e_at_one_tolerance_from_the_ideal():
-    """Wrong model caught: tolerance read as a standard deviation (exp(-d^2/2)) or as a linear fall-off."""
+    """Catches: tolerance read as a standard deviation (exp(-d^2/2)) or as a linear fall-off."""
     prefs = two_issue()
     # strength bilateral_aid (n = 0.5) is 0.5 below the ideal 1.0, one tolerance (0.5); the army at its maximum
     # (n = 1.0) is one tolerance (1.0) above the ideal 0.
@@ -69,7 +69,7 @@ def test_satisfaction_is_one_over_e_at_one_tolerance_from_the_ideal():
 
 
 def test_satisfaction_is_symmetric_about_the_ideal():
-    """Wrong model caught: an asymmetric satisfaction (going past the ideal costing nothing)."""
+    """Catches: an asymmetric satisfaction (going past the ideal costing nothing)."""
     prefs = Preferences.from_spec(IDEAL | {"duration_years": 50}, SALIENCE, TOLERANCE)
     s = prefs.satisfaction(normalise_matrix(np.vstack([numbers(duration_years=30), numbers(duration_years=70)])))
     k = ISSUE_INDEX["duration_years"]
@@ -78,20 +78,20 @@ def test_satisfaction_is_symmetric_about_the_ideal():
 
 
 def test_saliences_are_divided_by_their_sum():
-    """Wrong model caught: raw saliences used as weights, so that utility can exceed one."""
+    """Catches: raw saliences used as weights, so that utility can exceed one."""
     prefs = two_issue()
     expected = [0.5 if n in ("guarantee_strength", "sanctions_relief") else 0.0 for n in ISSUE_NAMES]
     assert prefs.salience.tolist() == expected
 
 
 def test_all_zero_saliences_are_an_error():
-    """Wrong model caught: a party with no weight on any issue, whose utility would be 0/0."""
+    """Catches: a party with no weight on any issue, whose utility would be 0/0."""
     with pytest.raises(ValueError, match="zero"):
         Preferences.from_spec(IDEAL, {n: 0.0 for n in ISSUE_NAMES}, TOLERANCE)
 
 
 def test_utility_is_the_salience_weighted_sum_of_satisfactions():
-    """Wrong model caught: utility as a product or a minimum of satisfactions instead of a weighted sum."""
+    """Catches: utility as a product or a minimum of satisfactions instead of a weighted sum."""
     prefs = two_issue()
     x = numbers(guarantee_strength="bilateral_aid", sanctions_relief=0.2)
     # strength: n = 0.5, ideal 1.0, tol 0.5 -> exp(-1); sanctions: n = 0.2, ideal 0, tol 0.4 -> exp(-0.25)
@@ -100,7 +100,7 @@ def test_utility_is_the_salience_weighted_sum_of_satisfactions():
 
 
 def test_ideals_in_natural_units_are_normalised():
-    """Wrong model caught: ideals stored as counts or level names rather than points of the normalised space."""
+    """Catches: ideals stored as counts or level names rather than points of the normalised space."""
     prefs = Preferences.from_spec(IDEAL | {"foreign_troops": 20000, "duration_years": 15}, SALIENCE, TOLERANCE)
     assert prefs.ideal[ISSUE_INDEX["guarantee_strength"]] == 1.0
     assert prefs.ideal[ISSUE_INDEX["foreign_troops"]] == pytest.approx(math.log1p(20) / math.log1p(300))
@@ -112,28 +112,28 @@ def test_ideals_in_natural_units_are_normalised():
 
 
 def test_a_red_line_above_is_crossed_strictly_above_its_value():
-    """Wrong model caught: a line 'above 0 troops' crossed by a package with no troops."""
+    """Catches: a line 'above 0 troops' crossed by a package with no troops."""
     line = RedLine("foreign_troops", above=0.0)
     rows = np.vstack([numbers(foreign_troops=0), numbers(foreign_troops=500), numbers(foreign_troops=20000)])
     assert line.crossed(rows).tolist() == [False, True, True]
 
 
 def test_a_red_line_below_is_crossed_strictly_below_its_value():
-    """Wrong model caught: a line 'below article5_like' crossed by article5_like itself."""
+    """Catches: a line 'below article5_like' crossed by article5_like itself."""
     line = RedLine("guarantee_strength", below=3.0)
     rows = np.vstack([numbers(guarantee_strength=lv) for lv in BY_NAME["guarantee_strength"].levels])
     assert line.crossed(rows).tolist() == [True, True, True, False, False]
 
 
 def test_a_red_line_with_both_bounds_is_crossed_outside_them():
-    """Wrong model caught: a two-sided line that only checks one of its bounds."""
+    """Catches: a two-sided line that only checks one of its bounds."""
     line = RedLine("duration_years", above=30.0, below=10.0)
     rows = np.vstack([numbers(duration_years=d) for d in (5, 10, 20, 30, 40)])
     assert line.crossed(rows).tolist() == [True, False, False, False, True]
 
 
 def test_a_crossed_soft_red_line_multiplies_utility_by_one_minus_its_penalty():
-    """Wrong model caught: a soft red line subtracting its penalty, or applied when not crossed."""
+    """Catches: a soft red line subtracting its penalty, or applied when not crossed."""
     soft = RedLine("guarantee_strength", below=3.0, penalty=0.7)
     plain, lined = two_issue(), two_issue((soft,))
     crossed = numbers(guarantee_strength="bilateral_aid", sanctions_relief=0.2)
@@ -143,14 +143,14 @@ def test_a_crossed_soft_red_line_multiplies_utility_by_one_minus_its_penalty():
 
 
 def test_two_crossed_soft_red_lines_multiply():
-    """Wrong model caught: penalties added (0.7 + 0.3 would wipe utility out) instead of multiplied."""
+    """Catches: penalties added (0.7 + 0.3 would wipe utility out) instead of multiplied."""
     lines = (RedLine("guarantee_strength", below=3.0, penalty=0.7), RedLine("sanctions_relief", above=0.1, penalty=0.3))
     x = numbers(guarantee_strength="bilateral_aid", sanctions_relief=0.2)
     assert utility(two_issue(lines), x) == pytest.approx(utility(two_issue(), x) * 0.3 * 0.7)
 
 
 def test_a_crossed_hard_red_line_makes_a_package_unacceptable_but_leaves_its_utility():
-    """Wrong model caught: a hard red line treated as a penalty (the package still tradeable) or as zero utility."""
+    """Catches: a hard red line treated as a penalty (the package still tradeable) or as zero utility."""
     hard = RedLine("guarantee_strength", below=3.0, hard=True)
     prefs = two_issue((hard,))
     rows = np.vstack([numbers(guarantee_strength="bilateral_aid"), numbers(guarantee_strength="article5_like")])
@@ -160,7 +160,7 @@ def test_a_crossed_hard_red_line_makes_a_package_unacceptable_but_leaves_its_uti
 
 
 def test_soft_red_lines_never_make_a_package_unacceptable():
-    """Wrong model caught: a soft red line vetoing packages."""
+    """Catches: a soft red line vetoing packages."""
     prefs = two_issue((RedLine("guarantee_strength", below=3.0, penalty=0.9),))
     assert prefs.acceptable(numbers(guarantee_strength="none")).tolist() == [True]
 
@@ -169,7 +169,7 @@ def test_soft_red_lines_never_make_a_package_unacceptable():
 
 
 def test_preferences_of_reads_a_partys_ideals_saliences_and_tolerances():
-    """Wrong model caught: another party's section, or the raw natural ideals, used for a party."""
+    """Catches: another party's section, or the raw natural ideals, used for a party."""
     prefs = preferences_of(SCENARIO.actors["russia"])
     # Russia (defaults.yaml): assurances, 0 troops, 0 years, monitoring_lead, army 0, donetsk_withdrawal, neutral, 1.0
     assert prefs.ideal.tolist() == [0.25, 0.0, 0.0, 0.5, 0.0, 0.0, 1.0, 1.0]
@@ -179,7 +179,7 @@ def test_preferences_of_reads_a_partys_ideals_saliences_and_tolerances():
 
 
 def test_preferences_of_reads_red_lines_with_levels_as_indices():
-    """Wrong model caught: a red line's level not turned into its index, or hard and soft lines mixed up."""
+    """Catches: a red line's level not turned into its index, or hard and soft lines mixed up."""
     russia = preferences_of(SCENARIO.actors["russia"])
     assert russia.red_lines == (
         RedLine("foreign_troops", above=0.0, hard=False, penalty=0.3),
@@ -190,6 +190,6 @@ def test_preferences_of_reads_red_lines_with_levels_as_indices():
 
 
 def test_preferences_of_a_non_party_raises():
-    """Wrong model caught: a guarantor without preferences silently given some."""
+    """Catches: a guarantor without preferences silently given some."""
     with pytest.raises(ValueError, match="not a party"):
         preferences_of(SCENARIO.actors["coalition"])

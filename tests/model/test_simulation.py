@@ -1,8 +1,9 @@
-"""The Mesa model (sim/model/simulation.py): which agents a run has, how talks start and end, how peace ends, and
-that a run is reproduced by its seed (docs/MODEL.md section 3).
+"""The Mesa model (sim/model/simulation.py): which agents a run has, how its time is spent (talks in sessions with
+pauses of war, peace years, the war after a breakdown, to the horizon from the start of talks), what it books
+(peace months per window, territory, welfare) and that a run is reproduced by its seed.
 
-Scenarios are built so that each outcome is certain rather than likely: reservation values of 1 that no package
-reaches, hazards that are exactly 0 or 1 in floating point, concessions that reach the reservation at once.
+Scenarios are built so that each outcome is certain rather than likely: a no-deal value of 1 that no package
+reaches, wars that cost more than any package is worth, hazards that are 0 or 1 to within 1e-9.
 """
 
 from __future__ import annotations
@@ -12,22 +13,28 @@ import json
 from typing import Any
 
 import mesa
+import numpy as np
+import pytest
 import yaml
 
 from sim.config.scenario import Scenario, scenario_from_mapping
 from sim.dealspace import Deal
+from sim.execution.runs import run_scenario
 from sim.model.actors import ChallengerAgent, CoalitionAgent, GuarantorAgent, PartyAgent
-from sim.model.simulation import GuaranteeModel
+from sim.model.deterrence import weight
+from sim.model.simulation import WINDOWS, GuaranteeModel
+from sim.model.war import update_belief, war_value
+from sim.outcomes import outcome_of
 from tests.helpers import FIXED_PACKAGE
 
 FIXED = dict(FIXED_PACKAGE)  # the Paris draft, fixed (tests/helpers.py)
 ONES = {"none": 1.0, "assurances": 1.0, "bilateral_aid": 1.0, "article5_like": 1.0, "nato_membership": 1.0}
 
-# Peace that holds exactly while a 3-year guarantee is in force and breaks in year 4. While active, the US
-# (credibility 1, role weight 3) deters with D = 3, so the net incentive M - D < -2.2 and the hazard is
-# logistic(50 (M - D + 0.8)) < 1e-30: no uniform draw is below it. After expiry the US keeps nothing (residual 0),
-# D = 0 (no army, and the coalition, though certain to honour, brings no weight), M - D > 0.36 and the hazard is
-# logistic(50 * 1.16) = 1.0 exactly. Russia does not weigh waiting (wait_weight 0).
+# Peace that holds while a 3-year guarantee is in force and breaks in year 4. While active, the US (credibility 1,
+# role weight 3) pushes the balance to about -2.5, where Russia's chance of prevailing (steepness 50) is nil and
+# its incentive about -0.83: hazard L(50 (-0.83 + 0.4)) < 1e-9. After expiry the US keeps nothing (residual 0)
+# and the coalition brings no weight: the incentive is about 0.09 and the hazard L(50 * 0.49) > 1 - 1e-10.
+# Russia is myopic (foresight 0) and peace does not consolidate.
 BREAKS_AT_EXPIRY = {
     "mode": "evaluate",
     "package": {**FIXED, "foreign_troops": 0, "duration_years": 3, "ukraine_army": 0},
@@ -51,7 +58,40 @@ BREAKS_AT_EXPIRY = {
             }
         },
     },
-    "deterrence": {"hazard_max": 1.0, "hazard_steepness": 50.0, "hazard_threshold": -0.8, "wait_weight": 0.0},
+    "war": {"outcome_steepness": 50.0},
+    "deterrence": {
+        "hazard_max": 1.0,
+        "hazard_steepness": 50.0,
+        "hazard_threshold": -0.4,
+        "foresight": 0.0,
+        "consolidation": 0.0,
+    },
+}
+# Peace that always holds: the hazard is at most 1e-6 * L(50 (V - 3)), V < 1.
+CALM = {"hazard_max": 1e-6, "hazard_steepness": 50.0, "hazard_threshold": 3.0}
+# Russia attacks in the first year of peace: the hazard is L(50 (V + 3)), V > -2.
+CERTAIN_ATTACK = {"hazard_max": 1.0, "hazard_steepness": 50.0, "hazard_threshold": -3.0}
+# A war that stands still: no shocks, no drift, no private edge.
+STILL = {"volatility": 0.0, "support_volatility": 0.0, "drift": 0.0, "private_edge_sd": 0.0}
+# Russia never accepts: at a balance of 3 (steepness 50) it is sure to prevail, and war costs it nothing, so no deal
+# is worth 1 to it, more than any package on the table (foreign troops are at least 0 but its ideal is not
+# reachable: the guarantee is fixed at article5_like). Without anticipation its value of a package is its utility.
+NEVER = {
+    "package": {"foreign_troops": {"min": 0, "max": 20000}},
+    "war": {**STILL, "initial_balance": 3.0, "outcome_steepness": 50.0},
+    "actors": {"russia": {"war_cost": 0.0}},
+    "negotiation": {"anticipation": False, "max_rounds": 6, "pause_months": 4},
+    "deterrence": {"horizon_years": 5},
+}
+# Every party accepts the first offer: a year of war costs each its whole utility scale (no deal is worth at most
+# 0), and without anticipation every package is worth its utility, which is positive.
+EASY = {
+    "actors": {k: {"war_cost": 1.0} for k in ("ukraine", "russia", "united_states")},
+    "negotiation": {"anticipation": False},
+}
+# Nothing is feasible: Ukraine's hard red line rules out the fixed guarantee strength (article5_like).
+INFEASIBLE = {
+    "actors": {"ukraine": {"red_lines": [{"issue": "guarantee_strength", "below": "nato_membership", "kind": "hard"}]}}
 }
 
 
@@ -65,11 +105,30 @@ def scenario(**changes: Any) -> Scenario:
     return _scenario(json.dumps(changes, sort_keys=True))
 
 
+def merged(*parts: dict[str, Any]) -> Scenario:
+    """The defaults with several change sets merged key by key (later ones win)."""
+
+    def merge(a: dict, b: dict) -> dict:
+        out = dict(a)
+        for k, v in b.items():
+            out[k] = merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+        return out
+
+    total: dict[str, Any] = {}
+    for part in parts:
+        total = merge(total, part)
+    return scenario(**total)
+
+
+def run(s: Scenario, seed: int = 0, trace: bool = False) -> GuaranteeModel:
+    return GuaranteeModel(s, seed, trace=trace).run()
+
+
 # --- the agents of a run --------------------------------------------------------------------------------------
 
 
 def test_a_run_has_a_party_agent_per_party_and_the_challengers_can_attack():
-    """Wrong model caught: agents created for other actors than the scenario's parties, or Russia unable to attack."""
+    """Catches: agents created for other actors than the scenario's parties, or Russia unable to attack."""
     m = GuaranteeModel(scenario(), 0)
     assert [p.key for p in m.parties] == ["ukraine", "russia", "united_states"]
     assert all(isinstance(p, PartyAgent) for p in m.parties)
@@ -78,7 +137,7 @@ def test_a_run_has_a_party_agent_per_party_and_the_challengers_can_attack():
 
 
 def test_a_run_has_a_guarantor_agent_per_guarantor_the_composite_one_with_its_member_states():
-    """Wrong model caught: the coalition without member states, or a guarantor missing from the years of peace."""
+    """Catches: the coalition without member states, or a guarantor missing from the years of peace."""
     m = GuaranteeModel(scenario(), 0)
     assert [g.key for g in m.guarantors] == ["united_states", "coalition"]
     assert isinstance(m.guarantors[0], GuarantorAgent) and not isinstance(m.guarantors[0], CoalitionAgent)
@@ -87,7 +146,7 @@ def test_a_run_has_a_guarantor_agent_per_guarantor_the_composite_one_with_its_me
 
 
 def test_a_scenario_without_the_coalition_runs_with_no_composite_guarantor():
-    """Wrong model caught: a coalition assumed to exist in every scenario."""
+    """Catches: a coalition assumed to exist in every scenario."""
     m = GuaranteeModel(scenario(actors={"coalition": None}, package={"foreign_troops": 0}), 0)
     assert m.coalition is None
     assert [g.key for g in m.guarantors] == ["united_states"]
@@ -96,7 +155,7 @@ def test_a_scenario_without_the_coalition_runs_with_no_composite_guarantor():
 
 
 def test_a_guarantor_added_in_the_scenario_is_an_agent_whose_honouring_is_recorded():
-    """Wrong model caught: the honouring record limited to the two guarantors of model v1."""
+    """Catches: the honouring record limited to the two guarantors of model v1."""
     turkey = yaml.safe_load(
         """
         turkey:
@@ -120,76 +179,136 @@ def test_a_guarantor_added_in_the_scenario_is_an_agent_whose_honouring_is_record
 # --- how talks start and end ----------------------------------------------------------------------------------
 
 
-def test_in_evaluate_mode_the_run_starts_in_peace_with_the_imposed_deal():
-    """Wrong model caught: an imposed package negotiated, or checked against red lines it is meant to override."""
+def test_in_evaluate_mode_the_package_is_imposed_at_month_zero_even_beyond_a_red_line():
+    """Catches: an imposed package negotiated, signed after some months of war, or checked against red lines it is
+    meant to override."""
     terms = {**FIXED, "us_role": "ground_troops"}  # beyond the United States' hard red line
-    m = GuaranteeModel(scenario(mode="evaluate", package=terms), 0)
-    assert m.phase == "peace"
-    assert m.end == "imposed"
-    assert m.deal == Deal.from_mapping(terms)
-    assert m.round == 0
+    m = GuaranteeModel(scenario(mode="evaluate", package=terms, deterrence=CALM), 0)
+    assert (m.phase, m.end, m.deal) == ("peace", "imposed", Deal.from_mapping(terms))
+    assert (m.deal_month, m.round, m.session, m.month) == (0, 0, 0, 0)
+    m.step()
+    assert m.month == 12 and m.peace_months == {15: 12, 30: 12}
+    assert m.war.month == 0  # not a month of war was fought
 
 
-def test_with_nothing_feasible_the_talks_end_infeasible_without_a_round():
-    """Wrong model caught: talks held over an empty table, or a deal reached with no feasible package."""
-    hard = [{"issue": "guarantee_strength", "below": "nato_membership", "kind": "hard"}]  # the package: article5_like
-    m = GuaranteeModel(scenario(actors={"ukraine": {"red_lines": hard}}), 0)
-    assert m.phase == "done" and m.end == "infeasible"
+def test_with_nothing_feasible_the_war_goes_on_to_the_horizon_without_a_round():
+    """Catches: talks held over an empty table, a deal reached with no feasible package, or a run that stops (and
+    would be dropped) instead of fighting on."""
+    m = GuaranteeModel(scenario(**INFEASIBLE), 0)
+    assert m.end == "infeasible" and m.deal is None
     m.run()
-    assert m.round == 0
-    assert m.deal is None
-    assert m.running is False
+    assert m.round == 0 and m.session == 0
+    assert m.deal is None and m.phase == "done" and m.running is False
+    assert m.month == m.horizon_months == 50 * 12
+    assert m.war.month == 50 * 12
+    assert m.peace_months == {15: 0, 30: 0}
+    assert set(m.territory_at) == {15, 30}
 
 
-def test_talks_end_at_the_deadline_without_agreement_when_a_party_can_never_accept():
-    """Wrong model caught: a deal signed without every party's acceptance, or talks running past the deadline."""
-    # The US reservation does not move with the war; at 1.0 it accepts only a package at all of its ideals.
-    changes = {"actors": {"united_states": {"reservation": 1.0, "perception_noise": 0.0}}}
-    m = GuaranteeModel(scenario(negotiation={"max_rounds": 6}, **changes), 3, trace=True)
-    m.run()
-    assert m.end == "deadline"
-    assert m.round == 6
-    assert m.deal is None
-    assert m.phase == "done"
-    assert len(m.rounds_trace) == 6 and not any(r.accepted["united_states"] for r in m.rounds_trace)
-    assert m.years_trace == [] and m.breakdown == {}
+def test_a_run_with_no_feasible_package_is_scored_as_war_for_the_whole_window_not_dropped():
+    """Catches: infeasible runs left out of the measures (only runs with talks counted), or scored as peace."""
+    outcomes = run_scenario(scenario(**INFEASIBLE), 5, 1)
+    assert len(outcomes) == 5
+    for o in outcomes:
+        assert (o.end, o.agreement, o.peace_years) == ("infeasible", False, None)
+        assert (o.peace_years_15, o.war_years_15, o.peace_years_30, o.war_years_30) == (0.0, 15.0, 0.0, 30.0)
+        assert o.deal_within_15 is False and o.deal_then_war_15 is False
+
+
+def test_talks_go_in_sessions_of_max_rounds_months_with_pauses_of_war_between_them():
+    """Catches: talks that end at a first deadline (model v1) instead of resuming, pauses of another length, or
+    rounds held during a pause."""
+    m = run(scenario(**NEVER), trace=True)
+    assert m.end == "no_deal" and m.deal is None
+    assert m.month == 60 and m.war.month == 60  # five years, every month at war
+    assert m.round == 36  # sessions of 6 months every 10 months: 6 sessions
+    expected = [(s, 10 * (s - 1) + r) for s in range(1, 7) for r in range(1, 7)]
+    assert [(r.session, r.month) for r in m.rounds_trace] == expected
+    assert [r.round for r in m.rounds_trace] == list(range(1, 37))
+    assert all(r.offer is None for r in m.rounds_trace)  # no type of Russia accepts anything: nothing is tabled
+    assert m.peace_months == {15: 0, 30: 0}
+
+
+def test_without_pauses_a_new_session_opens_the_month_after_the_last():
+    """Catches: a pause of 0 months losing a month of talks, or the session counter not advancing."""
+    m = run(merged(NEVER, {"negotiation": {"pause_months": 0}}), trace=True)
+    assert [r.month for r in m.rounds_trace] == list(range(1, 61))
+    assert [r.session for r in m.rounds_trace] == [(r - 1) // 6 + 1 for r in range(1, 61)]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="GuaranteeModel opens a new session when a pause ends at the horizon (month == horizon_months): "
+    "m.session (RunOutcome.sessions) counts a session in which no round can be held",
+)
+def test_every_session_counted_holds_a_round():
+    """Catches: a session counted that the horizon leaves no month for (NEVER: the sixth pause ends at month 60,
+    the horizon)."""
+    m = run(scenario(**NEVER), trace=True)
+    assert m.session == max(r.session for r in m.rounds_trace)
 
 
 def test_when_every_party_accepts_the_talks_end_in_agreement_on_the_tabled_package():
-    """Wrong model caught: the agreed deal differing from the package the parties accepted."""
-    # Every party concedes at once to a reservation of 0 (no war shocks to raise it) and perceives exactly.
-    easy = {"reservation": 0.0, "concession": {"beta": 1.0, "initial": 1.0}, "perception_noise": 0.0}
-    changes = {
-        "actors": {k: easy for k in ("ukraine", "russia", "united_states")},
-        "war": {"volatility": 0.0, "support_volatility": 0.0, "drift": 0.0},
-    }
-    m = GuaranteeModel(scenario(**changes), 5, trace=True)
+    """Catches: the agreed deal differing from the package the parties accepted, or signed in another month."""
+    m = GuaranteeModel(scenario(**EASY), 5, trace=True)
     m.step()
-    assert m.round == 1
+    assert m.round == 1 and m.session == 1
     assert m.end == "agreement" and m.phase == "peace"
     assert m.russia_accepted is True
+    assert m.deal_month == 1
     assert m.deal is not None and m.deal.as_dict() == m.rounds_trace[0].offer
     assert m.rounds_trace[0].accepted == {"ukraine": True, "russia": True, "united_states": True}
 
 
-def test_a_round_of_talks_moves_the_war_and_the_war_moves_only_ukraines_and_russias_reservations():
-    """Wrong model caught: the United States' outside option moved by the battlefield, or the war standing still."""
-    m = GuaranteeModel(scenario(), 2)
-    m.step()
-    assert m.round == 1 and m.war.month == 1
-    ukraine, russia, us = m.parties
-    assert ukraine.reservation == m.war.ukraine_reservation(0.46)
-    assert russia.reservation == m.war.russia_reservation(0.6)
-    assert us.reservation == 0.3
+def test_the_others_never_rule_out_russias_true_type_and_learn_from_the_talks():
+    """Catches: a belief that excludes the truth (learning from rejections with the wrong sign), or a belief that
+    never moves."""
+    moved = 0
+    for seed in range(12):
+        m = GuaranteeModel(scenario(), seed)
+        prior = m.belief.copy()
+        while m.phase in ("talks", "pause") and m.month < 120:
+            m.step()
+            assert m.belief[m.challenger.edge_index] > 0
+            assert m.belief.sum() == pytest.approx(1.0)
+        moved += not np.allclose(m.belief, prior)
+    assert moved >= 6
+
+
+def test_a_rounds_no_deal_values_are_the_war_at_this_months_balance_russias_at_its_edge_the_others_by_belief():
+    """Catches: no-deal values that are not each party's war value at the month's balance (model v1's reservation
+    values), Russia's taken over the others' belief, or the others' over a belief not yet updated by the month's
+    fighting."""
+    checked = 0
+    for seed in range(10):
+        m = GuaranteeModel(scenario(), seed, trace=True)
+        if m.end == "infeasible":
+            continue
+        twin = GuaranteeModel(scenario(), seed)  # the same state: replay the month's fighting
+        signal = twin.war.step(twin.rng, twin.challenger.edge)
+        belief = update_belief(twin.belief, m.compiled.types, signal, m.spec.war)
+        m.step()
+        r = m.rounds_trace[0]
+        if r.offer is None:
+            continue
+        k = m.spec.war.outcome_steepness
+        assert r.balance == twin.war.balance
+        for p in m.parties:
+            if p is m.challenger:
+                expected = war_value(p.stakes, r.balance + m.challenger.edge, k)
+            else:
+                expected = float(np.asarray(war_value(p.stakes, r.balance + m.compiled.types, k)) @ belief)
+            assert r.no_deal[p.key] == pytest.approx(expected)
+        checked += 1
+    assert checked >= 5
 
 
 # --- how peace ends -------------------------------------------------------------------------------------------
 
 
-def test_a_run_ends_at_the_first_attack_and_records_its_year_cause_and_who_honoured():
-    """Wrong model caught: the run going on after a breakdown, or recording it with the wrong year or cause."""
-    m = GuaranteeModel(scenario(**BREAKS_AT_EXPIRY), 0, trace=True)
-    m.run()
+def test_peace_ends_at_the_first_attack_which_records_its_year_cause_and_who_honoured():
+    """Catches: peace going on after a breakdown, or a breakdown recorded with the wrong year or cause."""
+    m = run(scenario(**BREAKS_AT_EXPIRY), trace=True)
     assert m.breakdown == {
         "breakdown_year": 4,
         "cause": "expired",
@@ -201,31 +320,162 @@ def test_a_run_ends_at_the_first_attack_and_records_its_year_cause_and_who_honou
     assert m.phase == "done" and m.running is False
 
 
-def test_a_run_without_an_attack_is_censored_at_the_horizon():
-    """Wrong model caught: peace simulated beyond the horizon, or a breakdown invented at its end."""
-    calm = {"hazard_max": 1e-6, "hazard_threshold": 3.0, "horizon_years": 10}
-    m = GuaranteeModel(scenario(mode="evaluate", package=FIXED, deterrence=calm), 0, trace=True)
-    m.run()
+def test_after_a_breakdown_the_war_lasts_to_the_horizon():
+    """Catches: a run that stops at the breakdown (model v1), so that the years after it count as neither peace
+    nor war."""
+    m = run(scenario(**BREAKS_AT_EXPIRY))
+    assert m.month == m.horizon_months
+    assert m.war.month == 12 * (50 - 3)  # the years after the breakdown, at war
+    assert m.peace_months == {15: 36, 30: 36}
+    assert m.peace_horizon == 4
+
+
+def fighting_weight(m: GuaranteeModel, weights: list[float]) -> float:
+    """The weight of the guarantors that honoured their commitment when Russia attacked."""
+    return sum(w for w, h in zip(weights, m.breakdown["honoured"].values(), strict=True) if h)
+
+
+def test_the_war_after_a_breakdown_starts_from_the_balance_without_the_guarantors_that_do_not_honour():
+    """Catches: the guarantors' expected weight kept in the war that follows (those that honour must fight with
+    their full weight, the others not at all), or a war that moves no territory."""
+    s = merged({"mode": "evaluate", "package": FIXED}, {"deterrence": CERTAIN_ATTACK})
+    for seed in range(6):
+        m = run(s, seed, trace=True)
+        calc = m.years_trace[0]
+        assert m.breakdown["breakdown_year"] == 1 and calc.attacked
+        weights = [weight(g.rule, m.deal.values, calc.active) for g in m.guarantors]
+        b = calc.balance + calc.guarantee - fighting_weight(m, weights)
+        rate = m.spec.war.territory_rate
+        start = m.spec.war.initial_territory
+        assert m.territory_at[15] == pytest.approx(min(max(start + 15 * rate * b, 0.0), 1.0))
+        assert m.territory_at[30] == pytest.approx(min(max(start + 30 * rate * b, 0.0), 1.0))
+
+
+def test_a_peace_that_holds_is_censored_at_the_horizon():
+    """Catches: peace simulated beyond the horizon, or a breakdown invented at its end."""
+    m = run(scenario(mode="evaluate", package=FIXED, deterrence={**CALM, "horizon_years": 10}), trace=True)
     assert m.breakdown == {}
     assert [y.year for y in m.years_trace] == list(range(1, 11))
-    assert m.phase == "done"
+    assert m.month == 120 and m.phase == "done"
+    assert m.peace_months == {15: 120, 30: 120}  # the horizon is shorter than the windows
+    o = outcome_of(m)
+    assert (o.peace_years_15, o.war_years_15) == (10.0, 0.0)
 
 
-def test_the_same_seed_gives_the_same_run():
-    """Wrong model caught: a draw from anything but the model's own seeded generator."""
+# --- what a run books ------------------------------------------------------------------------------------------
+
+
+def peace_interval(m: GuaranteeModel) -> tuple[int, int]:
+    """The months of peace a run should have booked: from the deal to the breakdown, or to the horizon."""
+    if m.deal_month is None:
+        return 0, 0
+    year = m.breakdown.get("breakdown_year")
+    end = m.horizon_months if year is None else m.deal_month + 12 * (year - 1)
+    return m.deal_month, min(end, m.horizon_months)
+
+
+def test_peace_months_are_the_months_from_the_deal_to_the_breakdown_within_each_window_for_many_seeds():
+    """Catches: peace booked outside its window, a breakdown year counted as peace, more than 12 months of peace a
+    year, or peace plus war not adding up to the window."""
+    ends = set()
+    s = scenario()
+    for seed in range(40):
+        m = run(s, seed)
+        ends.add(m.end)
+        assert m.month == m.horizon_months
+        start, end = peace_interval(m)
+        o = outcome_of(m)
+        for w in WINDOWS:
+            assert 0 <= m.peace_months[w] <= 12 * w
+            assert m.peace_months[w] == max(0, min(end, 12 * w) - start)
+            peace, war = getattr(o, f"peace_years_{w}"), getattr(o, f"war_years_{w}")
+            assert peace + war == pytest.approx(min(w, m.spec.deterrence.horizon_years))
+            assert war >= 0
+        assert set(m.territory_at) == set(WINDOWS)
+    assert {"agreement", "infeasible"} <= ends
+
+
+def test_welfare_of_a_peace_that_holds_is_each_partys_utility_of_the_deal():
+    """Catches: welfare that is not an average (a sum over years), or mixes in war that never happened."""
+    m = run(scenario(mode="evaluate", package=FIXED, deterrence=CALM))
+    assert m.welfare == pytest.approx(m.compiled.utilities(m.deal))
+
+
+def test_welfare_of_an_endless_war_is_each_partys_value_of_a_year_of_war_at_the_balance():
+    """Catches: war months booked at another value than the war-payoff function at the month's balance."""
+    m = run(merged(INFEASIBLE, {"war": STILL}))
+    b, k = m.spec.war.initial_balance, m.spec.war.outcome_steepness
+    assert m.welfare == pytest.approx([war_value(s, b, k) for s in m.compiled.stakes])
+
+
+def test_welfare_weighs_peace_and_the_war_after_a_breakdown_by_their_discounted_shares_of_the_horizon():
+    """Catches: the months of peace and of war weighted equally in spite of the discount, or the war after the
+    breakdown valued at another balance."""
+    m = run(scenario(**BREAKS_AT_EXPIRY), trace=True)
+    share = m.compiled.month_weights[36]  # peace in months 0..35
+    assert 0.1 < share < 0.2  # three years of fifty, discounted: more than 3/50
+    calc = m.years_trace[-1]
+    b = calc.balance + calc.guarantee  # nobody that honours brings weight after expiry
+    k = m.spec.war.outcome_steepness
+    u = m.compiled.utilities(m.deal)
+    expected = [share * u[i] + (1 - share) * war_value(s, b, k) for i, s in enumerate(m.compiled.stakes)]
+    assert m.welfare == pytest.approx(expected)
+
+
+def test_territory_in_a_war_that_stands_still_moves_by_the_rate_times_the_balance_each_year():
+    """Catches: territory recorded at another time than the end of its window, or moved at another rate."""
+    m = run(merged(INFEASIBLE, {"war": STILL}))
+    spec = m.spec.war
+    for w in WINDOWS:
+        assert m.territory_at[w] == pytest.approx(
+            spec.initial_territory + w * spec.territory_rate * spec.initial_balance
+        )
+
+
+def test_a_deal_that_has_ukraine_withdraw_from_donetsk_hands_russia_the_withdrawal_share():
+    """Catches: a withdrawal that moves no territory, or moves it for a deal without a withdrawal."""
+    war = {**STILL}
+    for terms, gain in (("donetsk_withdrawal", 1.0), ("dmz", 0.0)):
+        m = run(merged({"mode": "evaluate", "package": {**FIXED, "territory": terms}, "deterrence": CALM, "war": war}))
+        spec = m.spec.war
+        assert m.territory_at[15] == pytest.approx(spec.initial_territory + gain * spec.withdrawal_share)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="GuaranteeModel records territory_at[w] at the end of the 12-month block that crosses month 12 w: "
+    "after a deal in a month that is not a multiple of 12, the territory of a war after a breakdown is read up "
+    "to 11 months after the window's end (here month 181 instead of 180)",
+)
+def test_the_territory_of_a_window_is_the_territory_at_the_windows_last_month():
+    """Catches: territory at 15 years read after 15 years and 11 months of war."""
+    m = run(merged(EASY, {"war": STILL, "deterrence": CERTAIN_ATTACK}), seed=0, trace=True)
+    assert m.deal_month == 1 and m.breakdown["breakdown_year"] == 1
+    spec = m.spec.war
+    calc = m.years_trace[0]
+    weights = [weight(g.rule, m.deal.values, calc.active) for g in m.guarantors]
+    b = calc.balance + calc.guarantee - fighting_weight(m, weights)
+    at_deal = spec.initial_territory + spec.territory_rate * spec.initial_balance / 12  # one month of talks
+    at_deal += spec.withdrawal_share if m.deal["territory"] == "donetsk_withdrawal" else 0.0
+    assert m.territory_at[15] == pytest.approx(at_deal + spec.territory_rate * b * (180 - 1) / 12)
+
+
+# --- reproducibility ---------------------------------------------------------------------------------------------
+
+
+def test_the_same_seed_gives_the_same_run_and_another_seed_another():
+    """Catches: a draw from anything but the model's own seeded generator."""
     runs = []
     for _ in range(2):
-        m = GuaranteeModel(scenario(), 12345, trace=True)
-        m.run()
-        runs.append((m.end, m.round, m.deal, m.breakdown, m.rounds_trace, m.years_trace))
+        m = run(scenario(), 12345, trace=True)
+        runs.append((m.end, m.round, m.deal, m.breakdown, m.rounds_trace, m.years_trace, m.welfare.tolist()))
     assert runs[0] == runs[1]
-    other = GuaranteeModel(scenario(), 54321, trace=True)
-    other.run()
+    other = run(scenario(), 54321, trace=True)
     assert other.rounds_trace != runs[0][4]
 
 
 def test_release_drops_the_model_from_mesas_registry():
-    """Wrong model caught: a sweep keeping every finished model alive through mesa.Agent._ids (mesa#3179)."""
+    """Catches: a sweep keeping every finished model alive through mesa.Agent._ids (mesa#3179)."""
     m = GuaranteeModel(scenario(), 0)
     assert m in mesa.Agent._ids
     m.release()

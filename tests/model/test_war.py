@@ -216,7 +216,9 @@ def test_a_long_run_of_signals_from_the_true_type_concentrates_the_belief_on_it(
         rng = np.random.default_rng(true)
         belief = UNIFORM
         for _ in range(600):
-            belief = update_belief(belief, TYPES, spec.revelation * TYPES[true] + spec.volatility * rng.standard_normal(), spec)
+            belief = update_belief(
+                belief, TYPES, spec.revelation * TYPES[true] + spec.volatility * rng.standard_normal(), spec
+            )
         assert int(belief.argmax()) == true
         assert belief[true] > 0.9
         assert belief.sum() == pytest.approx(1.0)
@@ -231,7 +233,9 @@ def test_the_belief_moves_toward_the_true_type_on_average_within_a_year():
     for _ in range(200):
         belief = UNIFORM
         for _ in range(12):
-            belief = update_belief(belief, TYPES, spec.revelation * TYPES[strong] + spec.volatility * rng.standard_normal(), spec)
+            belief = update_belief(
+                belief, TYPES, spec.revelation * TYPES[strong] + spec.volatility * rng.standard_normal(), spec
+            )
         means.append(belief @ TYPES)
     assert np.mean(means) > 0.02  # the prior mean is 0
 
