@@ -4,10 +4,12 @@
     python benchmarks/bench_sweep.py --runs 10000 --repeat 3   # the 10,000-run target, three rounds
     python benchmarks/bench_sweep.py --runs 100000 --only processes   # the memory target
 
-Each contender runs in a fresh subprocess. With ``--repeat N`` the contenders take turns, round after
-round, and the table gives each one's median; the speed-up is also given per round, because on a
-shared virtual machine the speed of the same code drifts by tens of per cent within minutes, and
-contenders measured side by side in one round share the drift.
+Every contender runs the same runs of model v2 (the baseline, seeds ``run_seed(1, 0, j)``: sessions of talks,
+then the peace and any war after it, to the horizon); the table's agreements column checks that they did, and a
+warning is printed if they differ. Each contender runs in a fresh subprocess. With ``--repeat N`` the
+contenders take turns, round after round, and the table gives each one's median; the speed-up is also given
+per round, because on a shared virtual machine the speed of the same code drifts by tens of per cent within
+minutes, and contenders measured side by side in one round share the drift.
 
 Peak memory is the largest sum of the proportional set sizes (PSS: a page shared by n processes
 counts 1/n in each) of that subprocess and all its descendants (workers included), sampled from
@@ -137,7 +139,13 @@ def contender_batch_run(runs: int, workers: int) -> dict:
         display_progress=False,
     )
     elapsed = time.perf_counter() - t0
-    return {"contender": f"mesa.batch_run ({workers} processes)", "runs": len(rows), "seconds": elapsed}
+    agreements = sum(bool(row["agreement"]) for row in rows)  # one row per run: collected at its last step
+    return {
+        "contender": f"mesa.batch_run ({workers} processes)",
+        "runs": len(rows),
+        "agreements": agreements,
+        "seconds": elapsed,
+    }
 
 
 def contender_sweep(runs: int, backend: str, workers: int) -> dict:
@@ -156,8 +164,9 @@ def contender_sweep(runs: int, backend: str, workers: int) -> dict:
         store = run_sweep(sweep, Path(tmp) / "out", backend=backend, workers=workers, progress=False)
         elapsed = time.perf_counter() - t0
         n = store.manifest()["runs_completed"]
+        agreements = sum(bool(a) for a in store.results().column("agreement").to_pylist())
     label = f"sim sweep --backend {backend}" + (f" ({workers} processes)" if backend != "serial" else "")
-    return {"contender": label, "runs": n, "seconds": elapsed}
+    return {"contender": label, "runs": n, "agreements": agreements, "seconds": elapsed}
 
 
 def _median(xs: list[float]) -> float:
@@ -194,8 +203,8 @@ def main() -> None:
     print(
         f"{args.runs} runs of {BASELINE.name}, {os.cpu_count()} cores, {args.repeat} round(s), median per contender\n"
     )
-    print("| contender | runs | seconds | runs/s | peak memory, PSS (MB) | peak RSS sum (MB) |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("| contender | runs | agreements | seconds | runs/s | peak memory, PSS (MB) | peak RSS sum (MB) |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     med = {c: _median([rd[c]["seconds"] for rd in rounds]) for c in chosen}
     for c in chosen:
         first = rounds[0][c]
@@ -205,9 +214,12 @@ def main() -> None:
             speed = f" ({med['batch_run'] / med[c]:.1f}× batch_run)"
         peak = max(rd[c]["peak_mb"] for rd in rounds)
         peak_rss = max(rd[c]["peak_rss_mb"] for rd in rounds)
-        cells = [first["contender"], first["runs"], f"{med[c]:.1f}", f"{rate:.0f}{speed}"]
+        cells = [first["contender"], first["runs"], first["agreements"], f"{med[c]:.1f}", f"{rate:.0f}{speed}"]
         cells += [f"{peak:.0f}", f"{peak_rss:.0f}"]
         print("| " + " | ".join(map(str, cells)) + " |")
+    counts = {(rd[c]["runs"], rd[c]["agreements"]) for rd in rounds for c in chosen}
+    if len(counts) > 1:
+        print(f"\nWARNING: the contenders ran different models or seeds (runs, agreements): {sorted(counts)}")
     if "batch_run" in chosen and len(chosen) > 1:
         print("\nSpeed-up over mesa.batch_run, round by round (seconds of batch_run / seconds of the contender):")
         for c in chosen:

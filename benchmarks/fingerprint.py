@@ -1,4 +1,4 @@
-"""Fingerprint of the model's behaviour: every outcome of seeded runs of seven scenarios, traces included.
+"""Fingerprint of the model's behaviour (model v2): every outcome of seeded runs of eight scenarios, traces included.
 
 Run by hand before and after a change that must not alter behaviour (a refactor), then compare:
 
@@ -6,31 +6,65 @@ Run by hand before and after a change that must not alter behaviour (a refactor)
     python benchmarks/fingerprint.py --out /tmp/after.jsonl         # on the new one
     python benchmarks/fingerprint.py --compare /tmp/before.jsonl /tmp/after.jsonl
 
-Each scenario gets ``--runs`` replications (master seed 1); the first ``--traced`` are traced. Every
-run is written as one JSON line of its outcome flattened to dotted keys, floats as ``repr`` (so equal
-lines mean equal bits). ``--compare`` prints the number of runs compared, how many differ, and the
-first differing keys; it exits 1 if any run differs.
+Each scenario gets ``--runs`` replications (master seed 1); the first ``--traced`` are traced. The file's first
+line is a header (the fingerprint's version, scenarios and sizes); every run is then one JSON line of its
+:class:`~sim.outcomes.RunOutcome` flattened to dotted keys, floats as ``repr`` (so equal lines mean equal bits):
+the outcome's fields (``end``, ``sessions``, ``first_session``, ``deal_month``, ``edge``, ``peace_years_15``,
+``war_years_30``, ``territory_15``, ``welfare.<party>``, ...), the round trace
+(``rounds_trace.<i>.<field>``, the fields of :class:`~sim.model.records.RoundRecord`: :data:`ROUND_FIELDS`) and
+the year trace (``years_trace.<i>.<field>``, :class:`~sim.model.records.YearRecord`: :data:`YEAR_FIELDS`, with
+``guarantors.<key>.engaged``, ``.cohesion`` and ``.credibility``). Writing checks that the records still have
+exactly these fields, so that a fingerprint cannot silently cover less than it says.
+
+``--compare`` prints the number of runs compared, how many differ, the first differing keys of the first five,
+and for every differing key (trace indices folded to ``*``) the number of runs in which it differs; it exits 1 if
+any run differs, or if the two files are not fingerprints of the same version, scenarios and sizes.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import dataclasses
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+VERSION = 2
+"""The fingerprint's format: 2 for model v2's outcome record and traces (no header line: model v1)."""
 SCENARIOS = (
     "baseline",
     "duration_30",
     "tripwire_5k",
     "cold_war_scale",
+    "cold_war_scale_imposed",
     "budapest_like",
     "no_us_backstop",
     "donetsk_dmz",
 )
+"""Negotiated talks (agreement and the no-deal path), an imposed package and a scenario with nothing feasible."""
+ROUND_FIELDS = (
+    "round",
+    "session",
+    "month",
+    "offer",
+    "utility",
+    "value",
+    "no_deal",
+    "accepted",
+    "chance",
+    "balance",
+    "support",
+    "expected_edge",
+)
+"""The fields of a round of talks that the fingerprint covers (those of RoundRecord)."""
+YEAR_FIELDS = ("year", "active", "guarantors", "guarantee", "balance", "incentive", "gain", "hazard", "attacked")
+"""The fields of a year of peace that the fingerprint covers (those of YearRecord)."""
+GUARANTOR_FIELDS = ("engaged", "cohesion", "credibility")
+"""The fields of one guarantor in a year of peace (those of GuarantorYear)."""
 
 
 def _flatten(value: Any, prefix: str, out: dict[str, Any]) -> None:
@@ -57,66 +91,76 @@ def record(outcome: Any) -> dict[str, Any]:
     return out
 
 
+def check_records() -> None:
+    """Fail if the model's trace records no longer have the fields this fingerprint says it covers."""
+    from sim.model.records import GuarantorYear, RoundRecord, YearRecord
+
+    for cls, expected in ((RoundRecord, ROUND_FIELDS), (YearRecord, YEAR_FIELDS), (GuarantorYear, GUARANTOR_FIELDS)):
+        actual = tuple(f.name for f in dataclasses.fields(cls))
+        if actual != expected:
+            raise SystemExit(
+                f"{cls.__name__} has the fields {actual}, the fingerprint covers {expected}: update "
+                "benchmarks/fingerprint.py (and its VERSION if the format changes)"
+            )
+
+
+def header(runs: int, traced: int) -> dict[str, Any]:
+    return {"fingerprint": VERSION, "scenarios": list(SCENARIOS), "runs": runs, "traced": traced}
+
+
 def write(path: Path, runs: int, traced: int) -> None:
-    try:  # the layered names, or the flat ones of the commits before them
-        from sim.config.scenario import load_scenario
-        from sim.execution.runs import run_once, run_seed
-    except ImportError:
-        from sim.run import run_once, run_seed
-        from sim.scenario import load_scenario
+    from sim.config.scenario import load_scenario
+    from sim.execution.runs import run_once, run_seed
+    from sim.model.compiled import compile_scenario
 
+    check_records()
+    rounds = years = 0
     with path.open("w", encoding="utf-8") as fh:
+        fh.write(json.dumps(header(runs, traced), sort_keys=True) + "\n")
         for name in SCENARIOS:
-            scenario = load_scenario(ROOT / "scenarios" / f"{name}.yaml")
-            try:
-                from sim.model.compiled import compile_scenario
-
-                scenario = compile_scenario(scenario)
-            except ImportError:  # before scenarios were compiled once
-                pass
+            compiled = compile_scenario(load_scenario(ROOT / "scenarios" / f"{name}.yaml"))
             for j in range(runs):
-                o = run_once(scenario, run_seed(1, j), trace=j < traced)
+                o = run_once(compiled, run_seed(1, j), trace=j < traced)
+                rounds += len(o.rounds_trace)
+                years += len(o.years_trace)
                 fh.write(json.dumps({"scenario": name, "run": j, **record(o)}, sort_keys=True) + "\n")
-    print(f"wrote {len(SCENARIOS) * runs} runs of {len(SCENARIOS)} scenarios to {path}")
+    print(
+        f"wrote {len(SCENARIOS) * runs} runs of {len(SCENARIOS)} scenarios to {path}"
+        f" ({rounds} traced rounds of talks, {years} traced years of peace)"
+    )
 
 
-_V1_YEAR = {  # model v1's year-trace keys -> the keys once guarantors became data
-    "us_engaged": "guarantors.united_states.engaged",
-    "cohesion": "guarantors.coalition.cohesion",
-    "credibility_us": "guarantors.united_states.credibility",
-    "credibility_coalition": "guarantors.coalition.credibility",
-}
+def _read(path: Path) -> tuple[dict[str, Any] | None, list[str]]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    first = json.loads(lines[0]) if lines else {}
+    if "fingerprint" in first:
+        return first, lines[1:]
+    return None, lines
 
 
-def _canonical(line: str) -> str:
-    """A fingerprint line with model v1's year-trace keys renamed to today's (other lines unchanged)."""
-    row = json.loads(line)
-    out = {}
-    for key, value in row.items():
-        head, _, tail = key.partition(".")
-        if head == "years_trace":
-            k, _, field = tail.partition(".")
-            field = _V1_YEAR.get(field, field)
-            key = f"years_trace.{k}.{field}"
-        out[key] = value
-    # Only the coalition has a cohesion and only elections carry an engagement flag.
-    for key in [k for k in out if k.endswith((".guarantors.coalition.engaged", ".guarantors.united_states.cohesion"))]:
-        del out[key]
-    return json.dumps(out, sort_keys=True)
+_INDEX = re.compile(r"^(rounds_trace|years_trace)\.\d+\.")
 
 
 def compare(a: Path, b: Path) -> int:
-    left = [_canonical(x) for x in a.read_text(encoding="utf-8").splitlines()]
-    right = [_canonical(x) for x in b.read_text(encoding="utf-8").splitlines()]
+    head_a, left = _read(a)
+    head_b, right = _read(b)
+    if head_a is None or head_b is None or head_a != head_b:
+        print(
+            f"not fingerprints of the same version, scenarios and sizes: {a}: {head_a or 'no header (model v1)'}; "
+            f"{b}: {head_b or 'no header (model v1)'}"
+        )
+        return 1
     differ = 0
     shown = 0
+    by_key: collections.Counter[str] = collections.Counter()
     for la, lb in zip(left, right, strict=False):
         if la == lb:
             continue
         differ += 1
+        ra, rb = json.loads(la), json.loads(lb)
+        keys = sorted(k for k in set(ra) | set(rb) if ra.get(k) != rb.get(k))
+        by_key.update({_INDEX.sub(r"\1.*.", k) for k in keys})
         if shown < 5:
-            ra, rb = json.loads(la), json.loads(lb)
-            keys = sorted(k for k in set(ra) | set(rb) if ra.get(k) != rb.get(k))
             print(
                 f"{ra['scenario']} run {ra['run']}: "
                 + ", ".join(f"{k}: {ra.get(k)!r} -> {rb.get(k)!r}" for k in keys[:6])
@@ -125,6 +169,10 @@ def compare(a: Path, b: Path) -> int:
     if len(left) != len(right):
         print(f"different numbers of runs: {len(left)} and {len(right)}")
         differ += abs(len(left) - len(right))
+    if by_key:
+        print("runs in which each key differs:")
+        for key, n in by_key.most_common():
+            print(f"  {key}: {n}")
     print(f"{max(len(left), len(right))} runs compared, {differ} differ")
     return 1 if differ else 0
 

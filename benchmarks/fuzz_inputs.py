@@ -8,6 +8,7 @@ scenarios; for sweeps what ``sim sweep`` checks before it starts); those that va
 is right when it is exit 0, or exit 2 with a message that names the file and leaks no internals.
 
     python benchmarks/fuzz_inputs.py --files 10000 --seed 1 --runs 1000 --review /tmp/review.txt
+    python benchmarks/fuzz_inputs.py --n 50 --runs 5     # a quick check (--n is a synonym of --files)
 
 prints one line of counts, e.g. ``files 10000 | exit 0 ..., exit 2 ..., exit 1 0 | tracebacks 0 | ...``,
 and exits 1 if any answer was wrong (each is then listed on stderr). ``--review`` writes a sample of the
@@ -92,7 +93,7 @@ def _python_tag(text: bytes) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--files", type=int, default=10_000, help="mutated files to try (default 10,000)")
+    p.add_argument("--files", "--n", "-n", type=int, default=10_000, help="mutated files to try (default 10,000)")
     p.add_argument("--seed", type=int, default=1, help="seed of the mutations (default 1)")
     p.add_argument("--runs", type=int, default=1000, help="about how many files that validate to run (default 1,000)")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="processes (default: all cores)")

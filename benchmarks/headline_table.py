@@ -72,29 +72,25 @@ Figures = dict[str, dict[str, float]]
 #: The README's claims, each a test over the table's figures (scenario -> measure -> value).
 CLAIMS: dict[str, Callable[[Figures], bool]] = {
     "troops cost years of peace: the Paris draft gives fewer expected years of peace in 15 than troop-free "
-    "Article 5": lambda f: f["baseline (Paris draft, 15 y)"]["peace_years_15"]
-    < f["troop-free Article 5"]["peace_years_15"],
-    "most deals break: P(deal, then war within 15 years) exceeds 0.3 for the Paris draft": lambda f: f[
-        "baseline (Paris draft, 15 y)"
-    ]["p_deal_then_war_15"]
-    > 0.3,
-    "decades beat 15 years: duration_50 gives more expected years of peace in 30 than the 15-year baseline": lambda f: f[
-        "duration_50"
-    ]["peace_years_30"]
-    > f["baseline (Paris draft, 15 y)"]["peace_years_30"],
-    "too strong to be signed: a Cold-War-scale force is signed in the first session less often than the draft": lambda f: f[
-        "cold_war_scale (negotiated)"
-    ]["p_agreement"]
-    < f["baseline (Paris draft, 15 y)"]["p_agreement"],
-    "imposed, a Cold-War-scale force holds 15 years more often than the draft's peace": lambda f: f[
-        "cold_war_scale_imposed"
-    ]["p_holds_15"]
-    > f["baseline (Paris draft, 15 y)"]["p_holds_15"],
+    "Article 5": lambda f: (
+        f["baseline (Paris draft, 15 y)"]["peace_years_15"] < f["troop-free Article 5"]["peace_years_15"]
+    ),
+    "most deals break: P(deal, then war within 15 years) exceeds 0.3 for the Paris draft": lambda f: (
+        f["baseline (Paris draft, 15 y)"]["p_deal_then_war_15"] > 0.3
+    ),
+    "decades beat 15 years: duration_50 gives more expected years of peace in 30 than the 15-year baseline": lambda f: (
+        f["duration_50"]["peace_years_30"] > f["baseline (Paris draft, 15 y)"]["peace_years_30"]
+    ),
+    "too strong to be signed: a Cold-War-scale force is signed in the first session less often than the draft": lambda f: (
+        f["cold_war_scale (negotiated)"]["p_agreement"] < f["baseline (Paris draft, 15 y)"]["p_agreement"]
+    ),
+    "imposed, a Cold-War-scale force holds 15 years more often than the draft's peace": lambda f: (
+        f["cold_war_scale_imposed"]["p_holds_15"] > f["baseline (Paris draft, 15 y)"]["p_holds_15"]
+    ),
     "no US backstop, no deal: P(deal within 15 years) below 0.05": lambda f: f["no_us_backstop"]["p_deal_15"] < 0.05,
-    "Kyiv refuses the Istanbul formula: P(deal within 15 years) below 0.05": lambda f: f["istanbul_formula"][
-        "p_deal_15"
-    ]
-    < 0.05,
+    "Kyiv refuses the Istanbul formula: P(deal within 15 years) below 0.05": lambda f: (
+        f["istanbul_formula"]["p_deal_15"] < 0.05
+    ),
 }
 
 

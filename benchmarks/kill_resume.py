@@ -7,12 +7,15 @@ be bit-identical to an uninterrupted one (every run once, none lost), and say ``
 
     python benchmarks/kill_resume.py --trials 40
 
-prints one line: trials, resumed identical, wrong, parts set aside, and the time.
+prints one line: trials, resumed identical, wrong, parts set aside, and the time; a wrong trial is described
+on stderr (the resumed sweep's status and the columns that differ). The reference sweeps and the trials must run
+the same code: if sim/ changes while the script runs, it says so and exits 1.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -50,6 +53,28 @@ def sim(*args: str | Path, **kwargs) -> subprocess.CompletedProcess[str]:
     )
 
 
+def code_digest() -> str:
+    """A digest of the model's source (sim/**/*.py and the packaged data): the reference sweep and the resumed ones
+    are comparable only if nobody changed the code in between."""
+    h = hashlib.sha256()
+    for path in sorted((ROOT / "sim").rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".yaml"):
+            h.update(str(path.relative_to(ROOT)).encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def difference(store, reference) -> str:  # noqa: ANN001 - a SweepStore and a pyarrow Table
+    """Why a resumed sweep is not the uninterrupted one: its status, its rows, the columns that differ."""
+    status = json.loads(store.manifest_path.read_text()).get("status")
+    results = store.results()
+    if results.num_rows != reference.num_rows:
+        return f"status {status}, {results.num_rows} rows against {reference.num_rows}"
+    names = results.column_names
+    columns = [n for n in reference.column_names if n not in names or not results[n].equals(reference[n])]
+    return f"status {status}, columns that differ: {', '.join(columns) or 'none (the schema or order differs)'}"
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--trials", type=int, default=40)
@@ -65,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     other = work / "other.yaml"
     other.write_text(SWEEP.format(base=base, replications=200, seed=6), encoding="utf-8")
     started = time.monotonic()
+    digest = code_digest()
     for name, file in (("reference", path), ("foreign", other)):
         done = sim("sweep", file, "--backend", "serial", "--out", work / name, "-q")
         assert done.returncode == 0, done.stderr
@@ -117,8 +143,10 @@ def main(argv: list[str] | None = None) -> int:
         identical += ok
         wrong += not ok
         if not ok:
+            why = difference(SweepStore(out), reference) if done.returncode == 0 else "the resumed sweep failed"
             print(
-                f"trial {trial} ({backend}, {damage}): exit {done.returncode}\n{done.stderr[-2000:]}", file=sys.stderr
+                f"trial {trial} ({backend}, {damage}): exit {done.returncode}, {why}\n{done.stderr[-2000:]}",
+                file=sys.stderr,
             )
         shutil.rmtree(out, ignore_errors=True)
     print(
@@ -127,6 +155,9 @@ def main(argv: list[str] | None = None) -> int:
         f" | parts set aside {set_aside} | {time.monotonic() - started:.0f} s"
     )
     shutil.rmtree(work, ignore_errors=True)
+    if code_digest() != digest:
+        print("the model's code changed while the trials ran: the comparison is void, run it again", file=sys.stderr)
+        return 1
     return 1 if wrong else 0
 
 

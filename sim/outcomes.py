@@ -723,7 +723,7 @@ class Measure:
         return ("agreement", "peace_years", "breakdown")
 
 
-SHORT_NAMES: dict[str, str] = {"united_states": "US"}
+SHORT_NAMES: dict[str, str] = {"united_states": "US", "ukraine": "Ukraine", "russia": "Russia"}
 """Short names of actors in labels (others: the key with spaces)."""
 
 

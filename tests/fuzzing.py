@@ -397,7 +397,15 @@ def set_mutation(rng: random.Random) -> tuple[list[str], str]:
     key = rng.choice(
         (
             "deterrence.horizon_years",
+            "deterrence.foresight",
+            "deterrence.consolidation_years",
             "war.drift",
+            "war.private_edge_types",
+            "war.private_edge_sd",
+            "negotiation.pause_months",
+            "negotiation.discount",
+            "power.ukraine_years",
+            "actors.russia.war_cost",
             "package.foreign_troops",
             "package.territory",
             "actors.russia.red_lines.0.penalty",

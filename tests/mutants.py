@@ -1,26 +1,30 @@
 """Named wrong models ("mutants") for the mutation gate, and the pytest plugin that injects one.
 
-The statistical tests (tests/test_patterns.py, tests/test_validation.py) are meant to fail when the model is
-wrong where it matters. Each :class:`Mutant` here is one deliberately wrong model: a name, what is wrong, and
-how it is injected. ``benchmarks/mutation_gate.py`` runs the statistical tests once per mutant, in a
-subprocess, with this module loaded as a plugin::
+The tests are meant to fail when the model is wrong where it matters. Each :class:`Mutant` here is one
+deliberately wrong model of model v2: a name, what is wrong, and how it is injected. ``benchmarks/mutation_gate.py``
+runs the gate's test selection (:data:`benchmarks.mutation_gate.GATED`: the model's unit tests, the mechanism tests
+of tests/test_bargain.py and the statistical tests) once per mutant, in a subprocess, with this module loaded as a
+plugin::
 
-    SIM_MUTANT=no_waiting python -m pytest -q -p tests.mutants tests/test_patterns.py tests/test_validation.py
+    SIM_MUTANT=no_waiting python -m pytest -q -p tests.mutants tests/model tests/test_bargain.py
 
-and ``tests/test_mutation_gate.py`` asserts that every mutant makes at least one of them fail.
+and ``tests/test_mutation_gate.py`` asserts that every mutant makes at least one of them fail that the correct
+model passes.
 
-Two ways of injecting, both reaching every path by which the statistical tests build and run a scenario:
+Two ways of injecting, both reaching every path by which the tests build and run a scenario:
 
 - **by configuration** (``data``): an edit of every scenario's data just before it is validated against the
   :class:`~sim.config.scenario.Scenario` schema. :func:`sim.config.yamlio.validate` is replaced wherever it is
   bound, so the edit reaches ``load_scenario`` (scenario files and their ``extends:`` chains, with or without
   overrides), ``scenario_from_mapping`` and ``deep_merge_into_defaults`` (tests/helpers.py,
   benchmarks/validation_table.py), ``with_overrides`` and sweep points. It is applied after the files and
-  overrides, so a scenario file that sets the parameter itself cannot undo the mutant: the wrong model is
-  structural, not a different default.
+  overrides, so a scenario file or a test that sets the parameter itself cannot undo the mutant: the wrong model
+  is structural, not a different default.
 - **by a patch of a model function** (``patches``): the function is replaced in its module and wherever
   another module bound it by name (``from ... import``), so calls from the model, from
-  :func:`sim.analysis.incentive_path` and from the tests all see the wrong model.
+  :func:`sim.analysis.incentive_path` and from the tests all see the wrong model. Where the model computes the
+  same thing in two places (the run's yearly calculus and the talks' anticipation of it), the patch changes both
+  alike, so that a test comparing the two cannot take an inconsistent injection for a catch.
 
 Either way the plugin counts how often the mutant actually changed something (scenarios edited, patched calls
 that differ from the correct model's) and writes it to the report; a mutant that was never applied is reported
@@ -30,13 +34,18 @@ as not injected, so that an injection bug cannot pass for a caught or an escaped
 from __future__ import annotations
 
 import copy
+import dataclasses
 import importlib
+import inspect
 import json
 import os
 import sys
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 MUTANT_ENV = "SIM_MUTANT"
 """Environment variable naming the mutant to inject (unset or empty: none)."""
@@ -51,14 +60,15 @@ class Mutant:
     """One deliberately wrong model.
 
     Attributes:
-        name: Short identifier (``SIM_MUTANT``, the tests' "Wrong model caught:" lines).
+        name: Short identifier (``SIM_MUTANT``, the statistical tests' "Wrong model caught:" lines).
         description: What is wrong, in one line.
         injection: How it is injected, in one line.
         data: Edit of a scenario's data before validation (returns whether it changed anything), or None.
         patches: Installs the function patches (given :class:`Injector`), or None.
         likely: Tests that caught it in the full table (``benchmarks/mutation_gate.py``), cheapest first:
             the gated test runs them first, so that ``-x`` stops early. Only an ordering hint.
-        escapes: Why it is known to escape every statistical test (the gate then expects no failure), or None.
+        escapes: Why it is known to escape every test of the selection (the gate then expects no failure), or
+            None.
     """
 
     name: str
@@ -82,7 +92,7 @@ def _set(section: Any, key: str, value: Any) -> bool:
 
 
 def _sections(data: Data, *path: str) -> Iterator[dict]:
-    """Every actor's section at ``path`` (``guarantor``, ``guarantor.force``, ``concession``), where present."""
+    """Every actor's section at ``path`` (``guarantor``, ``guarantor.force``; none: the actor), where present."""
     for actor in (data.get("actors") or {}).values():
         node = actor
         for key in path:
@@ -92,7 +102,7 @@ def _sections(data: Data, *path: str) -> Iterator[dict]:
 
 
 def _edit(**sections: dict[str, Any]) -> Callable[[Data], bool]:
-    """An edit that sets top-level sections' keys, e.g. ``_edit(deterrence={"wait_weight": 0.0})``."""
+    """An edit that sets top-level sections' keys, e.g. ``_edit(deterrence={"foresight": 0.0})``."""
 
     def edit(data: Data) -> bool:
         changed = False
@@ -103,13 +113,6 @@ def _edit(**sections: dict[str, Any]) -> Callable[[Data], bool]:
         return changed
 
     return edit
-
-
-def _inert_concession(data: Data) -> bool:
-    changed = _edit(war={"belief_weight": 0.0})(data)
-    for concession in _sections(data, "concession"):
-        changed |= _set(concession, "beta", 1.0)
-    return changed
 
 
 def _troops_deter_nothing(data: Data) -> bool:
@@ -129,6 +132,17 @@ def _flat_credibility(data: Data) -> bool:
         if isinstance(table, dict) and "article5_like" in table:
             for level in table:
                 changed |= _set(table, level, table["article5_like"])
+    return changed
+
+
+def _no_war_during_talks(data: Data) -> bool:
+    """The battlefield and Western support never move (no shocks, no drift) and a year of war costs no party
+    anything (every party's ``war_cost``: the cost of the war during the talks and of one after a breakdown, as
+    the one war-payoff function has it)."""
+    changed = _edit(war={"volatility": 0.0, "drift": 0.0, "support_volatility": 0.0})(data)
+    for actor in _sections(data):
+        if "war_cost" in actor and actor["war_cost"] is not None:
+            changed |= _set(actor, "war_cost", 0.0)
     return changed
 
 
@@ -155,24 +169,19 @@ class Injector:
                     setattr(mod, attr, replacement)
 
 
-def _myopic_hazard(inj: Injector) -> None:
-    def make(hazard: Callable) -> Callable:
-        def myopic(incentive_now: float, incentive_wait: float | None, p: Any) -> float:
-            if incentive_wait is not None and incentive_wait > incentive_now and p.wait_weight > 0:
-                inj.hits += 1
-            return hazard(incentive_now, None, p)
-
-        return myopic
-
-    inj.replace("sim.model.deterrence", "hazard", make)
-
-
 def _random_mediator(inj: Injector) -> None:
     def make(propose: Callable) -> Callable:
-        def random_feasible(table: Any, aspirations: Any, rng: Any, sample_size: int, previous: int | None) -> int:
-            inj.hits += 1
-            idx = table.feasible_idx
-            return int(idx[rng.integers(0, idx.size)])
+        def random_feasible(table: Any, belief: Any, no_deal: Any, challenger: int) -> tuple:
+            values = table.values
+            if values.shape[1] == 0:
+                return propose(table, belief, no_deal, challenger)
+            # A draw of its own, seeded by the round's values of no deal: the model's stream is untouched (common
+            # random numbers with the correct model) and the pick does not depend on the order the tests run in.
+            key = zlib.crc32(np.ascontiguousarray(no_deal, dtype=float).tobytes()) ^ values.shape[1]
+            j = int(np.random.default_rng(key).integers(0, values.shape[1]))
+            inj.hits += propose(table, belief, no_deal, challenger)[0] != j
+            surplus = values[:, j, :] - no_deal
+            return j, surplus[challenger] >= 0.0, surplus @ belief
 
         return random_feasible
 
@@ -180,22 +189,98 @@ def _random_mediator(inj: Injector) -> None:
 
 
 def _guarantee_never_expires(inj: Injector) -> None:
-    def make(fn: Callable) -> Callable:
-        def always_active(*args: Any, **kwargs: Any) -> Any:
-            # credibility(i, deal, active, ...) and weight(rule, deal, active); active may be a numpy bool
-            args = list(args)
-            if "active" in kwargs:
-                inj.hits += not kwargs["active"]
-                kwargs["active"] = True
-            elif not args[2]:
-                inj.hits += 1
-                args[2] = True
-            return fn(*args, **kwargs)
+    """Every year of the horizon is a year the guarantee is in force, in the run's yearly calculus (the
+    :class:`~sim.model.deterrence.Outlook`) and in the talks' anticipation of it alike: the force never leaves
+    and credibility never falls to its residual."""
+
+    def make(active_years: Callable) -> Callable:
+        def always_active(duration: Any, years: int) -> np.ndarray:
+            active = active_years(duration, years)
+            inj.hits += int(active.size - np.count_nonzero(active))
+            return np.ones_like(active, dtype=bool)
 
         return always_active
 
-    inj.replace("sim.model.deterrence", "credibility", make)
-    inj.replace("sim.model.deterrence", "weight", make)
+    inj.replace("sim.model.deterrence", "active_years", make)
+
+
+def _no_learning_from_rejection(inj: Injector) -> None:
+    def make(learn: Callable) -> Callable:
+        def unchanged(belief: np.ndarray, accepts: np.ndarray) -> np.ndarray:
+            inj.hits += not np.array_equal(learn(belief, accepts), belief)
+            return belief
+
+        return unchanged
+
+    inj.replace("sim.model.negotiation", "learn_from_rejection", make)
+
+
+def _terms_irrelevant(inj: Injector) -> None:
+    """Russia's value of the deal in its calculus, ``U_RU`` in ``V = W - U_RU - psi``, is one constant whatever
+    the terms: its utility of the draft package (tests/helpers.py ``FIXED_PACKAGE``) under the scenario's
+    preferences, so that the draft itself is unchanged and only comparisons across terms can tell. Patched in
+    both homes of the calculus: :func:`sim.model.deterrence.outlook_of` (the run's yearly choice,
+    :func:`sim.analysis.incentive_path`) and :func:`sim.model.anticipation.anticipate` (the talks' pricing of the
+    peace; there only the hazard sees the constant, the parties still value the peace they hold at their utility
+    of its terms). The constant is looked up by Russia's war stakes, registered as each scenario is compiled;
+    for stakes made by hand (unit tests) it is the midpoint of Russia's utilities of victory and defeat."""
+    from sim.dealspace import Deal
+    from sim.model.anticipation import Anticipation
+    from tests.helpers import FIXED_PACKAGE
+
+    draft = Deal.from_mapping(FIXED_PACKAGE)
+    constants: dict[Any, float] = {}
+
+    def constant(stakes: Any) -> float:
+        found = constants.get(stakes)
+        return 0.5 * (stakes.challenger_wins + stakes.defender_wins) if found is None else found
+
+    def make_compile(compile_scenario: Callable) -> Callable:
+        def registering(scenario: Any) -> Any:
+            c = compile_scenario(scenario)
+            constants[c.stakes[c.challenger]] = float(c.utilities(draft)[c.challenger])
+            return c
+
+        return registering
+
+    def make_outlook(outlook_of: Callable) -> Callable:
+        signature = inspect.signature(outlook_of)
+
+        def constant_peace(*args: Any, **kwargs: Any) -> Any:
+            bound = signature.bind(*args, **kwargs)
+            value = constant(bound.arguments["stakes"])
+            inj.hits += bound.arguments["peace_value"] != value
+            bound.arguments["peace_value"] = value
+            return outlook_of(*bound.args, **bound.kwargs)
+
+        return constant_peace
+
+    def make_anticipate(anticipate: Callable) -> Callable:
+        signature = inspect.signature(anticipate)
+
+        def constant_hazard(*args: Any, **kwargs: Any) -> Any:
+            bound = signature.bind(*args, **kwargs)
+            a = bound.arguments
+            if not a["negotiation"].anticipation:
+                return anticipate(*args, **kwargs)
+            c, utilities = a["challenger"], np.asarray(a["utilities"], dtype=float)
+            value = constant(a["stakes"][c])
+            inj.hits += bool(np.any(utilities[c] != value))
+            a["utilities"] = utilities.copy()
+            a["utilities"][c] = value
+            out = anticipate(*bound.args, **bound.kwargs)
+            # Russia's value of the years at peace at its utility of the terms: values = held U + war part.
+            weights = a["negotiation"].discount ** np.arange(a["p"].horizon_years)
+            held = out.survival @ (weights / weights.sum())  # packages x types
+            values = out.values.copy()
+            values[c] += held * (utilities[c] - value)[:, None]
+            return Anticipation(values, out.survival)
+
+        return constant_hazard
+
+    inj.replace("sim.model.compiled", "compile_scenario", make_compile)
+    inj.replace("sim.model.deterrence", "outlook_of", make_outlook)
+    inj.replace("sim.model.anticipation", "anticipate", make_anticipate)
 
 
 # --- the catalogue -------------------------------------------------------------------------------------
@@ -203,79 +288,81 @@ def _guarantee_never_expires(inj: Injector) -> None:
 MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "no_waiting",
-        "Russia never waits for expiry: its hazard ignores the option of attacking once the guarantee lapses",
-        "patch: sim.model.deterrence.hazard(v_now, v_wait, p) ignores v_wait (a myopic Russia)",
-        likely=("tests/test_patterns.py::test_russia_holds_back_in_the_years_before_a_guarantee_expires",),
-        patches=_myopic_hazard,
-    ),
-    Mutant(
-        "inert_concession",
-        "all concession inert: every party concedes linearly (beta 1) and Russia's belief has no effect",
-        "config: actors.*.concession.beta = 1, war.belief_weight = 0",
-        likely=("tests/test_patterns.py::test_russia_plays_for_time_while_it_believes_it_is_winning",),
-        data=_inert_concession,
-    ),
-    Mutant(
-        "random_mediator",
-        "the mediator tables a random feasible package instead of the max-min one",
-        "patch: sim.model.negotiation.propose picks a uniform feasible row with the model's rng",
-        likely=("tests/test_patterns.py::test_a_mediator_who_searches_more_gives_the_worst_off_party_a_better_deal",),
-        patches=_random_mediator,
-    ),
-    Mutant(
-        "troops_deter_nothing",
-        "foreign troops deter nothing: no military weight and no presence credibility",
-        "config: actors.*.guarantor.force.weight = 0 and .presence_credibility = 0",
-        likely=(
-            "tests/test_validation.py::test_a_tripwire_force_buys_little",
-            "tests/test_validation.py::test_an_armed_guarantor_force_cuts_the_hazard_by_about_half_or_more",
-        ),
-        data=_troops_deter_nothing,
+        "Russia never waits for a better moment (the guarantee's expiry, a power shift): it is myopic",
+        "config: deterrence.foresight = 0",
+        data=_edit(deterrence={"foresight": 0.0}),
     ),
     Mutant(
         "flat_credibility",
         "guarantee strength does not matter: every strength has the Article-5-like credibility",
         "config: every level of actors.*.guarantor.credibility = its article5_like value",
-        likely=(
-            "tests/test_validation.py::test_budapest_1994_breaks_down_within_the_models_range_and_is_not_honoured",
-        ),
         data=_flat_credibility,
     ),
     Mutant(
+        "troops_deter_nothing",
+        "foreign troops deter nothing: no military weight and no presence credibility",
+        "config: actors.*.guarantor.force.weight = 0 and .presence_credibility = 0",
+        data=_troops_deter_nothing,
+    ),
+    Mutant(
         "expiry_irrelevant",
-        "expiry is irrelevant: troops stay and credibility keeps its full value after the guarantee lapses",
-        "patch: sim.model.deterrence.credibility and .weight treat the guarantee as always in force",
-        likely=("tests/test_patterns.py::test_after_expiry_the_hazard_exceeds_that_of_a_guarantee_still_in_force",),
+        "expiry is irrelevant: the guarantee is in force for ever (the force stays, credibility keeps its value)",
+        "patch: sim.model.deterrence.active_years is true in every year (the run's calculus and the anticipation)",
         patches=_guarantee_never_expires,
     ),
     Mutant(
-        "no_motive_decay",
-        "no post-ceasefire decay: Russia's motive stays at its first-year level",
-        "config: deterrence.motive_floor_share = 1",
-        likely=("tests/test_validation.py::test_the_hazard_is_highest_right_after_the_ceasefire",),
-        data=_edit(deterrence={"motive_floor_share": 1.0}),
-    ),
-    Mutant(
         "terms_irrelevant",
-        "the terms do not matter to Russia's motive (no dissatisfaction term)",
-        "config: deterrence.motive_dissatisfaction = 0",
-        likely=("tests/test_validation.py::test_a_demilitarised_zone_lowers_the_hazard_if_only_a_little",),
-        data=_edit(deterrence={"motive_dissatisfaction": 0.0}),
+        "the terms do not matter to Russia's incentive: its value of the deal is a constant",
+        "patch: U_RU in outlook_of and in anticipate's hazard = Russia's utility of the draft package",
+        patches=_terms_irrelevant,
     ),
     Mutant(
         "no_war_during_talks",
-        "no war and no cost during the talks: the battlefield and support never move, waiting costs nothing",
-        "config: war.volatility, drift, support_volatility, russia_cost_per_year, ukraine_cost_per_year = 0",
-        likely=("tests/test_validation.py::test_a_credible_enforcer_makes_a_deal_possible",),
-        data=_edit(
-            war={
-                "volatility": 0.0,
-                "drift": 0.0,
-                "support_volatility": 0.0,
-                "russia_cost_per_year": 0.0,
-                "ukraine_cost_per_year": 0.0,
-            }
-        ),
+        "no war and no cost during the talks: the battlefield and support never move, fighting costs nothing",
+        "config: war.volatility, drift, support_volatility = 0 and actors.*.war_cost = 0",
+        data=_no_war_during_talks,
+    ),
+    Mutant(
+        "random_mediator",
+        "the mediator tables a random feasible package instead of the max-min one",
+        "patch: sim.model.negotiation.propose picks a uniform feasible package (a draw of its own)",
+        patches=_random_mediator,
+    ),
+    Mutant(
+        "no_anticipation",
+        "the talks ignore the peace: a package is valued as if it held for ever (model v1)",
+        "config: negotiation.anticipation = false",
+        data=_edit(negotiation={"anticipation": False}),
+    ),
+    Mutant(
+        "no_power_shift",
+        "power does not shift after a deal: Russia does not reconstitute and Ukraine does not rearm",
+        "config: power.russia_reconstitution = 0 and power.ukraine_rearmament = 0",
+        data=_edit(power={"russia_reconstitution": 0.0, "ukraine_rearmament": 0.0}),
+    ),
+    Mutant(
+        "no_private_information",
+        "no private information: Russia's edge is known to all (a single type)",
+        "config: war.private_edge_sd = 0",
+        data=_edit(war={"private_edge_sd": 0.0}),
+    ),
+    Mutant(
+        "no_consolidation",
+        "peace never consolidates: breaking it costs Russia no more in year 20 than in year 1",
+        "config: deterrence.consolidation = 0",
+        data=_edit(deterrence={"consolidation": 0.0}),
+    ),
+    Mutant(
+        "no_learning_from_fighting",
+        "the fighting reveals nothing of Russia's edge: the others never learn from the battlefield",
+        "config: war.revelation = 0",
+        data=_edit(war={"revelation": 0.0}),
+    ),
+    Mutant(
+        "no_learning_from_rejection",
+        "the others learn nothing from Russia's rejections: their belief stays where it was",
+        "patch: sim.model.negotiation.learn_from_rejection returns the belief unchanged",
+        patches=_no_learning_from_rejection,
     ),
 )
 
@@ -303,17 +390,21 @@ def install(name: str) -> _Session:
     """Inject the named mutant into this process (idempotent per process: call once)."""
     mutant = CONTROL if name == CONTROL.name else BY_NAME[name]
     inj = Injector()
-    # Import what the statistical tests use, so that every module that binds a patched name is loaded.
+    # Import what the tests use, so that every module that binds a patched name is loaded.
     for module in (
         "sim.config.yamlio",
         "sim.config.scenario",
         "sim.config.sweep",
+        "sim.model.war",
         "sim.model.deterrence",
+        "sim.model.anticipation",
         "sim.model.negotiation",
+        "sim.model.compiled",
         "sim.model.simulation",
         "sim.execution.runs",
         "sim.analysis.tables",
         "sim.execution.sweep.runner",
+        "tests.helpers",
     ):
         importlib.import_module(module)
     if mutant.data is not None:
@@ -321,14 +412,13 @@ def install(name: str) -> _Session:
 
         def make(validate: Callable) -> Callable:
             from sim.config.scenario import Scenario
-            from sim.config.yamlio import Resolved
 
             def mutated(resolved: Any, model: type) -> Any:
                 if model is Scenario:
                     data = copy.deepcopy(resolved.data)
                     if edit(data):
                         inj.scenarios += 1
-                    resolved = Resolved(data=data, origins=resolved.origins, chain=resolved.chain)
+                    resolved = dataclasses.replace(resolved, data=data)
                 return validate(resolved, model)
 
             return mutated
@@ -351,10 +441,11 @@ def pytest_report_header(config: Any) -> str | None:
 
 
 def pytest_runtest_makereport(item: Any, call: Any) -> None:
-    """Tell an assertion failure (the mutant caught) from any other exception (a broken injection or test)."""
+    """Tell an assertion failure (the mutant caught; ``pytest.fail`` and ``pytest.raises``' "DID NOT RAISE"
+    included) from any other exception (a broken injection or test)."""
     import pytest
 
-    expected = (AssertionError, pytest.skip.Exception, pytest.xfail.Exception)
+    expected = (AssertionError, pytest.fail.Exception, pytest.skip.Exception, pytest.xfail.Exception)
     if _session is not None and call.excinfo is not None and not call.excinfo.errisinstance(expected):
         _session.messages[item.nodeid] = f"{call.when}: {call.excinfo.typename}: {call.excinfo.value}"
 

@@ -709,6 +709,20 @@ def test_the_map_marks_the_peak_and_says_so(grid_store):
         P.dilemma_map(grid)  # which US role?
 
 
+def test_parameter_labels_name_keys_the_scenario_has_and_cover_the_shipped_sensitivity_sweep():
+    """Catches labels left behind for removed parameters (model v1's reservation values, motive) and shipped
+    sensitivity factors that the Sobol figure would show as bare key paths."""
+    import json
+
+    data = json.loads(load_scenario(BASE).model_dump_json())
+    for key in P.PARAMETER_LABELS:
+        node = data
+        for part in key.split("."):
+            node = node[int(part)] if isinstance(node, list) else node[part]  # a KeyError names a stale label
+    shipped = yaml.safe_load((ROOT / "scenarios/sweeps/sensitivity.yaml").read_text(encoding="utf-8"))["factors"]
+    assert set(shipped) <= set(P.PARAMETER_LABELS)
+
+
 def test_readable_labels():
     assert P.level_label("article5_like") == "Article-5-like"
     assert P.level_label(20000.0) == "20,000"

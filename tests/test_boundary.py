@@ -183,8 +183,10 @@ def test_both_forms_at_once_are_reported_once_without_a_self_suggestion(tmp_path
 
 
 def test_set_errors_are_blamed_on_the_set_not_on_the_defaults(tmp_path, capsys):
-    code, err = sim(capsys, "show", BASELINE, "--set", "negotiation.proposals_per_round=4000")
-    assert code == 2 and err.startswith("error: --set: negotiation.proposals_per_round:") and "<defaults>" not in err
+    code, err = sim(capsys, "show", BASELINE, "--set", "negotiation.pause_months=-1")
+    assert code == 2 and err.startswith("error: --set: negotiation.pause_months:") and "<defaults>" not in err
+    code, err = sim(capsys, "show", BASELINE, "--set", "negotiation.proposals_per_round=4")  # a key of model v1
+    assert code == 2 and err.startswith("error: --set: negotiation.proposals_per_round: unknown key")
     code, err = sim(capsys, "show", BASELINE, "--set", "package.neutrality={options: [[]]}")
     assert code == 2 and err.startswith("error: --set: package.neutrality.options[0]: value of the wrong type")
 

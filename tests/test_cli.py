@@ -261,7 +261,7 @@ def test_compare_prints_a_side_by_side_table_and_writes_its_files(tmp_path):
     assert done.returncode == 0, done.stderr
     header = done.stdout.splitlines()[0]
     assert "short" in header and "long" in header and "P(deal, first session)" in done.stdout
-    assert "welfare of russia" in done.stdout and "utility" in done.stdout
+    assert "welfare of Russia" in done.stdout and "utility" in done.stdout
     out = tmp_path / "cmp"
     table = pd.read_csv(out / "comparison.csv")
     assert set(table["scenario"]) == {"short", "long"}

@@ -75,6 +75,32 @@ def test_the_runs_table_has_the_pandas_types_derived_from_the_arrow_schema(scena
     assert dict(traces.dtypes) == pandas_dtypes(trajectories_schema())
 
 
+def test_the_v2_outcome_columns_agree_with_each_other(scenario, outcomes):
+    """Sessions, the deal's month, years of peace and war in the reporting windows, the territory and the
+    welfare of a run tell one story (the scenario's horizon is 30 years)."""
+    assert any(o.agreement for o in outcomes) and any(o.breakdown for o in outcomes)
+    for o in outcomes:
+        assert o.peace_years_15 + o.war_years_15 == pytest.approx(15.0)
+        assert o.peace_years_30 + o.war_years_30 == pytest.approx(30.0)
+        assert 0.0 <= o.peace_years_15 <= min(o.peace_years_30, 15.0)
+        assert o.first_session == (o.agreement and o.sessions <= 1)
+        assert o.deal_within_15 == (o.deal_month is not None and o.deal_month < 180)
+        assert o.deal_then_war_15 <= (o.deal_within_15 and o.breakdown)
+        assert set(o.welfare) == {"ukraine", "russia", "united_states"}
+        assert 0.0 <= o.territory_15 <= 1.0 and 0.0 <= o.territory_30 <= 1.0
+        if not o.agreement:
+            assert o.end in ("no_deal", "infeasible") and o.peace_years_30 == 0.0 and o.deal_month is None
+            continue
+        end = o.deal_month + 12 * (o.breakdown_year - 1) if o.breakdown else 360  # months since talks began
+        assert o.peace_years_30 * 12 == pytest.approx(min(end, 360) - o.deal_month)
+        assert o.peace_years_15 * 12 == pytest.approx(max(0, min(end, 180) - o.deal_month))
+        assert o.deal_then_war_15 == (o.breakdown and end < 180)
+    table = runs_table(outcomes)
+    for party in ("ukraine", "russia", "united_states"):
+        assert table[f"welfare.{party}"].tolist() == [o.welfare[party] for o in outcomes]
+    assert table["first_session"].dtype == "bool" and table["deal_month"].dtype == "Int64"
+
+
 def test_sweep_parts_have_the_runs_columns_with_point_and_replicate(scenario):
     schema = part_schema()
     assert schema.names[: len(PART_KEYS)] == list(PART_KEYS)
@@ -101,8 +127,14 @@ def test_sweep_parts_have_the_runs_columns_with_point_and_replicate(scenario):
 def test_columns_that_name_actors_follow_the_actor_lists(outcomes):
     parties, guarantors = ("ukraine", "russia"), ("nordic_force",)
     schema = runs_schema(parties, guarantors)
-    named = [n for n in schema.names if n.startswith(("utility.", "honoured."))]
-    assert named == ["utility.ukraine", "utility.russia", "honoured.nordic_force"]
+    named = [n for n in schema.names if n.startswith(("utility.", "honoured.", "welfare."))]
+    assert named == [
+        "utility.ukraine",
+        "utility.russia",
+        "honoured.nordic_force",
+        "welfare.ukraine",
+        "welfare.russia",
+    ]
     assert "honoured.nordic_force" in part_schema(list(parties), list(guarantors)).names
     assert categories(trajectories_schema(parties, guarantors).field("actor")) == ("ukraine", "russia", "nordic_force")
     defaults = [n for n in RUNS_SCHEMA.names if n.startswith(("utility.", "honoured."))]
@@ -222,8 +254,11 @@ def test_every_report_reads_the_one_list_of_measures(outcomes):
         "welfare.united_states": "utility",
         "territory_30": "share of territory",
     }
-    assert [m.name for m in headline_measures(("nordic_force",)) if m.actor] == [
-        "p_honoured_when_attacked.nordic_force"
+    nordic = headline_measures(("nordic_force",), parties=("ukraine", "russia"))
+    assert [m.name for m in nordic if m.actor] == [
+        "welfare.ukraine",
+        "welfare.russia",
+        "p_honoured_when_attacked.nordic_force",
     ]
 
 

@@ -175,7 +175,7 @@ def test_a_sweep_folder_holds_design_results_aggregate_manifest_and_heatmaps(ser
     assert manifest["status"] == "complete" and manifest["runs_completed"] == 48
     assert pq.read_table(root / "design.parquet").num_rows == 4
     assert serial_results.results().num_rows == 48
-    for name in ("p_agreement", "p_holds_15", "p_durable_15"):
+    for name in ("p_agreement", "p_deal_then_war_15", "p_holds_15", "p_durable_15"):
         png = root / "figures" / f"heatmap_{name}.png"
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 1000
 
@@ -185,9 +185,17 @@ def test_the_aggregate_of_a_point_equals_the_summary_of_its_runs(serial_results,
     scenarios = point_scenarios(loaded, make_design(loaded.spec))
     agg = pq.read_table(serial_results.root / "aggregate.parquet").to_pylist()
     for point in (0, 3):
-        s = summarise([run_once(scenarios[point], run_seed(5, point, j)) for j in range(12)])
+        outcomes = [run_once(scenarios[point], run_seed(5, point, j)) for j in range(12)]
+        s = summarise(outcomes)
+        assert agg[point]["runs"] == 12 and agg[point]["agreements"] == sum(o.agreement for o in outcomes)
         assert agg[point]["p_agreement"] == pytest.approx(s.agreement.value)
         assert agg[point]["p_durable_15"] == pytest.approx(s.durable_15.value)
+        assert agg[point]["p_deal_15"] == pytest.approx(s.deal_15.value)
+        for name in ("peace_years_15", "welfare.russia"):  # averages, with their normal intervals
+            est = s.figures[name]
+            assert (agg[point][name], agg[point][f"{name}_low"], agg[point][f"{name}_high"]) == pytest.approx(
+                (est.value, est.low, est.high), nan_ok=True
+            )
 
 
 def test_an_existing_sweep_folder_is_not_overwritten_without_force(serial_results, tmp_path):

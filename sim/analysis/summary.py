@@ -182,7 +182,7 @@ class Summary:
 
     @property
     def agreement(self) -> Estimate:
-        """P(agreement)."""
+        """P(agreement in the first session of talks) (1 for imposed runs; their summary.json says null)."""
         return self.figures["p_agreement"]
 
     @property

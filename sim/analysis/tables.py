@@ -420,8 +420,8 @@ def compare_runs(
 
     One row per label: ``runs``, ``agreements``, ``p_agreement`` (+ ``_low``/``_high``: here the share of runs
     that reached an agreement in any session, or had it imposed; the headline measure of that name counts the
-    first session only), the agreed
-    ``duration`` (median), ``S(t)`` for each ``t`` in ``at`` as ``survival_<t>`` (+ bands),
+    first session only), the agreed ``duration`` (median), ``S(t)`` for each ``t`` in ``at`` as
+    ``survival_<t>`` (+ bands),
     ``median_years`` (inf if peace holds in more than half the runs to the horizon), and the expiry
     cliff: pooled hazards in the ``window`` years before and after expiry and their ratio (+ interval).
     """

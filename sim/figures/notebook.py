@@ -68,14 +68,17 @@ PARAMETER_LABELS: dict[str, str] = {
     "actors.russia.red_lines.0.penalty": "Russia's penalty on foreign troops",
     # the guarantors
     "actors.coalition.guarantor.force.half_troops": "troops for half military weight",
+    "actors.coalition.guarantor.force.weight": "military weight of a full foreign force",
     "actors.coalition.guarantor.expiry_residual": "coalition credibility left after expiry",
     "actors.united_states.guarantor.expiry_residual": "US credibility left after expiry",
     "actors.united_states.guarantor.engagement.disengage_probability": "P(US disengages at an election)",
     # the talks
+    "negotiation.max_rounds": "months of talks per session",
     "negotiation.pause_months": "months of war between sessions of talks",
     "negotiation.anticipation": "parties anticipate the peace's breakdown",
     "negotiation.discount": "yearly discount factor of the parties",
     # the war
+    "war.volatility": "monthly swings of the front",
     "war.reversion": "battlefield reversion to the stalemate (per month)",
     "war.outcome_steepness": "how decisive the balance is for the war's outcome",
     "war.private_edge_sd": "spread of Russia's private edge",

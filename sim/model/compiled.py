@@ -156,7 +156,9 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
 def victory_terms(challenger: np.ndarray, defender: np.ndarray) -> np.ndarray:
     """The war's two outcomes as package rows (challenger wins, defender wins): each side's ideal (normalised),
     rounded to the issues' levels and grain. A victory imposes the victor's ideal terms."""
-    return np.array([[float(issue.denormalise(row[k])) for k, issue in enumerate(ISSUES)] for row in (challenger, defender)])
+    return np.array(
+        [[float(issue.denormalise(row[k])) for k, issue in enumerate(ISSUES)] for row in (challenger, defender)]
+    )
 
 
 def _month_weights(discount: float, years: int) -> np.ndarray:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -189,9 +189,28 @@ class Round:
     would_accept: np.ndarray
 
 
-def propose(
-    table: Table, belief: np.ndarray, no_deal: np.ndarray, challenger: int
-) -> tuple[int | None, np.ndarray, np.ndarray]:
+class Proposal(NamedTuple):
+    """The mediator's proposal and what it knows of the answers.
+
+    Attributes:
+        position: The proposal's position in ``table.feasible_idx`` (None: no package has a chance).
+        would_accept: Per type of the challenger, whether that type accepts it.
+        surplus: Each party's expected surplus of it over the belief (value minus value of no deal).
+    """
+
+    position: int | None
+    would_accept: np.ndarray
+    surplus: np.ndarray
+
+
+def expectations(table: Table, belief: np.ndarray, no_deal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every party's expected value of every feasible package over the belief (parties x packages) and its
+    expected value of no deal (parties): the numbers the non-challengers answer by. One home, so that the mediator
+    and the parties compare the same floating-point numbers."""
+    return table.values @ belief, no_deal @ belief
+
+
+def propose(table: Table, belief: np.ndarray, no_deal: np.ndarray, challenger: int) -> Proposal:
     """The mediator's proposal: the feasible package, acceptable in expectation to every party but the
     challenger, that maximises ``sum_k belief_k * 1[challenger type k accepts] * min_i surplus_i(k)``.
 
@@ -200,27 +219,27 @@ def propose(
         belief: The others' belief over the challenger's types.
         no_deal: Parties x types: each party's value of no deal, per type.
         challenger: The challenger's index.
-
-    Returns:
-        The position of the proposal in ``table.feasible_idx`` (None if no package has a chance), the
-        challenger's acceptance per type of it, and every party's expected surplus of it.
     """
     values = table.values
+    expected, expected_no_deal = expectations(table, belief, no_deal)
+    none = Proposal(None, np.zeros(belief.size, dtype=bool), np.zeros(values.shape[0]))
     if values.shape[1] == 0:
-        return None, np.zeros(belief.size, dtype=bool), np.zeros(values.shape[0])
-    surplus = values - no_deal[:, None, :]  # parties x packages x types
+        return none
     others = [i for i in range(values.shape[0]) if i != challenger]
-    expected = surplus[others] @ belief  # others x packages
-    west = expected.min(axis=0) if others else np.full(values.shape[1], np.inf)
-    russia = surplus[challenger]  # packages x types
-    accepts = russia >= 0.0
+    ok = np.ones(values.shape[1], dtype=bool)
+    west = np.full(values.shape[1], np.inf)
+    for i in others:  # the same comparison as PartyAgent.accepts, on the same numbers
+        ok &= expected[i] >= expected_no_deal[i]
+        west = np.minimum(west, expected[i] - expected_no_deal[i])
+    russia = values[challenger] - no_deal[challenger][None, :]  # packages x types
+    accepts = values[challenger] >= no_deal[challenger][None, :]
     objective = np.where(accepts, np.minimum(russia, west[:, None]), 0.0) @ belief
     chance = accepts @ belief
-    objective = np.where((west >= 0.0) & (chance > 0.0), objective, -np.inf)
+    objective = np.where(ok & (chance > 0.0), objective, -np.inf)
     j = int(objective.argmax())
     if not np.isfinite(objective[j]):
-        return None, np.zeros(belief.size, dtype=bool), np.zeros(values.shape[0])
-    return j, accepts[j], surplus[:, j, :] @ belief
+        return none
+    return Proposal(j, accepts[j], expected[:, j] - expected_no_deal)
 
 
 def talks_round(
@@ -242,17 +261,22 @@ def talks_round(
         challenger: The challenger's index.
         edge_index: The index of Russia's true type.
     """
-    j, accepts, _ = propose(table, belief, no_deal, challenger)
-    if j is None:
-        return Round(None, [], [], [], [False] * len(parties), 0.0, accepts)
+    prop = propose(table, belief, no_deal, challenger)
+    j = prop.position
+    if j is None:  # nothing tabled: the values of no deal are still every party's own
+        nd = [
+            float(no_deal[i, edge_index]) if i == challenger else float(no_deal[i] @ belief)
+            for i in range(len(parties))
+        ]
+        return Round(None, [], [], nd, [False] * len(parties), 0.0, prop.would_accept)
     row = int(table.feasible_idx[j])
-    values = table.values[:, j, :]
-    value = [
-        float(values[i, edge_index]) if i == challenger else float(values[i] @ belief) for i in range(len(parties))
-    ]
-    nd = [float(no_deal[i, edge_index]) if i == challenger else float(no_deal[i] @ belief) for i in range(len(parties))]
+    expected, expected_no_deal = expectations(table, belief, no_deal)
+    own = table.values[challenger, j, edge_index], no_deal[challenger, edge_index]
+    value = [float(own[0]) if i == challenger else float(expected[i, j]) for i in range(len(parties))]
+    nd = [float(own[1]) if i == challenger else float(expected_no_deal[i]) for i in range(len(parties))]
     accepted = [p.accepts(v, n) for p, v, n in zip(parties, value, nd, strict=True)]
-    return Round(row, table.utilities[:, row].tolist(), value, nd, accepted, float(accepts @ belief), accepts)
+    chance = float(prop.would_accept @ belief)
+    return Round(row, table.utilities[:, row].tolist(), value, nd, accepted, chance, prop.would_accept)
 
 
 def learn_from_rejection(belief: np.ndarray, accepts: np.ndarray) -> np.ndarray:

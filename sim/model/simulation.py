@@ -109,8 +109,8 @@ class GuaranteeModel(mesa.Model):
         self._war_months: list[int] = []
         self._war_balances: list[float] = []
         self._year = 0
-        self._war_balance = 0.0
-        self._war_flows: np.ndarray | None = None
+        self._fighting = 0.0
+        self._war_years = 0
         if spec.mode == "evaluate":
             # "What if exactly this were signed?": the package is imposed as given, even one that a party's
             # red line or the coalition's capacity would have ruled out in talks.
@@ -237,7 +237,6 @@ class GuaranteeModel(mesa.Model):
 
     def _war_month(self) -> None:
         spec = self.spec
-        k = spec.war.outcome_steepness
         edge = self.challenger.edge
         signal = self.war.step(self.rng, edge)
         talks_ahead = self.end != "infeasible"
@@ -247,7 +246,7 @@ class GuaranteeModel(mesa.Model):
         self._advance(1, None, peace=False)
         if self.phase == "pause":
             self._pause_left -= 1
-            if self._pause_left <= 0 and talks_ahead:
+            if self._pause_left <= 0 and talks_ahead and self.month < self.horizon_months:
                 self.phase = "talks"
                 self.session += 1
                 self._session_round = 0
@@ -348,20 +347,28 @@ class GuaranteeModel(mesa.Model):
             "honoured": honoured,
         }
         # The war that follows: the guarantors that honour fight with their full weight, the others not at all.
-        fighting = sum(
+        self._fighting = sum(
             w[0 if calc.active else 1] for w, h in zip(self._outlook.weights, honoured.values(), strict=True) if h
         )
-        self._war_balance = calc.balance + calc.guarantee - fighting
         self.phase = "war"
         self._war_year()
 
     def _war_year(self) -> None:
-        """A year of the war that followed a breakdown (at the balance it started from)."""
-        b = self._war_balance
-        self.war.year_of_war(b)
-        if self._war_flows is None:
-            self._war_flows = self.compiled.war_values(np.array([b]))[:, 0]
-        self._advance(12, self._war_flows, peace=False)
+        """A year of the war that followed a breakdown: at the balance of power of that year after the deal
+        (Russia's edge and the shift of power included, as the parties anticipated it), with the guarantors that
+        honoured fighting with their full weight; the territory moves month by month within the windows."""
+        o = self._outlook
+        year = self._year + self._war_years  # years since the deal, the attack year first
+        b = float(o.structural[min(year, o.structural.size) - 1]) - self._fighting
+        self._war_years += 1
+        flows = self.compiled.war_values(np.array([b]))[:, 0]
+        months = 12
+        while months > 0 and self.month < self.horizon_months:
+            edge = next((12 * w for w in WINDOWS if self.month < 12 * w < self.month + months), self.month + months)
+            chunk = min(edge, self.horizon_months) - self.month
+            self.war.war_months(chunk, b)
+            self._advance(chunk, flows, peace=False)
+            months -= chunk
 
 
 __all__ = ["WINDOWS", "GuaranteeModel"]

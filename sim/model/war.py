@@ -126,18 +126,23 @@ class WarState:
         self.territory = min(max(self.territory + sp.territory_rate * self.balance / 12.0, 0.0), 1.0)
         return step - known
 
-    def year_of_war(self, balance: float) -> None:
-        """A year of a resumed war after a deal at a given balance of power: the territory moves."""
+    def war_months(self, months: int, balance: float) -> None:
+        """Months of a war resumed after a deal, at a given balance of power: the territory moves."""
         sp = self.spec
-        self.month += 12
-        self.territory = min(max(self.territory + sp.territory_rate * balance, 0.0), 1.0)
+        self.month += months
+        self.territory = min(max(self.territory + sp.territory_rate * balance * months / 12.0, 0.0), 1.0)
 
 
 def update_belief(belief: np.ndarray, types: np.ndarray, signal: float, spec: War) -> np.ndarray:
     """The others' belief over Russia's private edge after observing a month's signal (Bayes' rule, normal
-    likelihood of ``signal = lambda theta + sigma e``). Unchanged when the fighting reveals nothing."""
-    if spec.revelation == 0 or spec.volatility == 0 or belief.size == 1:
+    likelihood of ``signal = lambda theta + sigma e``). Unchanged when the fighting reveals nothing; all on the
+    nearest type when the signal has no noise."""
+    if spec.revelation == 0 or belief.size == 1:
         return belief
+    if spec.volatility == 0:  # a noiseless signal reveals the type (the limit of Bayes' rule as sigma -> 0)
+        post = np.zeros_like(belief)
+        post[int(np.abs(signal - spec.revelation * types).argmin())] = 1.0
+        return post
     z = (signal - spec.revelation * types) / spec.volatility
     z2 = z * z
     post = belief * np.exp(-0.5 * (z2 - z2.min()))

@@ -184,13 +184,18 @@ def test_territory_moves_each_month_by_the_rate_times_the_balance_over_twelve_wi
     assert lost.territory == 0.0
 
 
-def test_a_year_of_war_after_a_deal_moves_territory_by_the_yearly_rate_times_the_balance():
-    """Catches: a resumed war that moves no territory, or twelve times too much."""
+def test_months_of_war_after_a_deal_move_territory_by_the_yearly_rate_times_the_balance_pro_rata_within_zero_one():
+    """Catches: a resumed war that moves no territory, twelve times too much, a whole year's worth for part of a
+    year (a window's boundary falling within it), or territory beyond 0 and 1."""
     w = WarState(spec=CALM, month=30, territory=0.3)
-    w.year_of_war(0.5)
+    w.war_months(12, 0.5)
     assert (w.month, w.territory) == (42, pytest.approx(0.3 + 0.06 * 0.5))
-    w.year_of_war(100.0)
+    w.war_months(5, -0.4)
+    assert (w.month, w.territory) == (47, pytest.approx(0.3 + 0.06 * 0.5 - 0.06 * 0.4 * 5 / 12))
+    w.war_months(12, 100.0)
     assert w.territory == 1.0
+    w.war_months(1, -500.0)
+    assert w.territory == 0.0
 
 
 # --- the others' belief --------------------------------------------------------------------------------------
@@ -247,14 +252,13 @@ def test_when_the_fighting_reveals_nothing_the_belief_is_unchanged():
     assert update_belief(np.ones(1), np.zeros(1), 0.3, SCENARIO.war).tolist() == [1.0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="update_belief returns the prior when war.volatility == 0, though a noiseless signal lambda * theta "
-    "reveals the type exactly (Bayes' rule as sigma -> 0 puts all mass on it)",
-)
 def test_a_noiseless_signal_reveals_the_type():
     """Catches: the belief left at the prior when the fighting reveals the edge without noise (the limit of
-    Bayes' rule as the volatility goes to 0 is the true type with certainty)."""
+    Bayes' rule as the volatility goes to 0 is the true type with certainty), a signal read as theta rather than
+    lambda theta, or a belief that no longer sums to 1."""
     spec = war(volatility=0.0, revelation=0.5)
-    posterior = update_belief(UNIFORM, TYPES, 0.5 * TYPES[5], spec)
-    assert posterior[5] == pytest.approx(1.0)
+    prior = np.array([0.1, 0.2, 0.3, 0.15, 0.1, 0.1, 0.05])
+    for true in range(TYPES.size):
+        for belief in (UNIFORM, prior):
+            posterior = update_belief(belief, TYPES, 0.5 * TYPES[true] + 1e-12, spec)  # a hair of rounding
+            assert posterior.tolist() == [1.0 if k == true else 0.0 for k in range(TYPES.size)]
