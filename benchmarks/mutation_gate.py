@@ -2,7 +2,7 @@
 
     python benchmarks/mutation_gate.py                 # the full table: every test, every mutant, 2 at a time
     python benchmarks/mutation_gate.py --jobs 1 no_waiting random_mediator
-    python benchmarks/mutation_gate.py --tests tests/model tests/test_bargain.py   # a part of the selection
+    python benchmarks/mutation_gate.py no_waiting --tests tests/model tests/test_bargain.py   # part of the selection
     python benchmarks/mutation_gate.py --markdown      # the table for docs/VALIDATION.md
 
 Each mutant of ``tests/mutants.py`` is injected into a fresh ``python -m pytest -p tests.mutants`` process
@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # so that `python benchmarks/mutation_gate.py` finds `tests`
     sys.path.insert(0, str(ROOT))
 
-from tests.mutants import CONTROL, MUTANT_ENV, MUTANTS, REPORT_ENV, Mutant  # noqa: E402
+from tests.mutants import CONTROL, INJECTION, MUTANT_ENV, MUTANTS, REPORT_ENV, Mutant  # noqa: E402
 
 #: The statistical tests: each test's docstring names the wrong models it catches ("Wrong model caught:").
 STATISTICAL: tuple[str, ...] = ("tests/test_validation.py", "tests/test_patterns.py")
@@ -52,8 +52,10 @@ class Result:
 
     Attributes:
         mutant: The mutant's name (``none`` for the control).
-        results: Outcome per test node id (passed, failed, error, xfailed, xpassed-strict, skipped).
-        errors: Exceptions other than assertion failures, per test (a broken injection or test).
+        results: Outcome per test node id: passed, failed (an assertion), raised (another exception), error (an
+            exception inside a patch: a broken injection), xfailed, xpassed-strict, skipped.
+        errors: The message of every exception other than an assertion failure, per test, and of a broken session
+            (``<session>``) or collection (``<collection ...>``).
         scenarios_edited: Scenarios the mutant's configuration edit changed.
         patched_calls: Calls of patched functions where the mutant made a difference.
         seconds: Wall time of the process.
@@ -78,32 +80,49 @@ class Result:
         """Whether the mutant changed anything at all in this process."""
         return self.scenarios_edited > 0 or self.patched_calls > 0
 
+    @property
+    def broken(self) -> dict[str, str]:
+        """A broken run: the session or a collection failed, or a patch raised (tests/mutants.py's own code)."""
+        return {t: e for t, e in self.errors.items() if session_key(t) or e.startswith(INJECTION)}
+
     def caught_against(self, control: Result) -> list[str]:
         """The tests that caught it and that the correct model passes (the catches that count)."""
         return [t for t in self.caught if control.results.get(t) in PASSING]
 
+    def raised_against(self, control: Result) -> dict[str, str]:
+        """Tests that the correct model passes and that raised an exception other than an assertion failure under
+        the mutant: reported, not counted as catches (the mutant may have made the model behave differently, or
+        the patch may not fit the model's interface; read the message)."""
+        return {
+            t: e
+            for t, e in self.errors.items()
+            if self.results.get(t) == "raised" and control.results.get(t) in PASSING
+        }
+
     def noise(self, control: Result) -> list[str]:
         """The tests that failed under the mutant but not because of it: the correct model fails them too (or the
         control did not run them)."""
-        return [t for t in [*self.caught, *self.errors] if control.results.get(t) not in PASSING and t != "<session>"]
+        return [t for t in [*self.caught, *self.errors] if control.results.get(t) not in PASSING and not session_key(t)]
 
-    def errors_against(self, control: Result) -> dict[str, str]:
-        """Exceptions (not assertion failures) in tests that the correct model passes, and session errors: a
-        broken injection or a test broken by the mutant."""
-        return {t: e for t, e in self.errors.items() if t == "<session>" or control.results.get(t) in PASSING}
+
+def session_key(key: str) -> bool:
+    """Whether an error key is the session's or a collection's (``<session>``, ``<collection ...>``), not a test's."""
+    return key.startswith("<")
 
 
 @functools.cache
 def collect(files: tuple[str, ...] = GATED) -> tuple[str, ...]:
     """The test node ids of ``files``, in pytest's order (one ``--collect-only`` process)."""
-    out = subprocess.run(
+    proc = subprocess.run(
         [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *files],
         cwd=ROOT,
         capture_output=True,
         text=True,
-        check=True,
-    ).stdout
-    return tuple(line.strip() for line in out.splitlines() if "::" in line)
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"collecting {' '.join(files)} failed (exit {proc.returncode}):\n{proc.stdout[-3000:]}")
+    return tuple(line.strip() for line in proc.stdout.splitlines() if "::" in line)
 
 
 def order(mutant: Mutant, tests: Sequence[str]) -> list[str]:
@@ -155,17 +174,21 @@ def statistical_only(caught: Iterable[str]) -> bool:
 def cell(mutant: Mutant, res: Result, control: Result) -> str:
     """What the table says of one mutant's run."""
     caught = res.caught_against(control)
-    errors = res.errors_against(control)
-    if errors:
-        text = "**broken run**: " + "; ".join(f"{short(k)}: {v}" for k, v in errors.items())
-    elif not res.injected:
-        text = "**not injected** (the mutant changed nothing)"
-    elif caught:
+    if res.broken:
+        return "**broken run**: " + "; ".join(f"{short(k)}: {v}" for k, v in res.broken.items())
+    if not res.injected:
+        return "**not injected** (the mutant changed nothing)"
+    if caught:
         text = f"{len(caught)}: " + ", ".join(f"`{short(t)}`" for t in caught)
     elif mutant.escapes:
         text = f"none (known escape: {mutant.escapes})"
     else:
         text = "**none: escapes**"
+    raised = res.raised_against(control)
+    if raised:
+        text += f"; raised (not counted) in {len(raised)}: " + ", ".join(
+            f"`{short(t)}` ({e.split(': ')[1]})" for t, e in raised.items()
+        )
     noise = res.noise(control)
     if noise:
         text += f" (and {len(noise)} that the correct model fails too)"
@@ -203,13 +226,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     elapsed = time.perf_counter() - start
     status = 0
     failing = [t for t, r in control.results.items() if r not in (*PASSING, "skipped")]
-    if failing or "<session>" in control.errors:
+    broken = {k: v for k, v in control.errors.items() if session_key(k)}
+    if failing or broken:
         print(
             f"CONTROL FAILS {len(failing)} of {len(control.results)} tests (not counted as catches): "
             + ", ".join(map(short, failing))
-            + (f"; {control.errors['<session>']}" if "<session>" in control.errors else ""),
+            + "".join(f"; {k}: {v}" for k, v in broken.items()),
             file=sys.stderr,
         )
+        status = 1 if broken else status
     print(table(results, mutants, control))
     if not args.markdown:
         print()
@@ -222,7 +247,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
     for m, r in zip(mutants, results, strict=True):
         caught = r.caught_against(control)
-        if r.errors_against(control) or not r.injected or (not caught and not m.escapes) or (caught and m.escapes):
+        if r.broken or not r.injected or (not caught and not m.escapes) or (caught and m.escapes):
             status = 1
     return status
 

@@ -171,17 +171,20 @@ class Injector:
 
 def _random_mediator(inj: Injector) -> None:
     def make(propose: Callable) -> Callable:
-        def random_feasible(table: Any, belief: Any, no_deal: Any, challenger: int) -> tuple:
+        def random_feasible(table: Any, belief: Any, no_deal: Any, challenger: int) -> Any:
+            right = propose(table, belief, no_deal, challenger)
             values = table.values
             if values.shape[1] == 0:
-                return propose(table, belief, no_deal, challenger)
+                return right
             # A draw of its own, seeded by the round's values of no deal: the model's stream is untouched (common
             # random numbers with the correct model) and the pick does not depend on the order the tests run in.
             key = zlib.crc32(np.ascontiguousarray(no_deal, dtype=float).tobytes()) ^ values.shape[1]
             j = int(np.random.default_rng(key).integers(0, values.shape[1]))
-            inj.hits += propose(table, belief, no_deal, challenger)[0] != j
-            surplus = values[:, j, :] - no_deal
-            return j, surplus[challenger] >= 0.0, surplus @ belief
+            inj.hits += right[0] != j
+            # The proposal as the model returns it: (position, each type's acceptance, each party's surplus).
+            accepts = values[challenger, j, :] >= no_deal[challenger]
+            surplus = values[:, j, :] @ belief - no_deal @ belief
+            return right._replace(position=j, would_accept=accepts, surplus=surplus)
 
         return random_feasible
 
@@ -196,7 +199,7 @@ def _guarantee_never_expires(inj: Injector) -> None:
     def make(active_years: Callable) -> Callable:
         def always_active(duration: Any, years: int) -> np.ndarray:
             active = active_years(duration, years)
-            inj.hits += int(active.size - np.count_nonzero(active))
+            inj.hits += not active.all()
             return np.ones_like(active, dtype=bool)
 
         return always_active
@@ -379,7 +382,7 @@ CONTROL = Mutant("none", "the model as it is (the control run)", "nothing inject
 class _Session:
     mutant: Mutant
     injector: Injector
-    results: dict[str, str] = field(default_factory=dict)  # nodeid -> passed, failed, error, xfailed, ...
+    results: dict[str, str] = field(default_factory=dict)  # nodeid -> passed, failed, raised, error, xfailed, ...
     messages: dict[str, str] = field(default_factory=dict)
 
 
@@ -440,14 +443,29 @@ def pytest_report_header(config: Any) -> str | None:
     return None if _session is None else f"mutant: {_session.mutant.name} ({_session.mutant.description})"
 
 
+INJECTION = "injection: "
+"""Prefix of the message of an exception raised inside this module (a patch): a broken injection."""
+
+
 def pytest_runtest_makereport(item: Any, call: Any) -> None:
     """Tell an assertion failure (the mutant caught; ``pytest.fail`` and ``pytest.raises``' "DID NOT RAISE"
-    included) from any other exception (a broken injection or test)."""
+    included) from any other exception: one raised inside a patch of this module is a broken injection, any other
+    one (a test that raises because the model now behaves differently, or because the patch does not fit the
+    model's interface) is reported as raised, not counted as a catch."""
     import pytest
 
     expected = (AssertionError, pytest.fail.Exception, pytest.skip.Exception, pytest.xfail.Exception)
     if _session is not None and call.excinfo is not None and not call.excinfo.errisinstance(expected):
-        _session.messages[item.nodeid] = f"{call.when}: {call.excinfo.typename}: {call.excinfo.value}"
+        here = os.path.abspath(__file__)
+        inside = any(os.path.abspath(str(entry.path)) == here for entry in call.excinfo.traceback)
+        text = f"{call.when}: {call.excinfo.typename}: {call.excinfo.value}"
+        _session.messages[item.nodeid] = (INJECTION if inside else "") + text
+
+
+def pytest_collectreport(report: Any) -> None:
+    """A module that fails to import or collect is a broken run, not a catch (nor an escape)."""
+    if _session is not None and report.failed:
+        _session.messages[f"<collection {report.nodeid}>"] = str(report.longrepr)[-1000:]
 
 
 def pytest_runtest_logreport(report: Any) -> None:
@@ -456,7 +474,7 @@ def pytest_runtest_logreport(report: Any) -> None:
     nodeid = report.nodeid
     if report.failed:
         if nodeid in _session.messages:
-            _session.results[nodeid] = "error"
+            _session.results[nodeid] = "error" if _session.messages[nodeid].startswith(INJECTION) else "raised"
         elif getattr(report, "wasxfail", None) is not None or "XPASS" in str(report.longrepr or ""):
             _session.results[nodeid] = "xpassed-strict"
         else:
@@ -473,6 +491,8 @@ def pytest_runtest_logreport(report: Any) -> None:
 def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
     if _session is None:
         return
+    if int(exitstatus) not in (0, 1):  # interrupted, internal or usage error, no tests collected
+        _session.messages.setdefault("<session>", f"pytest exit status {int(exitstatus)}")
     path = os.environ.get(REPORT_ENV)
     report = {
         "mutant": _session.mutant.name,

@@ -235,6 +235,40 @@ def test_compare_runs_tabulates_each_set():
     assert table.set_index("label").loc["half", "agreements"] == 5
 
 
+def test_compare_measures_puts_the_headline_measures_side_by_side():
+    from sim.analysis.measures import estimates
+    from sim.outcomes import find_measure
+
+    outs = run_scenario(load_scenario(BASE), 30, 1)
+    names = ["p_agreement", "peace_years_30", "p_holds_15", "p_holds_15_given_agreement", "p_deal_then_war_15"]
+    table = A.tables.compare_measures({"records": outs, "table": A.outcomes_frame(outs)}, names)
+    assert table["label"].tolist() == ["records", "table"]
+    assert list(table.columns[:3]) == ["label", "runs", "agreements"]
+    assert [c for c in table.columns if c.startswith("p_holds_15")] == [
+        "p_holds_15",
+        "p_holds_15_low",
+        "p_holds_15_high",
+    ]
+    rec = table.iloc[0]
+    assert (rec["runs"], rec["agreements"]) == (30, sum(o.agreement for o in outs))
+    assert rec["p_agreement"] == pytest.approx(np.mean([o.first_session for o in outs]))  # the first session only
+    assert rec["peace_years_30"] == pytest.approx(np.mean([o.peace_years_30 for o in outs]))
+    direct = estimates([find_measure(n) for n in ("p_holds_15", "p_deal_then_war_15")], outs)
+    assert (rec["p_holds_15"], rec["p_holds_15_low"]) == pytest.approx(
+        (direct["p_holds_15"].value, direct["p_holds_15"].low)
+    )
+    assert rec["p_deal_then_war_15_high"] == pytest.approx(direct["p_deal_then_war_15"].high)
+    numbers = table.drop(columns="label")
+    assert np.allclose(numbers.iloc[0].to_numpy(dtype=float), numbers.iloc[1].to_numpy(dtype=float), equal_nan=True)
+    assert "welfare.russia" in A.tables.compare_measures({"x": outs}).columns  # default: the summary measures
+    long = A.tables.compare_measures({"records": outs, "table": A.outcomes_frame(outs)}, names, long=True)
+    assert long["measure"].tolist() == [n for n in names[:3] for _ in range(2)] + ["p_deal_then_war_15"] * 2
+    first = long[(long["measure"] == "peace_years_30") & (long["label"] == "records")].iloc[0]
+    assert (first["value"], first["low"], first["runs"]) == (rec["peace_years_30"], rec["peace_years_30_low"], 30)
+    with pytest.raises(KeyError):
+        A.tables.compare_measures({"x": outs}, "p_nothing")
+
+
 def test_typical_deal_takes_modes_and_medians():
     deals = pd.DataFrame(
         {
@@ -608,6 +642,128 @@ def test_sweep_frame_and_factors(grid_store):
     assert factors.loc["package.guarantee_strength", "values"] == ["article5_like", "nato_membership"]
 
 
+# ------------------------------------------------------------------------------------ ranking of packages
+
+
+def toy_ranking_tables() -> tuple[pa.Table, pa.Table]:
+    """Four packages in two US roles with known figures: the order changes with the measure.
+
+    Under peace_years_15 the order is A > B > C > D; under p_deal_then_war_15 (lower is better) it is D (0.0) >
+    C (0.1) = B (0.1) > A (0.3); under welfare.russia it is reversed; p_holds_15 is undefined for D (no agreement).
+    """
+    design = pa.table(
+        {
+            "point": [0, 1, 2, 3],
+            "package.guarantee_strength": ["article5_like", "article5_like", "assurances", "nato_membership"],
+            "package.us_role": ["air_support", "none", "air_support", "none"],
+        }
+    )
+    figures = {
+        "peace_years_15": [9.0, 7.0, 4.0, 0.0],
+        "p_agreement": [0.8, 0.6, 0.3, 0.0],
+        "p_deal_then_war_15": [0.3, 0.1, 0.1, 0.0],
+        "welfare.russia": [0.2, 0.3, 0.4, 0.5],
+        "p_holds_15": [0.5, 0.7, 0.4, np.nan],
+    }
+    agg: dict[str, list] = {"point": [0, 1, 2, 3], "runs": [10] * 4, "agreements": [8, 6, 3, 0]}
+    for m, values in figures.items():
+        agg[m] = values
+        agg[f"{m}_low"] = [v - 0.05 for v in values]
+        agg[f"{m}_high"] = [v + 0.05 for v in values]
+    return design, pa.table(agg)
+
+
+TOY_MEASURES = ["peace_years_15", "p_agreement", "p_deal_then_war_15", "welfare.russia", "p_holds_15"]
+
+
+def test_dilemma_ranking_ranks_each_measure_best_first():
+    ranking = A.tables.dilemma_ranking(toy_ranking_tables(), TOY_MEASURES, intervals=True)
+    strength = ranking["package.guarantee_strength"].astype(str).tolist()
+    role = ranking["package.us_role"].astype(str).tolist()
+    assert list(zip(strength, role, strict=True)) == [  # sorted by the first measure's rank
+        ("article5_like", "air_support"),
+        ("article5_like", "none"),
+        ("assurances", "air_support"),
+        ("nato_membership", "none"),
+    ]
+    assert ranking["rank.peace_years_15"].tolist() == [1, 2, 3, 4]
+    assert ranking["rank.p_agreement"].tolist() == [1, 2, 3, 4]
+    # lower is better: the package without any deal never sees a deal break; equal values share the best rank
+    assert ranking["rank.p_deal_then_war_15"].tolist() == [4, 2, 2, 1]
+    assert ranking["rank.welfare.russia"].tolist() == [4, 3, 2, 1]  # what is best for Russia
+    assert ranking["rank.p_holds_15"].isna().tolist() == [False, False, False, True]  # undefined: no rank
+    assert ranking["rank.p_holds_15"].dropna().tolist() == [2, 1, 3]
+    assert ranking["rank.peace_years_15"].dtype == "Int64"
+    assert ranking["rank_spread"].tolist() == [3, 2, 1, 3]  # e.g. row 2: ranks 2, 2, 2, 3, 1
+    assert ranking.loc[0, "peace_years_15_low"] == pytest.approx(8.95)
+    assert ranking.attrs["lower_is_better"] == ["p_deal_then_war_15"]
+    assert ranking.attrs["factors"] == ["package.guarantee_strength", "package.us_role"]
+    assert list(ranking["package.guarantee_strength"].cat.categories) == [  # weakest level first
+        "assurances",
+        "article5_like",
+        "nato_membership",
+    ]
+    # the direction is a parameter: with nothing "lower is better", the most breakdowns rank first
+    flipped = A.tables.dilemma_ranking(toy_ranking_tables(), TOY_MEASURES, lower_is_better=())
+    assert flipped["rank.p_deal_then_war_15"].tolist() == [1, 2, 2, 4]
+
+
+def test_dilemma_ranking_within_facets_and_its_leaders():
+    ranking = A.tables.dilemma_ranking(toy_ranking_tables(), TOY_MEASURES, by="package.us_role")
+    assert ranking.attrs["by"] == ["package.us_role"] and ranking.attrs["factors"] == ["package.guarantee_strength"]
+    assert ranking["package.us_role"].astype(str).tolist() == ["none", "none", "air_support", "air_support"]
+    assert ranking["rank.peace_years_15"].tolist() == [1, 2, 1, 2]  # ranks start at 1 in each facet
+    assert ranking["rank.p_deal_then_war_15"].tolist() == [2, 1, 2, 1]
+    leaders = A.tables.ranking_leaders(ranking).set_index(["package.us_role", "measure"])
+    best = leaders.loc[("air_support", "p_deal_then_war_15")]
+    assert best["package.guarantee_strength"] == "assurances" and best["better"] == "lower"
+    assert best["value"] == 0.1 and best["rank_under_reference"] == 2
+    assert best["spearman"] == pytest.approx(-1.0)  # the reverse of the reference's order
+    assert leaders.loc[("none", "peace_years_15"), "spearman"] == pytest.approx(1.0)
+    assert ("none", "p_holds_15") in leaders.index  # defined for one package: that one leads
+    whole = A.tables.ranking_leaders(A.tables.dilemma_ranking(toy_ranking_tables(), TOY_MEASURES))
+    assert whole.set_index("measure").loc["p_agreement", "spearman"] == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="reference"):
+        A.tables.ranking_leaders(ranking, reference="p_nothing")
+    with pytest.raises(ValueError, match="not a ranking"):
+        A.tables.ranking_leaders(pd.DataFrame())
+
+
+def test_dilemma_ranking_rejects_unknown_measures_and_factors():
+    with pytest.raises(ValueError, match="unknown measures"):
+        A.tables.dilemma_ranking(toy_ranking_tables(), ["p_nothing"])
+    with pytest.raises(ValueError, match="lacks the measures"):
+        A.tables.dilemma_ranking(toy_ranking_tables(), ["p_deal_15"])  # a sweep measure missing from this aggregate
+    with pytest.raises(ValueError, match="no factor"):
+        A.tables.dilemma_ranking(toy_ranking_tables(), TOY_MEASURES, by="package.foreign_troops")
+
+
+def test_dilemma_ranking_of_a_sweep_pools_and_ranks_its_estimates(grid_store):
+    ranking = A.tables.dilemma_ranking(grid_store)  # the default measures
+    assert ranking.attrs["measures"] == list(A.tables.RANKING_MEASURES)
+    assert len(ranking) == 8 and (ranking["runs"] == 3).all()
+    frame = A.sweep_frame(grid_store)
+    keys = ["package.guarantee_strength", "package.foreign_troops", "package.us_role"]
+    merged = ranking.astype({k: object for k in keys}).merge(frame, on=keys, suffixes=("", "_store"))
+    for m in A.tables.RANKING_MEASURES:
+        assert np.allclose(merged[m], merged[f"{m}_store"], equal_nan=True)  # one point per package: its aggregate
+        order = merged[m].rank(method="min", ascending=m == "p_deal_then_war_15")
+        assert (merged[f"rank.{m}"].astype(float) == order).all(), m
+    pooled = A.tables.dilemma_ranking(grid_store, factors=["package.guarantee_strength"])
+    assert len(pooled) == 2 and (pooled["runs"] == 12).all()  # runs of the troop levels and US roles pooled
+    runs = grid_store.results().to_pandas().merge(grid_store.design().to_pandas(), on="point")
+    for _, row in pooled.iterrows():
+        mine = runs[runs["package.guarantee_strength"] == row["package.guarantee_strength"]]
+        assert row["p_agreement"] == pytest.approx(mine["first_session"].mean())
+        assert row["peace_years_15"] == pytest.approx(mine["peace_years_15"].mean())
+    fig = P.ranking_figure(ranking, top=3)
+    _labelled(fig)
+    assert "Rank of each package" in " ".join(t.get_text() for t in fig.texts)
+    assert P.package_label({"package.foreign_troops": 5000.0, "package.us_role": "none"}, keys[1:]) == (
+        "5,000 troops · no US role"
+    )
+
+
 #: The factors of the tiny Sobol sweep: assumptions of model v2 with provenance, in place of the shipped file's.
 SOBOL_FACTORS = {
     "actors.russia.war_cost": {"min": 0.1, "max": 0.3},
@@ -649,6 +805,52 @@ def test_sensitivity_indices_and_the_doubt_ranking(sobol_store):
     assert st == sorted(st, reverse=True)
     assert set(ranking["provenance"]) <= {"assumption", "cited", "both"}
     assert ranking["rationale"].str.len().gt(0).all()
+
+
+class _RunsOnly:
+    """A test double of a sweep: only its results table."""
+
+    def __init__(self, results: pa.Table) -> None:
+        self._results = results
+
+    def results(self, columns: list[str] | None = None) -> pa.Table:
+        return self._results.select(columns) if columns else self._results
+
+
+def test_noise_floor_is_the_variance_of_a_point_mean_over_the_spread_of_the_points():
+    # three points of four runs: first-session deals 1,1,0,0 | 1,1,1,1 | 0,0,0,0; years of peace by hand
+    results = pa.table(
+        {
+            "point": [0] * 4 + [1] * 4 + [2] * 4,
+            "first_session": [True, True, False, False] + [True] * 4 + [False] * 4,
+            "peace_years_30": [10.0, 20.0, 10.0, 20.0] + [30.0] * 4 + [0.0, 0.0, 0.0, 4.0],
+            "agreement": [True] * 8 + [False] * 4,
+            "peace_years": [20.0, 10.0, 30.0, 30.0] + [30.0] * 4 + [None] * 4,
+            "breakdown": [False, True, False, False] + [False] * 4 + [False] * 4,
+        }
+    )
+    floor = A.tables.noise_floor(_RunsOnly(results), ["p_agreement", "peace_years_30", "p_durable_15"])
+    floor = floor.set_index("outcome")
+    # P(agreement): point means 0.5, 1, 0 (variance 0.25); within-point variances 1/3, 0, 0, each over 4 runs
+    assert floor.loc["p_agreement", "variance"] == pytest.approx(0.25)
+    assert floor.loc["p_agreement", "noise"] == pytest.approx((1 / 3 / 4) / 3)
+    assert floor.loc["p_agreement", "noise_share"] == pytest.approx((1 / 36) / 0.25)
+    means = np.array([15.0, 30.0, 1.0])
+    within = np.array([np.var([10, 20, 10, 20], ddof=1), 0.0, np.var([0, 0, 0, 4], ddof=1)]) / 4
+    assert floor.loc["peace_years_30", "variance"] == pytest.approx(np.var(means, ddof=1))
+    assert floor.loc["peace_years_30", "noise"] == pytest.approx(within.mean())
+    # P(durable): the run that broke in year 10 is not durable: 0.75, 1, 0
+    assert floor.loc["p_durable_15", "variance"] == pytest.approx(np.var([0.75, 1.0, 0.0], ddof=1))
+    assert (floor["runs_per_point"] == 4).all()
+    with pytest.raises(ValueError, match="over all runs"):
+        A.tables.noise_floor(_RunsOnly(results), "p_holds_15")  # conditional on agreement
+
+
+def test_noise_floor_of_a_sobol_sweep_covers_its_outcomes(sobol_store):
+    floor = A.tables.noise_floor(sobol_store)
+    assert floor["outcome"].tolist() == list(dict.fromkeys(A.sensitivity_indices(sobol_store)["outcome"]))
+    assert (floor["runs_per_point"] == 2).all()
+    assert ((floor["noise_share"] >= 0) | floor["noise_share"].isna()).all()
 
 
 def test_sensitivity_indices_need_a_sobol_sweep(grid_store):

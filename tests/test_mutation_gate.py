@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.mutation_gate import PASSING, STATISTICAL, Result, collect, order, run
+from benchmarks.mutation_gate import PASSING, STATISTICAL, Result, collect, order, run, session_key
 from tests.mutants import BY_NAME, CONTROL, MUTANTS, Mutant
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,7 +45,7 @@ def gate() -> tuple[dict[str, Result], Result]:
         control_job = pool.submit(run, CONTROL, likely) if likely else None
         results = dict(zip((m.name for m in MUTANTS), pool.map(one, MUTANTS), strict=True))
         control = control_job.result() if control_job is not None else Result(CONTROL.name)
-    failed = [t for r in results.values() for t in (*r.caught, *r.errors) if t != "<session>"]
+    failed = [t for r in results.values() for t in (*r.caught, *r.errors) if not session_key(t)]
     rest = [t for t in dict.fromkeys(failed) if t not in control.results]
     if rest:
         more = run(CONTROL, rest)
@@ -58,17 +58,22 @@ def gate() -> tuple[dict[str, Result], Result]:
 def test_a_wrong_model_fails_a_test_that_the_correct_model_passes(gate, mutant):
     results, control = gate
     res = results[mutant.name]
-    errors = res.errors_against(control)
-    assert not errors, f"{mutant.name}: the run broke, not a catch: {errors}\n{res.output[-3000:]}"
+    assert not res.broken, f"{mutant.name}: the run broke, not a catch: {res.broken}\n{res.output[-3000:]}"
     assert res.injected, f"{mutant.name} changed nothing: the injection does not reach the tests"
-    caught = res.caught_against(control)
+    caught, raised = res.caught_against(control), res.raised_against(control)
     if mutant.escapes:
         assert not caught, f"{mutant.name}, a known escape, is now caught by {caught}: update the catalogue"
+        assert not raised, f"{mutant.name}, a known escape, makes tests raise: {raised}"
     else:
         noise = res.noise(control)
         assert caught, (
-            f"{mutant.name} ({mutant.description}) fails no test that the correct model passes"
-            + (f" (it stopped at {noise}, which the correct model fails too)" if noise else "")
+            f"{mutant.name} ({mutant.description}) fails no test that the correct model passes by an assertion"
+            + (
+                f"; tests raised instead (a patch that does not fit the model, or a catch to assert): {raised}"
+                if raised
+                else ""
+            )
+            + (f"; it stopped at {noise}, which the correct model fails too" if noise else "")
             + f"\n{res.output[-2000:]}"
         )
 
@@ -77,6 +82,8 @@ def test_the_correct_model_passes_every_likely_catcher(gate):
     """The ordering hints must name tests that the correct model passes: the gate runs them first with ``-x``, so
     one that fails anyway would stop a mutant's run before any test could catch it."""
     _, control = gate
+    broken = {k: v for k, v in control.errors.items() if session_key(k)}
+    assert not broken, f"the control run broke: {broken}\n{control.output[-3000:]}"
     failing = {t: control.results.get(t) for m in MUTANTS for t in m.likely if control.results.get(t) not in PASSING}
     assert not failing, f"likely catchers that the correct model fails: {failing}"
 

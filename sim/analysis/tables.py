@@ -13,10 +13,11 @@ Groups:
 * scenarios and runs: :func:`project_root`, :func:`with_overrides`,
   :func:`outcomes_frame`, :func:`negotiation_rounds`, :func:`peace_years_frame`, :func:`typical_deal`;
 * survival and hazard of peace: :func:`survival_table`, :func:`yearly_hazard`, :func:`pooled_hazard`,
-  :func:`hazard_ratio`, :func:`expiry_cliff`, :func:`compare_runs`, :func:`incentive_path`;
+  :func:`hazard_ratio`, :func:`expiry_cliff`, :func:`compare_runs`, :func:`compare_measures`,
+  :func:`incentive_path`;
 * sweeps: :func:`sweep_factors`, :func:`sweep_frame`, :func:`dilemma_grid`,
-  :func:`durable_zone`, :func:`peaks`, :func:`end_shares`, :func:`sensitivity_indices`,
-  :func:`doubt_ranking`.
+  :func:`durable_zone`, :func:`peaks`, :func:`end_shares`, :func:`dilemma_ranking`, :func:`ranking_leaders`,
+  :func:`sensitivity_indices`, :func:`doubt_ranking`, :func:`noise_floor`.
 
 Conventions (as in :mod:`sim.analysis.summary` and docs/MODEL.md, section 7.9): proportions carry 95 % Wilson
 intervals; survival is Kaplan-Meier over the runs that reached an agreement, with log-log Greenwood
@@ -28,7 +29,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -40,16 +41,21 @@ import pyarrow as pa
 from sim.analysis.summary import Z95, kaplan_meier, wilson
 from sim.config.scenario import Options, Range, Scenario, with_overrides
 from sim.dealspace import BY_NAME, ISSUE_NAMES, Deal
-from sim.outcomes import Measure, RunOutcome, measures_for
+from sim.outcomes import Kind, Measure, RunOutcome, find_measure, measure_columns, measures_for
 
 __all__ = [
     "ENDS",
+    "LOWER_IS_BETTER",
     "MEASURES",
+    "RANKING_MEASURES",
+    "RANK_PREFIX",
     "HazardEstimate",
     "RatioEstimate",
     "RunsLike",
+    "compare_measures",
     "compare_runs",
     "dilemma_grid",
+    "dilemma_ranking",
     "doubt_ranking",
     "durable_zone",
     "end_shares",
@@ -58,11 +64,13 @@ __all__ = [
     "hazard_ratio",
     "incentive_path",
     "negotiation_rounds",
+    "noise_floor",
     "outcomes_frame",
     "peace_years_frame",
     "peaks",
     "pooled_hazard",
     "project_root",
+    "ranking_leaders",
     "sensitivity_indices",
     "survival_table",
     "sweep_factors",
@@ -466,6 +474,70 @@ def compare_runs(
     return pd.DataFrame(rows)
 
 
+def compare_measures(
+    data_by_label: Mapping[str, RunsLike], measures: str | Sequence[str] | None = None, *, long: bool = False
+) -> pd.DataFrame:
+    """Headline measures of several sets of runs side by side, each with its 95 % interval.
+
+    The measures are those of :data:`sim.outcomes.MEASURES`, estimated as everywhere else
+    (:func:`sim.analysis.measures.estimates`): P(a deal in the first session), P(a deal within 15 years), the
+    expected years of peace within 15 and 30 years (a failed negotiation counts as war), P(holds | agreement),
+    welfare, territory, ... Unlike :func:`compare_runs`, whose ``p_agreement`` counts an agreement in any session,
+    ``p_agreement`` here is the headline measure: a deal in the first session.
+
+    Args:
+        data_by_label: Label → runs (outcome records, a runs table or sweep results with the measures' columns).
+        measures: Measure names (or summary keys); default: every summary measure.
+        long: One row per measure and label instead of one per label.
+
+    Returns:
+        One row per label: ``label``, ``runs``, ``agreements`` (in any session, or imposed), then per measure
+        ``<name>``, ``<name>_low`` and ``<name>_high`` (NaN bounds for a measure without an interval). With
+        ``long=True``: ``measure``, ``label``, ``value``, ``low``, ``high``, ``runs``, ``agreements``, the rows
+        grouped by measure (in the given order), then by label.
+
+    Raises:
+        KeyError: If a measure is unknown, or the runs lack a column it needs.
+    """
+    from sim.analysis.measures import estimates, run_columns
+
+    chosen = (
+        list(measures_for("summary"))
+        if measures is None
+        else [find_measure(name) for name in ([measures] if isinstance(measures, str) else measures)]
+    )
+    chosen = list({m.name: m for m in chosen}.values())  # a name and its summary key are one measure
+    rows = []
+    for label, data in data_by_label.items():
+        values = estimates(chosen, data)
+        agreed = run_columns(data, ["agreement"])["agreement"]
+        row: dict[str, Any] = {"label": label, "runs": int(agreed.size), "agreements": int(np.sum(agreed == 1))}
+        for m in chosen:
+            est = values[m.name]
+            row |= {m.name: est.value, f"{m.name}_low": est.low, f"{m.name}_high": est.high}
+        rows.append(row)
+    columns = ["label", "runs", "agreements", *(f"{m.name}{e}" for m in chosen for e in ("", "_low", "_high"))]
+    wide = pd.DataFrame(rows, columns=columns)
+    if not long:
+        return wide
+    parts = [
+        pd.DataFrame(
+            {
+                "measure": m.name,
+                "label": wide["label"],
+                "value": wide[m.name],
+                "low": wide[f"{m.name}_low"],
+                "high": wide[f"{m.name}_high"],
+                "runs": wide["runs"],
+                "agreements": wide["agreements"],
+            }
+        )
+        for m in chosen
+    ]
+    columns = ["measure", "label", "value", "low", "high", "runs", "agreements"]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+
+
 def _fixed_terms(scenario: Scenario) -> dict[str, Any]:
     return {n: v for n in ISSUE_NAMES if not isinstance(v := getattr(scenario.package, n), Range | Options)}
 
@@ -647,6 +719,51 @@ def _no_factor(missing: Sequence[str], design: pd.DataFrame) -> str:
     return f"the design has no factor {', '.join(missing)}; its factors: {factors}"
 
 
+def _design_of(source: Any) -> pd.DataFrame:
+    """The design table of a sweep source or of a ``(design, aggregate)`` pair, as pandas."""
+    if isinstance(source, tuple):
+        design = source[0]
+        return design.to_pandas() if isinstance(design, pa.Table) else design
+    return _store(source).design().to_pandas()
+
+
+def _pooled_cells(source: Any, keys: Sequence[str]) -> pd.DataFrame:
+    """The headline figures per cell of the factors ``keys``: one row per distinct combination, with the runs of
+    the design points that share it pooled before estimating (the columns of the aggregate, ``point`` dropped).
+
+    Args:
+        source: A :class:`SweepSource`, or a ``(design, aggregate)`` pair of tables with one design point per cell.
+        keys: The factors that make a cell.
+
+    Raises:
+        ValueError: If a factor is not in the design, or a pair of tables has several design points per cell.
+    """
+    keys = list(keys)
+    if isinstance(source, tuple):
+        design, agg = (t.to_pandas() if isinstance(t, pa.Table) else t for t in source)
+        missing = [k for k in keys if k not in design.columns]
+        if missing:
+            raise ValueError(_no_factor(missing, design))
+        if design.duplicated(keys).any():
+            raise ValueError("several design points per cell: pass the SweepStore so that their runs are pooled")
+        return design[["point", *keys]].merge(agg, on="point")
+    from sim.analysis.aggregate import aggregate, aggregate_columns
+
+    store = _store(source)
+    design = store.design().to_pandas()
+    missing = [k for k in keys if k not in design.columns]
+    if missing:
+        raise ValueError(_no_factor(missing, design))
+    cell_keys = design[keys].drop_duplicates().reset_index(drop=True)
+    cell_keys["cell"] = np.arange(len(cell_keys))
+    point_cell = design.merge(cell_keys, on=keys)[["point", "cell"]].sort_values("point")["cell"].to_numpy()
+    results = store.results(aggregate_columns())
+    cell_of_run = point_cell[results.column("point").to_numpy()]
+    at = results.column_names.index("point")
+    pooled = aggregate(results.set_column(at, "point", pa.array(cell_of_run, pa.int32())), len(cell_keys)).to_pandas()
+    return cell_keys.merge(pooled.rename(columns={"point": "cell"}), on="cell")
+
+
 def dilemma_grid(
     source: Any,
     measures: str | Sequence[str] = ("p_agreement", "p_holds_15", "p_durable_15"),
@@ -683,32 +800,7 @@ def dilemma_grid(
         raise ValueError(f"unknown measures {', '.join(unknown)}; choose from {', '.join(known)}")
     facets = [by] if isinstance(by, str) else list(by)
     keys = [*facets, y, x]
-    if isinstance(source, tuple):
-        design, agg = (t.to_pandas() if isinstance(t, pa.Table) else t for t in source)
-        missing = [k for k in keys if k not in design.columns]
-        if missing:
-            raise ValueError(_no_factor(missing, design))
-        if design.duplicated(keys).any():
-            raise ValueError("several design points per cell: pass the SweepStore so that their runs are pooled")
-        cells = design[["point", *keys]].merge(agg, on="point")
-    else:
-        from sim.analysis.aggregate import aggregate, aggregate_columns
-
-        store = _store(source)
-        design = store.design().to_pandas()
-        missing = [k for k in keys if k not in design.columns]
-        if missing:
-            raise ValueError(_no_factor(missing, design))
-        cell_keys = design[keys].drop_duplicates().reset_index(drop=True)
-        cell_keys["cell"] = np.arange(len(cell_keys))
-        point_cell = design.merge(cell_keys, on=keys)[["point", "cell"]].sort_values("point")["cell"].to_numpy()
-        results = store.results(aggregate_columns())
-        cell_of_run = point_cell[results.column("point").to_numpy()]
-        at = results.column_names.index("point")
-        pooled = aggregate(
-            results.set_column(at, "point", pa.array(cell_of_run, pa.int32())), len(cell_keys)
-        ).to_pandas()
-        cells = cell_keys.merge(pooled.rename(columns={"point": "cell"}), on="cell")
+    cells = _pooled_cells(source, keys)
     rows = []
     for m in wanted:
         part = cells[keys].copy()
@@ -863,6 +955,249 @@ def durable_zone(
         rule = f"within {float(within):g} of the peak"  # type: ignore[arg-type]
     out.attrs = {**grid.attrs, "rule": rule}
     return out
+
+
+RANKING_MEASURES: tuple[str, ...] = (
+    "peace_years_15",
+    "peace_years_30",
+    "p_agreement",
+    "p_deal_15",
+    "p_deal_then_war_15",
+    "welfare.ukraine",
+    "welfare.russia",
+    "welfare.united_states",
+    "p_durable_15",
+)
+"""The measures :func:`dilemma_ranking` ranks packages on by default: the years of peace within 15 and 30 years
+(a failed negotiation counts as war), the chance of a deal in the first session and within 15 years, the chance of
+a deal that breaks within 15 years, each party's welfare, and P(durable peace) as one column among them."""
+
+LOWER_IS_BETTER: frozenset[str] = frozenset({"p_deal_then_war_15"})
+"""Measures on which a lower value ranks better (a deal followed by war again within 15 years). Every other
+measure ranks higher values first; a party's welfare ranks packages from that party's own standpoint."""
+
+RANK_PREFIX = "rank."
+"""The prefix of the rank columns of :func:`dilemma_ranking` (``rank.<measure>``)."""
+
+
+def _listed(value: str | Sequence[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def dilemma_ranking(
+    source: Any,
+    measures: str | Sequence[str] = RANKING_MEASURES,
+    *,
+    factors: str | Sequence[str] | None = None,
+    by: str | Sequence[str] = (),
+    lower_is_better: Collection[str] = LOWER_IS_BETTER,
+    intervals: bool = False,
+) -> pd.DataFrame:
+    """The packages of a sweep ranked under each headline measure: how the best package depends on the metric.
+
+    One row per package (a design point, or a cell of ``factors`` whose design points' runs are pooled, as in
+    :func:`dilemma_grid`), one column per measure with its estimate, and one ``rank.<measure>`` column per measure:
+    1 is the best package under that measure. Higher values rank first, except for the measures in
+    ``lower_is_better`` (by default P(a deal, then war again, within 15 years)); welfare ranks packages by that
+    party's own welfare, so Russia's column ranks first what is best for Russia. Equal values share the best rank
+    among them (1, 2, 2, 4); a package whose value is undefined (e.g. P(holds | agreement) without any agreement)
+    has no rank. Ranks are of point estimates: packages whose 95 % intervals overlap (``intervals=True``) are not
+    clearly ordered at this number of runs.
+
+    Args:
+        source: A :class:`SweepSource` (runs are pooled per package), or a ``(design, aggregate)`` pair of tables
+            with one design point per package.
+        measures: The measures, in column order (names of the sweep measures of :data:`sim.outcomes.MEASURES`).
+            The first is the reference: rows are sorted by its rank (see :func:`ranking_leaders`).
+        factors: The factors that make a package (default: every factor of the design but ``by``).
+        by: Factors to rank within, e.g. ``package.us_role``: ranks start at 1 in each of their cells.
+        lower_is_better: The measures on which lower values rank better.
+        intervals: Add each measure's 95 % interval as ``<measure>_low`` and ``<measure>_high``.
+
+    Returns:
+        The ``by`` factors, the package's ``factors``, ``runs``, ``agreements`` (runs with an agreement in any
+        session), the measures (with their intervals if asked), the ``rank.<measure>`` columns (nullable integers)
+        and ``rank_spread`` (the worst rank minus the best, over the measures: how far the metric moves the
+        package). Rows sorted by ``by``, then the reference measure's rank, then the factors' levels. Factors with
+        level names are ordered categoricals, weakest level first. ``attrs``: ``{"factors", "by", "measures",
+        "lower_is_better"}``.
+
+    Raises:
+        ValueError: If a measure is not a sweep measure (or not in the aggregate), or a factor is not in the
+            design.
+    """
+    wanted = _listed(measures)
+    if not wanted:
+        raise ValueError("no measures to rank on")
+    sweep_names = [m.name for m in measures_for("sweep")]
+    unknown = [m for m in wanted if m not in sweep_names]
+    if unknown:
+        raise ValueError(f"unknown measures {', '.join(unknown)}; choose from {', '.join(sweep_names)}")
+    facets = _listed(by)
+    if factors is None:
+        keys = [c for c in _design_of(source).columns if c != "point" and c not in facets]
+    else:
+        keys = [k for k in _listed(factors) if k not in facets]
+    cells = _pooled_cells(source, [*facets, *keys])
+    absent = [m for m in wanted if m not in cells.columns]
+    if absent:
+        raise ValueError(f"the sweep's aggregate lacks the measures {', '.join(absent)}")
+    lower = set(lower_is_better)
+    out = cells[[*facets, *keys]].copy()
+    out["runs"] = cells["runs"].to_numpy(dtype=int)
+    out["agreements"] = (
+        cells["agreements"].to_numpy(dtype=int)
+        if "agreements" in cells
+        else pd.array([pd.NA] * len(cells), dtype="Int64")
+    )
+    for m in wanted:
+        out[m] = cells[m].to_numpy(dtype=float)
+        if intervals:
+            for side in ("low", "high"):
+                column = f"{m}_{side}"
+                out[column] = cells[column].to_numpy(dtype=float) if column in cells else math.nan
+    for k in [*facets, *keys]:
+        if out[k].dtype == object or pd.api.types.is_string_dtype(out[k]):
+            out[k] = pd.Categorical(out[k], categories=factor_levels(k, out[k].tolist()), ordered=True)
+    ranks = pd.DataFrame(index=out.index)
+    for m in wanted:
+        values = out[m]
+        grouped = values.groupby([out[f] for f in facets], observed=True) if facets else values
+        ranked = grouped.rank(method="min", ascending=m in lower, na_option="keep")
+        ranks[f"{RANK_PREFIX}{m}"] = ranked.astype("Int64")
+    out = pd.concat([out, ranks], axis=1)
+    as_float = ranks.astype("float64")
+    spread = as_float.max(axis=1) - as_float.min(axis=1)
+    out["rank_spread"] = spread.astype("Int64")
+    out = out.sort_values([*facets, f"{RANK_PREFIX}{wanted[0]}", *keys], na_position="last").reset_index(drop=True)
+    out.attrs = {"factors": keys, "by": facets, "measures": wanted, "lower_is_better": sorted(lower & set(wanted))}
+    return out
+
+
+def _ranking_roles(ranking: pd.DataFrame) -> tuple[list[str], list[str], list[str]]:
+    try:
+        return list(ranking.attrs["factors"]), list(ranking.attrs["by"]), list(ranking.attrs["measures"])
+    except KeyError:
+        raise ValueError("not a ranking: attrs lack factors, by and measures (make it with dilemma_ranking)") from None
+
+
+def ranking_leaders(ranking: pd.DataFrame, reference: str | None = None) -> pd.DataFrame:
+    """The best package under each measure of a ranking, and how that measure's order agrees with the reference's.
+
+    Args:
+        ranking: Output of :func:`dilemma_ranking`.
+        reference: The measure to compare every other with (default: the ranking's first measure).
+
+    Returns:
+        One row per measure (per cell of the ranking's ``by`` factors): the ``by`` factors, ``measure``,
+        ``better`` (``higher`` or ``lower``), the best package's factors, its ``value``, its
+        ``rank_under_reference``, and ``spearman``, the rank correlation between this measure's and the
+        reference's order of the packages (1: the same order; 0: unrelated; negative: reversed). Ties for the
+        best go to the package the reference ranks higher. Measures undefined for every package are left out.
+
+    Raises:
+        ValueError: If ``ranking`` is not a ranking, or the reference is not one of its measures.
+    """
+    keys, facets, measures = _ranking_roles(ranking)
+    ref = measures[0] if reference is None else reference
+    if ref not in measures:
+        raise ValueError(f"the reference {ref!r} is not a measure of the ranking; its measures: {', '.join(measures)}")
+    lower = set(ranking.attrs.get("lower_is_better", ()))
+    groups = ranking.groupby(facets, observed=True, sort=True) if facets else [((), ranking)]
+    rows = []
+    for key, part in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        ref_rank = part[f"{RANK_PREFIX}{ref}"].astype("float64")
+        for m in measures:
+            own = part[f"{RANK_PREFIX}{m}"].astype("float64")
+            if own.isna().all():
+                continue
+            order = pd.DataFrame({"own": own, "ref": ref_rank}).sort_values(["own", "ref"], na_position="last")
+            best = part.loc[order.index[0]]
+            row: dict[str, Any] = dict(zip(facets, key, strict=True))
+            row |= {"measure": m, "better": "lower" if m in lower else "higher"}
+            row |= {k: best[k] for k in keys}
+            both = own.notna() & ref_rank.notna()
+            rho = own[both].corr(ref_rank[both], method="spearman") if both.sum() > 1 else math.nan
+            row |= {"value": float(best[m]), "rank_under_reference": best[f"{RANK_PREFIX}{ref}"], "spearman": rho}
+            rows.append(row)
+    out = pd.DataFrame(rows, columns=[*facets, "measure", "better", *keys, "value", "rank_under_reference", "spearman"])
+    for k in [*facets, *keys]:
+        if isinstance(ranking[k].dtype, pd.CategoricalDtype):
+            out[k] = pd.Categorical(out[k], categories=ranking[k].cat.categories, ordered=True)
+    out["rank_under_reference"] = out["rank_under_reference"].astype("Int64")
+    out.attrs = {"reference": ref, "factors": keys, "by": facets}
+    return out
+
+
+def _per_run(measure: Measure, columns: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Each run's contribution to a measure taken over all runs (its value at a point is their mean; NaN: not
+    counted)."""
+    if measure.kind is Kind.SHARE and measure.among == "runs":
+        return columns[measure.column or ""]
+    if measure.kind is Kind.AVERAGE:
+        return columns[measure.column or ""]
+    if measure.kind is Kind.HELD:
+        years = np.nan_to_num(columns["peace_years"], nan=np.inf)
+        broke = (columns["breakdown"] == 1) & (years <= float(measure.t or 0.0))
+        return ((columns["agreement"] == 1) & ~broke).astype(float)
+    raise ValueError(f"measure {measure.name!r} is not a mean over all runs")
+
+
+def noise_floor(source: SweepSource, measures: str | Sequence[str] | None = None) -> pd.DataFrame:
+    """How much of the spread of a sweep's per-point outcomes is replication noise: the floor of total Sobol indices.
+
+    A design point's outcome is a mean over its runs, so it carries sampling noise that no factor explains.
+    Total indices (ST) count that noise for every factor alike, so an assumption with no effect at all still gets
+    an ST of about ``noise_share``; first-order indices (S1) do not count it. Read an ST near the floor as "no
+    detectable effect".
+
+    Args:
+        source: A finished sweep (any design; its points should have several runs each).
+        measures: Outcome names (default: the sensitivity measures of :data:`sim.outcomes.MEASURES`, those of
+            :func:`sensitivity_indices`).
+
+    Returns:
+        One row per outcome: ``outcome``, ``runs_per_point`` (mean), ``variance`` (of the per-point outcomes
+        across the design), ``noise`` (the mean over points of the within-point variance of the runs divided by
+        the point's runs: the variance of a point's mean) and ``noise_share`` = noise / variance (NaN when the
+        outcomes do not vary).
+
+    Raises:
+        ValueError: If a measure is not a mean over all runs (e.g. conditional on agreement).
+    """
+    from sim.analysis.measures import run_columns
+
+    if measures is None:
+        chosen = list(measures_for("sensitivity"))
+    else:
+        chosen = [find_measure(n) for n in ([measures] if isinstance(measures, str) else measures)]
+    bad = [m.name for m in chosen if not m.over_all_runs]
+    if bad:
+        raise ValueError(f"not means over all runs (no noise floor): {', '.join(bad)}")
+    results = _store(source).results(["point", *measure_columns(chosen)])
+    point = results.column("point").to_numpy()
+    columns = run_columns(results, measure_columns(chosen))
+    rows = []
+    for m in chosen:
+        x = _per_run(m, columns)
+        frame = pd.DataFrame({"point": point, "x": x}).dropna()
+        grouped = frame.groupby("point")["x"]
+        means, counts = grouped.mean(), grouped.size()
+        within = grouped.var(ddof=1)
+        noise = float((within / counts).mean()) if (counts > 1).any() else math.nan
+        variance = float(means.var(ddof=1)) if len(means) > 1 else math.nan
+        share = noise / variance if variance and variance > 0 else math.nan
+        rows.append(
+            {
+                "outcome": m.name,
+                "runs_per_point": float(counts.mean()) if len(counts) else math.nan,
+                "variance": variance,
+                "noise": noise,
+                "noise_share": share,
+            }
+        )
+    return pd.DataFrame(rows, columns=["outcome", "runs_per_point", "variance", "noise", "noise_share"])
 
 
 def sensitivity_indices(source: SweepSource) -> pd.DataFrame:

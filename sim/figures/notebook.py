@@ -27,7 +27,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from sim.analysis.tables import RunsLike, outcomes_frame
-from sim.figures.style import STYLES, caption, new_figure, save
+from sim.figures.style import STYLES, caption, empty_panel, new_figure, save
 from sim.figures.sweep import sobol_bars
 from sim.outcomes import Kind, Measure, RunOutcome, find_measure
 
@@ -41,6 +41,8 @@ __all__ = [
     "level_label",
     "measure_label",
     "negotiation_figure",
+    "package_label",
+    "ranking_figure",
     "save",
     "sobol_figure",
     "survival_figure",
@@ -452,6 +454,106 @@ def dilemma_panels(
         "n = agreements behind P(holds | agreement). Black frame: the panel's peak"
         + (f"; dashed: the rest of the durable zone{rule}" if zone is not None else "")
         + ". Hatched: no agreement in any run. 95 % intervals: see the table or the single map.",
+    )
+    return fig
+
+
+# ------------------------------------------------------------------------------------ rankings
+
+PACKAGE_FORMATS: dict[str, str] = {
+    "package.foreign_troops": "{} troops",
+    "package.us_role": "US {}",
+    "package.duration_years": "{} years",
+    "package.ukraine_army": "army {}",
+    "package.sanctions_relief": "{} of sanctions lifted",
+}
+"""How a factor's value reads in a package's name (``{}``: its level label); others: the level label alone."""
+
+PACKAGE_LEVELS: dict[tuple[str, Any], str] = {("package.us_role", "none"): "no US role"}
+"""Names of single factor values in a package's name that read better than their format."""
+
+
+def package_label(row: Mapping[str, Any], factors: Sequence[str]) -> str:
+    """A package's name from its factors' values, e.g. ``Article-5-like · 5,000 troops · US air support``."""
+    parts = []
+    for f in factors:
+        special = PACKAGE_LEVELS.get((f, row[f])) if isinstance(row[f], str) else None
+        text = level_label(row[f]).replace("\n", " ")
+        parts.append(special or PACKAGE_FORMATS.get(f, "{}").format(text))
+    return " · ".join(parts)
+
+
+def ranking_figure(ranking: pd.DataFrame, *, top: int | None = None, title: str | None = None) -> Figure:
+    """How the ranking of packages changes with the metric: one row per package, one column per measure, the
+    package's rank printed in each cell (1 = best under that measure; darker = better).
+
+    Rows are in the ranking's order (by its first measure, the reference, within each cell of its ``by``
+    factors, which are separated by a rule and ranked on their own). A package that the reference ranks high
+    but another measure ranks low shows as a light cell in a dark row.
+
+    Args:
+        ranking: Output of :func:`sim.analysis.tables.dilemma_ranking`.
+        top: Show only the packages among the ``top`` best under at least one measure.
+        title: Figure title.
+    """
+    from sim.analysis.tables import RANK_PREFIX
+
+    try:
+        keys, facets, measures = (list(ranking.attrs[k]) for k in ("factors", "by", "measures"))
+    except KeyError:
+        raise ValueError("not a ranking: make it with sim.analysis.tables.dilemma_ranking") from None
+    lower = set(ranking.attrs.get("lower_is_better", ()))
+    ranks = ranking[[f"{RANK_PREFIX}{m}" for m in measures]].astype("float64").to_numpy()
+    counts = (
+        ranking.groupby(facets, observed=True)[keys[0] if keys else "runs"].transform("size").to_numpy(dtype=float)
+        if facets
+        else np.full(len(ranking), float(len(ranking)))
+    )
+    keep = np.ones(len(ranking), dtype=bool)
+    if top is not None:
+        keep = np.nanmin(np.where(np.isnan(ranks), np.inf, ranks), axis=1) <= top
+    shown, ranks, counts = ranking[keep], ranks[keep], counts[keep]
+    n = len(shown)
+    shade = 1.0 - (ranks - 1.0) / np.maximum(counts[:, None] - 1.0, 1.0)  # 1: the best, 0: the worst
+    fig = new_figure(0.95 * len(measures) + 5.2, 0.27 * max(n, 3) + 2.9, caption_lines=2)
+    ax = fig.subplots()
+    if n == 0:
+        empty_panel(ax, "no package to show")
+    else:
+        ax.imshow(shade, cmap="Greys", vmin=-0.15, vmax=1.0, aspect="auto")
+        for (r, c), v in np.ndenumerate(ranks):
+            if np.isnan(v):
+                ax.text(c, r, "–", ha="center", va="center", fontsize=7, color="0.4")
+                continue
+            colour = "white" if shade[r, c] > 0.5 else "black"
+            weight = "bold" if v == 1 else "normal"
+            ax.text(c, r, f"{int(v)}", ha="center", va="center", fontsize=7.5, color=colour, weight=weight)
+        heads = [measure_label(m, short=True) + ("\n(lower is better)" if m in lower else "") for m in measures]
+        ax.set_xticks(range(len(measures)), heads, rotation=35, ha="left", rotation_mode="anchor", fontsize=8)
+        names = [
+            (_facet_title(facets, tuple(row[f] for f in facets)) + ": " if facets else "") + package_label(row, keys)
+            for _, row in shown.iterrows()
+        ]
+        ax.set_yticks(range(n), names, fontsize=7.5)
+        if facets:
+            values = shown[facets].astype(str).agg("|".join, axis=1).to_numpy()
+            for r in np.flatnonzero(values[1:] != values[:-1]):
+                ax.axhline(r + 0.5, color="black", lw=1.5)
+        ax.tick_params(length=0)
+        ax.xaxis.tick_top()
+        ax.xaxis.set_label_position("top")
+    ax.set_xlabel("headline measure (rank 1 = best)")
+    ax.set_ylabel("package (" + " · ".join(factor_label(f) for f in keys) + ")", fontsize=8)
+    reference = measure_label(measures[0], short=True) if measures else ""
+    fig.suptitle(title or "How the ranking of packages depends on the metric", fontsize=11)
+    runs = ranking["runs"].to_numpy()
+    caption(
+        fig,
+        f"Rank of each package under each measure (1 = best, darker = better; equal values share a rank; – : "
+        f"undefined). Rows sorted by {reference}"
+        + (f"; shown: the packages in the top {top} of some measure" if top is not None else "")
+        + f". {_per_cell(runs)} runs per package: neighbouring ranks are often within each other's 95 % "
+        "intervals. Welfare ranks what is best for that party.",
     )
     return fig
 
