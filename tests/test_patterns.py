@@ -10,10 +10,13 @@ checks the runner against full runs). Settings shared with tests/test_validation
 Each docstring says what kind of test it is: a **calibration target** (a parameter was set with the pattern in
 view), a **unit test of a sign by construction** (one term's monotonicity gives the direction), or a **mechanism
 test** (the direction comes from the interaction of submodels: the talks pricing the peace, learning, waiting).
-"Catches:" names the wrong model it is meant to fail for; "Wrong model caught:" gives the names of tests/mutants.py,
-or "none known (calibration target)" where the catalogue has no such mutant (the form the mutation gate reads).
-A pattern the model does not reproduce is marked ``xfail(strict=True)`` with the measured numbers and the assumption
-that drives the discrepancy (docs/VALIDATION.md); an xfailed test catches nothing until it is resolved.
+"Catches:" names the wrong model it is meant to fail for. "Wrong model caught:" lists the mutants of
+tests/mutants.py it was measured to catch (``python benchmarks/mutation_gate.py --tests tests/test_validation.py
+tests/test_patterns.py`` at commit c6d661b; ``random_mediator`` at 0c134ac), or "none known (calibration target)"
+when it caught none (the form the mutation gate reads, whatever the kind of test). A pattern the model does not
+reproduce is marked ``xfail(strict=True)`` with the measured numbers and the assumption that drives the discrepancy
+(docs/VALIDATION.md). An xfailed test "catches" a mutant when the mutant makes it pass (a strict XPASS): the mutant
+removes what drives the discrepancy, which is evidence for the stated driver, not a check of the mutant.
 """
 
 from __future__ import annotations
@@ -121,7 +124,7 @@ def test_moscow_signs_less_often_when_troops_are_on_the_table_among_packages_the
     troops minus troops, has its 95 % interval above 0, at 5,000 and at 20,000. Catches: a Russia indifferent to
     foreign troops at the table, or one whose option to re-attack makes any terms acceptable (the v2 result).
 
-    Wrong model caught: none known (calibration target).
+    Wrong model caught: no_anticipation.
     """
     for troops in (5000, 20000):
         diff, se, n = _paired_among_feasible(TROOP_SETTINGS[0], TROOP_SETTINGS[troops])
@@ -151,7 +154,7 @@ def test_given_an_agreement_more_troops_lengthen_peace():
     selection by the talks): P(holds 15 y) with 20,000 troops above that with none, intervals separated. Catches:
     troops that deter nothing, or whose cost in Russia's satisfaction outweighs their deterrence (the v2 result).
 
-    Wrong model caught: troops_deter_nothing.
+    Wrong model caught: terms_irrelevant.
     """
     s = {t: summarise(imposed_runs(k)).holds_15 for t, k in ((0, "draft-0"), (20000, "draft-20k"))}
     assert s[20000].low > s[0].high, s
@@ -197,7 +200,7 @@ def test_given_an_agreement_stronger_guarantees_lengthen_peace():
     membership included, is compatible): P(holds 30 y) non-decreasing in strength, and the intervals of the ends
     separated. Catches: a guarantee strength that does not matter to deterrence.
 
-    Wrong model caught: flat_credibility.
+    Wrong model caught: terms_irrelevant.
     """
     s = [summary(imposed(guarantee_strength=lv, neutrality="nato_open"), 600).holds_30 for lv in STRENGTHS]
     values = [e.value for e in s]
@@ -276,7 +279,7 @@ def test_russia_holds_back_in_the_years_before_a_guarantee_expires():
     ideal, which lowers its incentive by a negligible amount in the same direction.) Catches: a myopic Russia (no
     waiting); troops and credibility that survive expiry.
 
-    Wrong model caught: no_waiting, troops_deter_nothing, expiry_irrelevant.
+    Wrong model caught: no_waiting, troops_deter_nothing, expiry_irrelevant, no_power_shift.
     """
     runs = expiry_runs()
     ratio, low, high = hazard_ratio_interval(pooled_hazard(runs[15], 11, 15), pooled_hazard(runs[50], 11, 15))
@@ -323,7 +326,7 @@ def test_budapest_like_assurances_break_down_in_most_runs_within_two_decades():
     imposed: the upper end of the interval of P(holds 20 y) is below 0.5. Catches: a model in which unenforced
     assurances hold as well as a guarantee.
 
-    Wrong model caught: none known (calibration target).
+    Wrong model caught: terms_irrelevant, no_war_during_talks, no_consolidation.
     """
     outcomes = run_scenario(load_scenario(ROOT / "scenarios" / "budapest_like.yaml"), 400, 11)
     assert all(o.agreement for o in outcomes)
@@ -347,7 +350,7 @@ def test_cold_war_scale_holds_for_decades_when_imposed():
     scenarios/cold_war_scale_imposed.yaml: P(holds 30 y) above 0.8 (its interval's lower end). Catches: troops that
     deter nothing, even at Cold-War scale.
 
-    Wrong model caught: troops_deter_nothing.
+    Wrong model caught: none known (calibration target).
     """
     imposed_s = summary(load_scenario(ROOT / "scenarios" / "cold_war_scale_imposed.yaml"), 400)
     assert imposed_s.holds_30.low > 0.8, imposed_s.holds_30
@@ -372,7 +375,7 @@ def test_cold_war_scale_is_almost_never_signed_although_the_coalition_can_field_
     end), and not because the coalition cannot field the force (fewer than half the runs infeasible; the scenario's
     pledges are raised for that). Catches: a Russia that signs anything.
 
-    Wrong model caught: none known (calibration target).
+    Wrong model caught: no_war_during_talks.
     """
     runs = first_sessions(load_scenario(ROOT / "scenarios" / "cold_war_scale.yaml"), 150, 11)
     signed = wilson(sum(r.agreement for r in runs), len(runs))
@@ -448,7 +451,8 @@ def test_years_of_peace_peak_at_an_interior_guarantee_strength():
     9.2 / 9.0 / 10.7 / 6.8; 5,000 troops 2.8 / 2.4 / 8.1 / 5.9. Catches: a Kyiv indifferent to the guarantee's
     strength at the table, or a strong guarantee without a cost in Russia's incentive to attack.
 
-    Wrong model caught: none known (calibration target).
+    Wrong model caught: expiry_irrelevant, terms_irrelevant, no_war_during_talks, random_mediator, no_consolidation,
+    no_learning_from_rejection.
     """
     for troops in (0, 5000):
         means = [map_peace_years(s, troops).mean() for s in STRENGTHS]
@@ -477,7 +481,7 @@ def test_russia_plays_for_time_while_it_believes_it_is_winning():
     acceptance that ignores Russia's own edge, or an edge the others already know (no private information: then
     every edge is 0 and there is nothing to compare).
 
-    Wrong model caught: no_private_information.
+    Wrong model caught: no_war_during_talks, no_private_information.
     """
     runs = [r for r in first_session("talks-baseline") if r.agreement]
     winning = [r.deal_month for r in runs if r.edge > 0]
@@ -508,7 +512,7 @@ def test_a_mediator_who_searches_more_gives_the_worst_off_party_a_better_deal():
     0.030 +- 0.002 (seed 11: a difference of 2.6 standard errors). Catches: a mediator that tables a random
     feasible package.
 
-    Wrong model caught: random_mediator.
+    Wrong model caught: random_mediator, no_war_during_talks.
     """
     wide = _smallest_surplus(first_session("talks-baseline"))
     narrow_scenario = with_overrides(talks(), {"negotiation.candidate_pool": 1})
