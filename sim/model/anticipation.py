@@ -107,9 +107,11 @@ def anticipate(
     weights = negotiation.discount ** np.arange(years)
     weights = weights / weights.sum()
     held = np.tensordot(weights, survival, axes=(0, 0))  # packages x types: the discounted share of years at peace
-    broken = (1.0 - survival) * weights[:, None, None]  # the discounted weight of years at war
+    broken = np.subtract(1.0, survival)
+    broken *= weights[:, None, None]  # the discounted weight of years at war
     at_war = broken.sum(axis=0)
-    at_war_chance = (broken * chance).sum(axis=0)
+    chance *= broken
+    at_war_chance = chance.sum(axis=0)
     values = np.empty((len(stakes), n_pack, n_types))
     for i, s in enumerate(stakes):
         # sum_t w_t (1 - S_t) W_i(b_t), with W_i linear in the chance of prevailing

@@ -325,9 +325,14 @@ def hazard(incentive: np.ndarray | float, gain: np.ndarray | float, p: Deterrenc
     waiting (:func:`waiting_gain`). The logistic is the probability that the year's unobserved shocks tip the
     balance of the choice.
     """
-    x = p.hazard_steepness * (np.asarray(incentive) - gain - p.hazard_threshold)
-    h = p.hazard_max * 0.5 * (1.0 + np.tanh(0.5 * x))
-    return float(h) if np.ndim(h) == 0 else h
+    x = np.asarray(np.subtract(incentive, gain, dtype=float))  # a fresh array, then in place (the hot path)
+    x -= p.hazard_threshold
+    x *= p.hazard_steepness
+    x *= 0.5
+    np.tanh(x, out=x)
+    x += 1.0
+    x *= p.hazard_max * 0.5
+    return float(x) if np.ndim(x) == 0 else x
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,11 @@ def prevail(balance: np.ndarray | float, steepness: float) -> np.ndarray | float
             return 1.0 / (1.0 + math.exp(-x))
         e = math.exp(x)
         return e / (1.0 + e)
-    return 0.5 * (1.0 + np.tanh(0.5 * steepness * np.asarray(balance, dtype=float)))
+    out = np.multiply(np.asarray(balance, dtype=float), 0.5 * steepness)  # in place below: the hot path
+    np.tanh(out, out=out)
+    out += 1.0
+    out *= 0.5
+    return out
 
 
 def war_value(
@@ -69,6 +73,11 @@ def war_value(
     """
     if chance is None:
         chance = prevail(balance, steepness)
+    if isinstance(chance, np.ndarray):
+        out = np.multiply(chance, stakes.challenger_wins - stakes.defender_wins)
+        out += stakes.defender_wins
+        out -= stakes.cost
+        return out
     return stakes.defender_wins + (stakes.challenger_wins - stakes.defender_wins) * chance - stakes.cost
 
 
