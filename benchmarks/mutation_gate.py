@@ -241,7 +241,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{len(tests)} tests; control {control.seconds:.0f} s; {len(mutants)} mutants in {elapsed:.0f} s")
         for m, r in zip(mutants, results, strict=True):
             caught = r.caught_against(control)
-            where = " (caught only by the statistical tests)" if statistical_only(caught) else ""
+            mixed = any(t.split("::", 1)[0] not in STATISTICAL for t in tests)
+            where = " (caught only by the statistical tests)" if mixed and statistical_only(caught) else ""
             print(
                 f"  {m.name}: {r.seconds:.0f} s, {r.scenarios_edited} scenarios edited, {r.patched_calls} calls{where}"
             )

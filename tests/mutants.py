@@ -294,78 +294,125 @@ MUTANTS: tuple[Mutant, ...] = (
         "Russia never waits for a better moment (the guarantee's expiry, a power shift): it is myopic",
         "config: deterrence.foresight = 0",
         data=_edit(deterrence={"foresight": 0.0}),
+        likely=(
+            "tests/test_bargain.py::test_an_anticipated_ukrainian_rearmament_raises_russias_hazard_before_the_shift",
+            "tests/model/test_deterrence.py::test_before_expiry_a_foresighted_russia_holds_back_to_attack_once_the_guarantee_lapses",
+        ),
     ),
     Mutant(
         "flat_credibility",
         "guarantee strength does not matter: every strength has the Article-5-like credibility",
         "config: every level of actors.*.guarantor.credibility = its article5_like value",
         data=_flat_credibility,
+        likely=(
+            "tests/model/test_deterrence.py::test_a_guarantors_section_compiles_to_values_per_level_in_level_order",
+        ),
     ),
     Mutant(
         "troops_deter_nothing",
         "foreign troops deter nothing: no military weight and no presence credibility",
         "config: actors.*.guarantor.force.weight = 0 and .presence_credibility = 0",
         data=_troops_deter_nothing,
+        likely=(
+            "tests/model/test_deterrence.py::test_a_stronger_guarantee_lowers_russias_hazard_in_the_years_it_is_in_force",
+            "tests/test_bargain.py::test_holding_the_terms_ukraine_values_a_package_less_as_its_breakdown_risk_rises",
+        ),
     ),
     Mutant(
         "expiry_irrelevant",
         "expiry is irrelevant: the guarantee is in force for ever (the force stays, credibility keeps its value)",
         "patch: sim.model.deterrence.active_years is true in every year (the run's calculus and the anticipation)",
         patches=_guarantee_never_expires,
+        likely=(
+            "tests/model/test_deterrence.py::test_before_expiry_a_foresighted_russia_holds_back_to_attack_once_the_guarantee_lapses",
+            "tests/test_bargain.py::test_an_anticipated_ukrainian_rearmament_raises_russias_hazard_before_the_shift",
+        ),
     ),
     Mutant(
         "terms_irrelevant",
         "the terms do not matter to Russia's incentive: its value of the deal is a constant",
         "patch: U_RU in outlook_of and in anticipate's hazard = Russia's utility of the draft package",
         patches=_terms_irrelevant,
+        likely=(
+            "tests/model/test_deterrence.py::test_a_more_dissatisfied_russia_has_a_stronger_incentive_to_resume_the_war",
+            "tests/model/test_deterrence.py::test_the_yearly_calculus_is_the_war_value_at_the_balance_less_the_deal_and_consolidation_through_the_hazard",
+        ),
     ),
     Mutant(
         "no_war_during_talks",
         "no war and no cost during the talks: the battlefield and support never move, fighting costs nothing",
         "config: war.volatility, drift, support_volatility = 0 and actors.*.war_cost = 0",
         data=_no_war_during_talks,
+        likely=(
+            "tests/test_bargain.py::test_holding_the_terms_ukraine_values_a_package_less_as_its_breakdown_risk_rises",
+            "tests/model/test_simulation.py::test_a_rounds_no_deal_values_are_the_war_at_this_months_balance_russias_at_its_edge_the_others_by_belief",
+        ),
     ),
     Mutant(
         "random_mediator",
         "the mediator tables a random feasible package instead of the max-min one",
         "patch: sim.model.negotiation.propose picks a uniform feasible package (a draw of its own)",
         patches=_random_mediator,
+        likely=(
+            "tests/model/test_negotiation.py::test_the_mediators_proposal_equals_a_brute_force_search",
+            "tests/model/test_simulation.py::test_talks_go_in_sessions_of_max_rounds_months_with_pauses_of_war_between_them",
+        ),
     ),
     Mutant(
         "no_anticipation",
         "the talks ignore the peace: a package is valued as if it held for ever (model v1)",
         "config: negotiation.anticipation = false",
         data=_edit(negotiation={"anticipation": False}),
+        likely=(
+            "tests/test_bargain.py::test_an_anticipated_russian_reconstitution_lowers_ukraines_value_of_a_weak_package",
+            "tests/model/test_anticipation.py::test_a_package_whose_breakdown_risk_is_higher_is_worth_less_to_ukraine_holding_terms",
+        ),
     ),
     Mutant(
         "no_power_shift",
         "power does not shift after a deal: Russia does not reconstitute and Ukraine does not rearm",
         "config: power.russia_reconstitution = 0 and power.ukraine_rearmament = 0",
         data=_edit(power={"russia_reconstitution": 0.0, "ukraine_rearmament": 0.0}),
+        likely=(
+            "tests/test_bargain.py::test_an_anticipated_ukrainian_rearmament_raises_russias_hazard_before_the_shift",
+            "tests/test_bargain.py::test_an_anticipated_russian_reconstitution_lowers_ukraines_value_of_a_weak_package",
+        ),
     ),
     Mutant(
         "no_private_information",
         "no private information: Russia's edge is known to all (a single type)",
         "config: war.private_edge_sd = 0",
         data=_edit(war={"private_edge_sd": 0.0}),
+        likely=(
+            "tests/test_bargain.py::test_private_information_delays_deals",
+            "tests/model/test_war.py::test_the_types_of_the_edge_are_equal_probability_quantile_midpoints_of_a_normal",
+        ),
     ),
     Mutant(
         "no_consolidation",
         "peace never consolidates: breaking it costs Russia no more in year 20 than in year 1",
         "config: deterrence.consolidation = 0",
         data=_edit(deterrence={"consolidation": 0.0}),
+        likely=(
+            "tests/test_bargain.py::test_holding_the_terms_ukraine_values_a_package_less_as_its_breakdown_risk_rises",
+            "tests/model/test_deterrence.py::test_consolidation_is_zero_in_the_first_year_and_grows_to_its_long_run_cost",
+        ),
     ),
     Mutant(
         "no_learning_from_fighting",
         "the fighting reveals nothing of Russia's edge: the others never learn from the battlefield",
         "config: war.revelation = 0",
         data=_edit(war={"revelation": 0.0}),
+        likely=("tests/model/test_war.py::test_the_belief_moves_toward_the_true_type_on_average_within_a_year",),
     ),
     Mutant(
         "no_learning_from_rejection",
         "the others learn nothing from Russia's rejections: their belief stays where it was",
         "patch: sim.model.negotiation.learn_from_rejection returns the belief unchanged",
         patches=_no_learning_from_rejection,
+        likely=(
+            "tests/model/test_negotiation.py::test_a_rejection_rules_out_the_types_that_would_have_accepted_and_renormalises",
+        ),
     ),
 )
 
