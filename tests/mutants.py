@@ -299,6 +299,9 @@ MUTANTS: tuple[Mutant, ...] = (
             "tests/model/test_deterrence.py::test_before_expiry_a_foresighted_russia_holds_back_to_attack_once_the_guarantee_lapses",
         ),
     ),
+    # Outside the statistical tests only unit tests that read the compiled credibility table back catch it
+    # (tests/model/test_deterrence.py, test_compiled.py): no test in tests/model/ or tests/test_bargain.py compares
+    # guarantee strengths. Its one mechanism-level catch is test_validation.py's Budapest case.
     Mutant(
         "flat_credibility",
         "guarantee strength does not matter: every strength has the Article-5-like credibility",
@@ -348,6 +351,9 @@ MUTANTS: tuple[Mutant, ...] = (
             "tests/model/test_simulation.py::test_a_rounds_no_deal_values_are_the_war_at_this_months_balance_russias_at_its_edge_the_others_by_belief",
         ),
     ),
+    # Outside the statistical tests the unit tests of propose itself catch it, and a run in which no type of Russia
+    # accepts anything (the max-min mediator then tables nothing); no test of tests/test_bargain.py compares the
+    # deals struck. Its mechanism-level catches are in test_patterns.py (the mediator test, the years-of-peace map).
     Mutant(
         "random_mediator",
         "the mediator tables a random feasible package instead of the max-min one",
@@ -398,6 +404,8 @@ MUTANTS: tuple[Mutant, ...] = (
             "tests/model/test_deterrence.py::test_consolidation_is_zero_in_the_first_year_and_grows_to_its_long_run_cost",
         ),
     ),
+    # No statistical test catches it: the unit tests of the belief update (tests/model/test_war.py) and the row
+    # 'Learning from the fighting' of MODEL.md's mechanism table (tests/test_bargain.py) do.
     Mutant(
         "no_learning_from_fighting",
         "the fighting reveals nothing of Russia's edge: the others never learn from the battlefield",
@@ -405,6 +413,9 @@ MUTANTS: tuple[Mutant, ...] = (
         data=_edit(war={"revelation": 0.0}),
         likely=("tests/model/test_war.py::test_the_belief_moves_toward_the_true_type_on_average_within_a_year",),
     ),
+    # Outside the statistical tests only the unit tests of learn_from_rejection itself catch it (the belief still
+    # moves with the fighting, so no run-level test of tests/model/ notices); its one run-level catch is
+    # test_patterns.py's years-of-peace map.
     Mutant(
         "no_learning_from_rejection",
         "the others learn nothing from Russia's rejections: their belief stays where it was",
