@@ -210,7 +210,13 @@ def expectations(table: Table, belief: np.ndarray, no_deal: np.ndarray) -> tuple
     return table.values @ belief, no_deal @ belief
 
 
-def propose(table: Table, belief: np.ndarray, no_deal: np.ndarray, challenger: int) -> Proposal:
+def propose(
+    table: Table,
+    belief: np.ndarray,
+    no_deal: np.ndarray,
+    challenger: int,
+    expected: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Proposal:
     """The mediator's proposal: the feasible package, acceptable in expectation to every party but the
     challenger, that maximises ``sum_k belief_k * 1[challenger type k accepts] * min_i surplus_i(k)``.
 
@@ -219,9 +225,10 @@ def propose(table: Table, belief: np.ndarray, no_deal: np.ndarray, challenger: i
         belief: The others' belief over the challenger's types.
         no_deal: Parties x types: each party's value of no deal, per type.
         challenger: The challenger's index.
+        expected: :func:`expectations` of these, if already computed.
     """
     values = table.values
-    expected, expected_no_deal = expectations(table, belief, no_deal)
+    expected, expected_no_deal = expected if expected is not None else expectations(table, belief, no_deal)
     none = Proposal(None, np.zeros(belief.size, dtype=bool), np.zeros(values.shape[0]))
     if values.shape[1] == 0:
         return none
@@ -261,19 +268,16 @@ def talks_round(
         challenger: The challenger's index.
         edge_index: The index of Russia's true type.
     """
-    prop = propose(table, belief, no_deal, challenger)
+    expected, expected_no_deal = expectations(table, belief, no_deal)  # once: the mediator and the answers
+    prop = propose(table, belief, no_deal, challenger, (expected, expected_no_deal))
     j = prop.position
+    nd = [float(no_deal[i, edge_index]) if i == challenger else float(expected_no_deal[i]) for i in range(len(parties))]
     if j is None:  # nothing tabled: the values of no deal are still every party's own
-        nd = [
-            float(no_deal[i, edge_index]) if i == challenger else float(no_deal[i] @ belief)
-            for i in range(len(parties))
-        ]
         return Round(None, [], [], nd, [False] * len(parties), 0.0, prop.would_accept)
     row = int(table.feasible_idx[j])
-    expected, expected_no_deal = expectations(table, belief, no_deal)
-    own = table.values[challenger, j, edge_index], no_deal[challenger, edge_index]
-    value = [float(own[0]) if i == challenger else float(expected[i, j]) for i in range(len(parties))]
-    nd = [float(own[1]) if i == challenger else float(expected_no_deal[i]) for i in range(len(parties))]
+    value = [
+        float(table.values[i, j, edge_index]) if i == challenger else float(expected[i, j]) for i in range(len(parties))
+    ]
     accepted = [p.accepts(v, n) for p, v, n in zip(parties, value, nd, strict=True)]
     chance = float(prop.would_accept @ belief)
     return Round(row, table.utilities[:, row].tolist(), value, nd, accepted, chance, prop.would_accept)
