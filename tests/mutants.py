@@ -271,6 +271,7 @@ def _terms_irrelevant(inj: Injector) -> None:
             inj.hits += bool(np.any(utilities[c] != value))
             a["utilities"] = utilities.copy()
             a["utilities"][c] = value
+            bound.arguments["keep_survival"] = True
             out = anticipate(*bound.args, **bound.kwargs)
             # Russia's value of the years at peace at its utility of the terms: values = held U + war part.
             weights = a["negotiation"].discount ** np.arange(a["p"].horizon_years)

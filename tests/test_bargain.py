@@ -93,7 +93,18 @@ def _ukraine_value(scenario: Scenario, package: dict) -> tuple[float, float]:
     states = tuple(g.rule.initial_state() for g in m.guarantors)
     s = scenario
     a = anticipate(
-        numbers, u, c.stakes, c.challenger, c.types, c.guarantors, states, s.war, s.power, s.deterrence, s.negotiation
+        numbers,
+        u,
+        c.stakes,
+        c.challenger,
+        c.types,
+        c.guarantors,
+        states,
+        s.war,
+        s.power,
+        s.deterrence,
+        s.negotiation,
+        keep_survival=True,
     )
     return float(a.values[c.defender, 0].mean()), float(a.survival[0, :, 14].mean())
 

@@ -41,6 +41,7 @@ class CompiledScenario:
         fixed_package: The package as one row of numeric values, if every issue is fixed.
         victory: The war's two outcomes as package rows: the challenger's ideal terms, then the defender's.
         stakes: Each party's :class:`~sim.model.war.Stakes`, in the parties' order.
+        stacked: The same stacked into one (:meth:`~sim.model.war.Stakes.stack`), for every party's value at once.
         types: The types of Russia's private edge the others' belief ranges over.
         month_weights: Cumulative discount weights of the run's months, ``w[m]`` the share of the horizon's
             discounted weight before month ``m`` (``w[0] = 0``, ``w[horizon] = 1``): welfare is the
@@ -62,6 +63,7 @@ class CompiledScenario:
     fixed_package: np.ndarray | None
     victory: np.ndarray
     stakes: tuple[Stakes, ...]
+    stacked: Stakes
     types: np.ndarray
     month_weights: np.ndarray
 
@@ -74,7 +76,7 @@ class CompiledScenario:
         """Every party's value of a year of war (:func:`~sim.model.war.war_value`) at each balance: parties x
         balances. Russia's chance of prevailing is computed once for all parties."""
         chance = prevail(balances, self.scenario.war.outcome_steepness)
-        return np.vstack([war_value(s, balances, 0.0, chance) for s in self.stakes])
+        return np.asarray(war_value(self.stacked, balances, 0.0, chance[None, :]))
 
     def utilities(self, deal: Deal) -> tuple[float, ...]:
         """Each party's utility of a deal in peace, in the parties' order."""
@@ -148,6 +150,7 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
         fixed_package=fixed,
         victory=victory,
         stakes=tuple(stakes),
+        stacked=Stakes.stack(stakes),
         types=edge_types(scenario.war),
         month_weights=_month_weights(scenario.negotiation.discount, scenario.deterrence.horizon_years),
     )

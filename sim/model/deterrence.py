@@ -302,13 +302,44 @@ def waiting_gain(incentive: np.ndarray, foresight: float) -> np.ndarray:
     return np.moveaxis(waiting_gain_by_year(np.ascontiguousarray(moved), foresight), 0, -1)
 
 
-def waiting_gain_by_year(incentive: np.ndarray, foresight: float) -> np.ndarray:
+_TINY = 1e-250
+"""Below this, ``foresight ** years`` is too small to scale by (it would underflow)."""
+
+
+def waiting_gain_by_year(
+    incentive: np.ndarray, foresight: float, out: np.ndarray | None = None, scratch: np.ndarray | None = None
+) -> np.ndarray:
     """:func:`waiting_gain` with the year as the *first* axis (the layout the anticipation of a whole pool uses:
-    each year's slice is contiguous)."""
-    plus = np.maximum(incentive, 0.0)
-    best = np.zeros_like(plus)
-    if foresight <= 0:
-        return best
+    each year's slice is contiguous). ``out`` and ``scratch``: arrays of the incentive's shape to write into and
+    to work in (neither may be the incentive itself)."""
+    if scratch is None:
+        scratch = np.empty_like(incentive, dtype=float)
+    plus = np.maximum(incentive, 0.0, out=scratch)
+    if foresight <= 0 or plus.shape[0] == 0:
+        return np.zeros_like(plus) if out is None else _fill(out, 0.0)
+    # max_{j>t} delta^(j-t) P_j = delta^-t max_{j>t} delta^j P_j: a running maximum from the last year back,
+    # one pass instead of a loop over the years.
+    scale = foresight ** np.arange(plus.shape[0], dtype=float).reshape((-1,) + (1,) * (plus.ndim - 1))
+    if scale[-1] < _TINY:  # so little foresight over so long a horizon that the scale would underflow
+        return _waiting_gain_loop(plus.copy(), foresight, out)
+    ahead = np.multiply(plus, scale, out=plus)
+    for t in range(ahead.shape[0] - 2, -1, -1):  # max_{j>=t} delta^j P_j (a loop of slices beats accumulate)
+        np.maximum(ahead[t : t + 1], ahead[t + 1 : t + 2], out=ahead[t : t + 1])
+    best = np.empty_like(plus) if out is None else out
+    best[-1] = 0.0
+    np.divide(ahead[1:], scale[:-1], out=best[:-1])
+    best -= np.maximum(incentive, 0.0, out=scratch)
+    return np.maximum(best, 0.0, out=best)
+
+
+def _fill(out: np.ndarray, value: float) -> np.ndarray:
+    out.fill(value)
+    return out
+
+
+def _waiting_gain_loop(plus: np.ndarray, foresight: float, out: np.ndarray | None = None) -> np.ndarray:
+    """:func:`waiting_gain_by_year` year by year, from the last year back (for a scale that would underflow)."""
+    best = np.zeros_like(plus) if out is None else _fill(out, 0.0)
     later = np.zeros(plus.shape[1:])
     for t in range(plus.shape[0] - 1, -1, -1):
         best[t] = later
@@ -318,14 +349,16 @@ def waiting_gain_by_year(incentive: np.ndarray, foresight: float) -> np.ndarray:
     return np.maximum(best, 0.0, out=best)
 
 
-def hazard(incentive: np.ndarray | float, gain: np.ndarray | float, p: Deterrence) -> np.ndarray | float:
+def hazard(
+    incentive: np.ndarray | float, gain: np.ndarray | float, p: Deterrence, out: np.ndarray | None = None
+) -> np.ndarray | float:
     """Yearly probability that Russia resumes the war: ``h = h_max * L(s (V - g - theta))``.
 
     ``V``: its net incentive (value of war now minus the value of the deal this year); ``g``: its gain from
     waiting (:func:`waiting_gain`). The logistic is the probability that the year's unobserved shocks tip the
-    balance of the choice.
+    balance of the choice. ``out``: an array to write into (it may be the gain).
     """
-    x = np.asarray(np.subtract(incentive, gain, dtype=float))  # a fresh array, then in place (the hot path)
+    x = np.asarray(np.subtract(incentive, gain, dtype=float, out=out))  # then in place (the hot path)
     x -= p.hazard_threshold
     x *= p.hazard_steepness
     x *= 0.5

@@ -26,6 +26,7 @@ by ``territory_rate * b_t / 12``.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,16 +48,25 @@ class Stakes:
     defender_wins: float
     cost: float
 
+    @staticmethod
+    def stack(stakes: Sequence[Stakes]) -> Stakes:
+        """Several parties' stakes as one, with columns (parties x 1) for fields: :func:`war_value` of the stack
+        gives every party's value at once (parties x balances), with the same arithmetic as one by one."""
+        column = [[s.challenger_wins for s in stakes], [s.defender_wins for s in stakes], [s.cost for s in stakes]]
+        win, lose, cost = (np.array(c, dtype=float)[:, None] for c in column)
+        return Stakes(win, lose, cost)  # type: ignore[arg-type] - arrays, by design
 
-def prevail(balance: np.ndarray | float, steepness: float) -> np.ndarray | float:
-    """Russia's chance of prevailing at a balance of power: ``pi(b) = L(k b)`` (numbers or arrays)."""
+
+def prevail(balance: np.ndarray | float, steepness: float, out: np.ndarray | None = None) -> np.ndarray | float:
+    """Russia's chance of prevailing at a balance of power: ``pi(b) = L(k b)`` (numbers or arrays; ``out``: an
+    array of the balance's shape to write into, which may be the balance itself)."""
     if isinstance(balance, float | int):
         x = steepness * balance
         if x >= 0:
             return 1.0 / (1.0 + math.exp(-x))
         e = math.exp(x)
         return e / (1.0 + e)
-    out = np.multiply(np.asarray(balance, dtype=float), 0.5 * steepness)  # in place below: the hot path
+    out = np.multiply(np.asarray(balance, dtype=float), 0.5 * steepness, out=out)  # in place below: the hot path
     np.tanh(out, out=out)
     out += 1.0
     out *= 0.5
@@ -64,17 +74,21 @@ def prevail(balance: np.ndarray | float, steepness: float) -> np.ndarray | float
 
 
 def war_value(
-    stakes: Stakes, balance: np.ndarray | float, steepness: float, chance: np.ndarray | float | None = None
+    stakes: Stakes,
+    balance: np.ndarray | float,
+    steepness: float,
+    chance: np.ndarray | float | None = None,
+    out: np.ndarray | None = None,
 ) -> np.ndarray | float:
     """A party's value of a year of war at a balance of power (the one war-payoff function; see the module doc).
 
     ``W = u_D + (u_C - u_D) pi(b) - c``, for numbers or arrays of balances (``chance``: ``pi(b)`` if already
-    computed).
+    computed; ``out``: an array to write into).
     """
     if chance is None:
         chance = prevail(balance, steepness)
     if isinstance(chance, np.ndarray):
-        out = np.multiply(chance, stakes.challenger_wins - stakes.defender_wins)
+        out = np.multiply(chance, stakes.challenger_wins - stakes.defender_wins, out=out)
         out += stakes.defender_wins
         out -= stakes.cost
         return out

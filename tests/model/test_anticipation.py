@@ -58,6 +58,7 @@ def expect(
         scenario.power,
         scenario.deterrence,
         scenario.negotiation,
+        keep_survival=True,
     )
 
 
@@ -77,6 +78,44 @@ def test_the_anticipation_has_a_value_per_party_package_and_type_and_a_survival_
     a = expect()
     assert a.values.shape == (3, len(DEALS), COMPILED.types.size)
     assert a.survival.shape == (len(DEALS), COMPILED.types.size, SCENARIO.deterrence.horizon_years)
+
+
+def test_repeated_anticipations_of_different_pools_do_not_share_their_results():
+    """Catches: the reused work buffers (the speed of a run's construction) leaking into the results: a returned
+    array that is a view of a buffer the next call overwrites, or a buffer sized for a larger pool read whole."""
+    first = expect()
+    values, survival = first.values.copy(), first.survival.copy()
+    expect(deals=DEALS[:1] * 7)  # a larger pool, then a smaller one, through the same buffers
+    expect(deals=DEALS[1:2])
+    assert first.values.tolist() == values.tolist()
+    assert first.survival.tolist() == survival.tolist()
+    again = expect()
+    assert again.values.tolist() == values.tolist()
+    assert again.survival.tolist() == survival.tolist()
+
+
+def test_the_talks_need_no_survival_curves():
+    """Catches: the run's construction copying the survival curves of the whole pool, which only tests read."""
+    c = COMPILED
+    numbers = np.array([d.values for d in DEALS])
+    utilities = np.array([c.utilities(d) for d in DEALS]).T
+    states = tuple(r.initial_state() for r in c.guarantors)
+    s = SCENARIO
+    a = anticipate(
+        numbers,
+        utilities,
+        c.stakes,
+        c.challenger,
+        c.types,
+        c.guarantors,
+        states,
+        s.war,
+        s.power,
+        s.deterrence,
+        s.negotiation,
+    )
+    assert a.survival is None
+    assert a.values.tolist() == expect().values.tolist()
 
 
 def test_without_anticipation_a_package_is_worth_its_utility_for_every_type():

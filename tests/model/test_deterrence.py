@@ -407,6 +407,17 @@ def test_the_gain_from_waiting_equals_a_brute_force_double_loop():
             assert waiting_gain(v, delta) == pytest.approx(brute_force_gain(v, delta), abs=1e-12)
 
 
+def test_the_gain_from_waiting_is_right_where_the_discount_scale_would_underflow():
+    """Catches: the scaled running maximum (``delta^-t max_{j>t} delta^j P_j``) dividing by an underflowed
+    ``delta^t`` (nan or inf) when foresight is small and the horizon long; it must fall back to the recursion."""
+    rng = np.random.default_rng(4)
+    v = rng.normal(0.0, 0.3, size=200)
+    for delta in (1e-3, 0.02):
+        got = waiting_gain(v, delta)
+        assert np.all(np.isfinite(got))
+        assert got == pytest.approx(brute_force_gain(v, delta), abs=1e-12)
+
+
 def test_the_gain_from_waiting_treats_the_last_axis_as_the_year():
     """Catches: the running maximum taken over packages or types instead of years."""
     rng = np.random.default_rng(1)
