@@ -61,7 +61,19 @@ ROUND_FIELDS = (
     "expected_edge",
 )
 """The fields of a round of talks that the fingerprint covers (those of RoundRecord)."""
-YEAR_FIELDS = ("year", "active", "guarantors", "guarantee", "balance", "incentive", "gain", "hazard", "attacked")
+YEAR_FIELDS = (
+    "year",
+    "active",
+    "renewed",
+    "force_share",
+    "guarantors",
+    "guarantee",
+    "balance",
+    "incentive",
+    "gain",
+    "hazard",
+    "attacked",
+)
 """The fields of a year of peace that the fingerprint covers (those of YearRecord)."""
 GUARANTOR_FIELDS = ("engaged", "cohesion", "credibility")
 """The fields of one guarantor in a year of peace (those of GuarantorYear)."""

@@ -40,7 +40,7 @@ from tests.mutants import CONTROL, INJECTION, MUTANT_ENV, MUTANTS, REPORT_ENV, M
 STATISTICAL: tuple[str, ...] = ("tests/test_validation.py", "tests/test_patterns.py")
 #: The gate's test selection, cheapest first: the model's unit tests, the mechanism tests of model v2 (issue 11)
 #: and the statistical tests. A wrong model must fail at least one of them.
-GATED: tuple[str, ...] = ("tests/model", "tests/test_bargain.py", *STATISTICAL)
+GATED: tuple[str, ...] = ("tests/model", "tests/test_bargain.py", "tests/test_peace.py", *STATISTICAL)
 
 #: Outcomes of a test under the correct model that let a failure under a mutant count as a catch.
 PASSING = ("passed", "xfailed")

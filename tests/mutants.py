@@ -196,15 +196,30 @@ def _guarantee_never_expires(inj: Injector) -> None:
     :class:`~sim.model.deterrence.Outlook`) and in the talks' anticipation of it alike: the force never leaves
     and credibility never falls to its residual."""
 
-    def make(active_years: Callable) -> Callable:
-        def always_active(duration: Any, years: int) -> np.ndarray:
-            active = active_years(duration, years)
-            inj.hits += not active.all()
-            return np.ones_like(active, dtype=bool)
+    def make(regime_path: Callable) -> Callable:
+        def always_in_force(expiry: Any, years: int, drawdown_years: int) -> np.ndarray:
+            regime = regime_path(expiry, years, drawdown_years)
+            inj.hits += bool(regime.any())
+            return np.zeros_like(regime)
 
-        return always_active
+        return always_in_force
 
-    inj.replace("sim.model.deterrence", "active_years", make)
+    inj.replace("sim.model.deterrence", "regime_path", make)
+
+
+def _guarantors_never_renew(inj: Injector) -> None:
+    """The guarantee always lapses at the end of its first term, whatever the renewal rule would decide (model
+    v2's imposed cliff), in the run and in the talks' anticipation alike."""
+
+    def make(projected_expiry: Callable) -> Callable:
+        def first_term(averted: Any, cost: Any, term: Any, start: Any, renewal: bool) -> np.ndarray:
+            end = projected_expiry(averted, cost, term, start, renewal)
+            inj.hits += bool(np.any(np.asarray(end) != np.asarray(start)))
+            return np.asarray(start).copy()
+
+        return first_term
+
+    inj.replace("sim.model.deterrence", "projected_expiry", make)
 
 
 def _no_learning_from_rejection(inj: Injector) -> None:
@@ -325,11 +340,21 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "expiry_irrelevant",
         "expiry is irrelevant: the guarantee is in force for ever (the force stays, credibility keeps its value)",
-        "patch: sim.model.deterrence.active_years is true in every year (the run's calculus and the anticipation)",
+        "patch: sim.model.deterrence.regime_path is 0 (in force) every year (the run's calculus and the anticipation)",
         patches=_guarantee_never_expires,
         likely=(
             "tests/model/test_deterrence.py::test_before_expiry_a_foresighted_russia_holds_back_to_attack_once_the_guarantee_lapses",
             "tests/test_bargain.py::test_an_anticipated_ukrainian_rearmament_raises_russias_hazard_before_the_shift",
+        ),
+    ),
+    Mutant(
+        "no_renewal",
+        "the guarantors never renew: every guarantee lapses at the end of its first term",
+        "patch: sim.model.deterrence.projected_expiry returns the first term's end",
+        patches=_guarantors_never_renew,
+        likely=(
+            "tests/test_peace.py::test_guarantors_leave_a_consolidated_peace_without_a_spike_and_renew_a_live_one",
+            "tests/test_peace.py::test_a_renewed_guarantee_holds_like_a_longer_one_and_without_renewal_the_cliff_returns",
         ),
     ),
     Mutant(

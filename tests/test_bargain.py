@@ -104,6 +104,7 @@ def _ukraine_value(scenario: Scenario, package: dict) -> tuple[float, float]:
         s.power,
         s.deterrence,
         s.negotiation,
+        s.expiry,
         keep_survival=True,
     )
     return float(a.values[c.defender, 0].mean()), float(a.survival[0, :, 14].mean())

@@ -3,10 +3,10 @@ passes.
 
 Each mutant is injected into its own ``python -m pytest -x -p tests.mutants`` process that runs the gate's test
 selection (``benchmarks/mutation_gate.py``, :data:`~benchmarks.mutation_gate.GATED`: the model's unit tests in
-tests/model/, the mechanism tests of tests/test_bargain.py and the statistical tests of tests/test_validation.py
-and tests/test_patterns.py) at their fixed seeds, the tests that caught it in the full table first, so that ``-x``
-stops after one. Two processes run at once. A control process with nothing injected runs every mutant's likely
-catchers, and afterwards any other test that failed under a mutant: a failure counts as a catch only in a test the
+tests/model/, the mechanism tests of tests/test_bargain.py and tests/test_peace.py, and the statistical tests of
+tests/test_validation.py and tests/test_patterns.py) at their fixed seeds, the tests that caught it in the full
+table first, so that ``-x`` stops after one. Two processes run at once. A control process with nothing injected
+runs every mutant's likely catchers, and afterwards any other test that failed under a mutant: a failure counts as a catch only in a test the
 correct model passes, since a test that fails anyway says nothing about the mutant. A mutant marked as a known
 escape is run without ``-x`` and must fail nothing (strict, like ``xfail(strict=True)``): if a test starts to
 catch it, the catalogue must say so. The full table (every test, every mutant) is

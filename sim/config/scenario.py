@@ -513,6 +513,21 @@ class Power(Strict):
     """E-folding time of Ukraine's funding and rearmament path."""
 
 
+class Expiry(Strict):
+    """What happens at the end of a guarantee's term: its guarantors renew it or let it lapse, and a force that is
+    not renewed leaves on a schedule."""
+
+    renewal: bool
+    """Whether the guarantors decide, at the end of each term, to renew the guarantee for another term (false: it
+    lapses at the end of its first term)."""
+    renewal_cost: float = Field(ge=0, le=1)
+    """The cost of staying, as the cut in Russia's yearly hazard that renewing must buy (a commitment alone)."""
+    renewal_force_cost: float = Field(ge=0, le=1)
+    """Added to that cost, times the force's weight in [0, 1): keeping soldiers in Ukraine costs more."""
+    drawdown_years: int = Field(ge=0, le=20)
+    """Years over which a force that is not renewed leaves, in equal steps (0: it leaves at once)."""
+
+
 class Deterrence(Strict):
     """The years after an agreement: the defender's army, the consolidation of peace and Russia's yearly choice
     (each guarantor's own parameters are in its ``guarantor:`` section)."""
@@ -562,6 +577,7 @@ class Scenario(Strict):
     negotiation: Negotiation
     war: War
     power: Power
+    expiry: Expiry
     deterrence: Deterrence
 
     @field_validator("sources")

@@ -3,8 +3,9 @@ Russia's private edge — the link between the table and the peace.
 
 For package ``x`` and Russia's type ``theta``, the model's own deterrence functions
 (:mod:`sim.model.deterrence`) give Russia's yearly hazard ``h_t(x, theta)`` with the guarantors as signed (engaged,
-cohesion at its mean: the parties do not foresee elections or cohesion swings), the guarantee expiring, power
-shifting and peace consolidating; hence the chance that peace still holds in year ``t``,
+cohesion at its mean: the parties do not foresee elections or cohesion swings), the guarantee renewed or lapsing
+at the end of each term as the renewal rule would decide with the guarantors so (``projected_expiry``), a lapsed
+force drawing down, power shifting and peace consolidating; hence the chance that peace still holds in year ``t``,
 ``S_t = prod_{j <= t} (1 - h_j)``. Party ``i`` values the package at the discounted yearly average
 
     V_i(x, theta) = sum_t delta^(t-1) [S_t U_i(x) + (1 - S_t) W_i(b_t(x, theta))] / sum_t delta^(t-1)
@@ -24,15 +25,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.config.scenario import Deterrence, Negotiation, Power, War
+from sim.config.scenario import Deterrence, Expiry, Negotiation, Power, War
 from sim.dealspace import ISSUE_INDEX
 from sim.model.deterrence import (
     GuarantorRule,
     GuarantorState,
-    active_years,
+    averted_hazard,
     consolidation,
+    force_shares,
     guarantee,
     hazard,
+    projected_expiry,
+    regime_path,
+    staying_cost,
     structural_balance,
     waiting_gain_by_year,
 )
@@ -68,6 +73,7 @@ def anticipate(
     power: Power,
     p: Deterrence,
     negotiation: Negotiation,
+    expiry: Expiry,
     *,
     keep_survival: bool = False,
 ) -> Anticipation:
@@ -85,6 +91,7 @@ def anticipate(
         power: How power moves after a deal.
         p: The deterrence parameters (the horizon, the hazard).
         negotiation: The rules of the talks (anticipation on or off, the discount).
+        expiry: What happens at the end of the guarantee's term (renewal, drawdown).
         keep_survival: Return the survival curves too (the talks need only the values).
     """
     years = p.horizon_years
@@ -97,18 +104,39 @@ def anticipate(
         # Arrays are years x packages x types, so that each year's slice is contiguous. The work is done in place, in
         # buffers kept from one run to the next (:class:`_Workspace`): fresh arrays this large cost the memory
         # allocator more than the arithmetic, and this is most of a run's construction.
-        active = active_years(numbers[:, _DURATION], years).T  # years x packages
-        g_on = np.asarray(guarantee(numbers, True, states, rules), dtype=float)
-        g_off = np.asarray(guarantee(numbers, False, states, rules), dtype=float)
-        structural = structural_balance(numbers, 0.0, war.initial_balance, power, p, years)  # packages x years
-        base = structural.T - np.where(active, g_on[None, :], g_off[None, :])
+        # The guarantors' expected weight in each regime of the guarantee (in force, drawing down, gone).
+        shares = force_shares(expiry.drawdown_years)
+        g = np.array(
+            [
+                np.broadcast_to(guarantee(numbers, k == 0, states, rules, share=float(f)), (n_pack,))
+                for k, f in enumerate(shares)
+            ]
+        )  # regimes x packages
+        structural = structural_balance(numbers, 0.0, war.initial_balance, power, p, years).T  # years x packages
+        psi = consolidation(years, p)
+        # The renewals, as the parties expect the guarantors to decide them (their states at signing, Russia's
+        # edge judged at the prior's mean).
+        need = averted_hazard(
+            structural + float(types.mean()),
+            g[0],
+            g[1],
+            stakes[challenger],
+            utilities[challenger],
+            psi,
+            war.outcome_steepness,
+            p,
+        )
+        term = np.clip(numbers[:, _DURATION], 0, years + 1).astype(int)
+        end = projected_expiry(need, staying_cost(numbers, rules, expiry), term, term, expiry.renewal)
+        regime = regime_path(np.minimum(end, years + 1), years, expiry.drawdown_years)  # years x packages
+        base = structural - g[regime, np.arange(n_pack)[None, :]]
         shape = (years, n_pack, n_types)
         b = np.add(base[:, :, None], types[None, None, :], out=workspace.take("incentive", shape))
         # Russia's chance of prevailing in a war begun that year
         chance = prevail(b, war.outcome_steepness, out=workspace.take("chance", shape))
         v = war_value(stakes[challenger], b, war.outcome_steepness, chance, out=b)  # the balance is no longer needed
         v -= utilities[challenger][None, :, None]
-        v -= consolidation(years, p)[:, None, None]
+        v -= psi[:, None, None]
         gain = waiting_gain_by_year(
             v, p.foresight, out=workspace.take("hazard", shape), scratch=workspace.take("scratch", shape)
         )

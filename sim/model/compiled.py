@@ -7,13 +7,14 @@ result; a :class:`~sim.model.simulation.GuaranteeModel` given a bare scenario co
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from sim.config.scenario import Actor, Elections, Scenario
 from sim.dealspace import ISSUES, Deal, normalise_matrix
-from sim.model.deterrence import GuarantorRule, Outlook, causes, outlook_of
+from sim.model.deterrence import GuarantorRule, GuarantorState, Outlook, causes, outlook_of
 from sim.model.negotiation import negotiable_space, package_values
 from sim.model.preferences import Preferences, preferences_of
 from sim.model.war import Stakes, edge_types, prevail, war_value
@@ -84,10 +85,21 @@ class CompiledScenario:
         normalised = normalise_matrix(numbers)
         return tuple(float(p.utility(numbers, normalised)[0]) for p in self.preferences)
 
-    def outlook(self, deal: Deal, edge: float = 0.0) -> Outlook:
-        """Russia's :class:`~sim.model.deterrence.Outlook` under a deal, for a private edge (the others' mean
-        type, 0, by default), over the horizon."""
+    def outlook(
+        self,
+        deal: Deal,
+        edge: float = 0.0,
+        states: Sequence[GuarantorState] | None = None,
+        judged_edge: float | None = None,
+    ) -> Outlook:
+        """Russia's :class:`~sim.model.deterrence.Outlook` under a deal, for a private edge (0 by default), over
+        the horizon, with the renewals projected from the guarantors' ``states`` (as at signing by default) and
+        their judgement of Russia's edge (the mean of the prior over its types by default, as at the table)."""
         s = self.scenario
+        if states is None:
+            states = tuple(r.initial_state() for r in self.guarantors)
+        if judged_edge is None:
+            judged_edge = float(self.types.mean())
         return outlook_of(
             deal,
             edge,
@@ -99,6 +111,9 @@ class CompiledScenario:
             s.war.outcome_steepness,
             s.power,
             s.deterrence,
+            s.expiry,
+            states,
+            judged_edge,
         )
 
 

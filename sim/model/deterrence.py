@@ -12,13 +12,14 @@ docs/MODEL.md, section "Deterrence phase".
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
-from sim.config.scenario import Cohesion, Deterrence, Elections, Engagement, Guarantor, Power
+from sim.config.scenario import Cohesion, Deterrence, Elections, Engagement, Expiry, Guarantor, Power
 from sim.dealspace import BY_NAME, ISSUE_INDEX, Deal
 from sim.model.war import Stakes, war_value
 
@@ -136,19 +137,30 @@ def _col(numbers: np.ndarray | Sequence[float], k: int) -> np.ndarray | float:
     return numbers[..., k] if isinstance(numbers, np.ndarray) else float(numbers[k])
 
 
-def base_credibility(rule: GuarantorRule, numbers: np.ndarray | Sequence[float], active: bool) -> np.ndarray | float:
+def _present(numbers: np.ndarray | Sequence[float], active: bool, share: float | None) -> np.ndarray | float:
+    """The foreign troops present: the agreed force times its share still in Ukraine (all of it while the
+    guarantee is in force, none after it by default)."""
+    if share is None:
+        share = 1.0 if active else 0.0
+    return _col(numbers, _TROOPS) * share
+
+
+def base_credibility(
+    rule: GuarantorRule, numbers: np.ndarray | Sequence[float], active: bool, share: float | None = None
+) -> np.ndarray | float:
     """The part of a guarantor's credibility that the terms fix (before its engagement and backstop).
 
     ``c_g(s)``, raised by troops present for the guarantor that fields the force (``1 - (1 - c)(1 - rho F)``,
-    F41/F43), times its ratification factor, times its expiry residual once the guarantee has expired (the force
-    has left); 0 for a guarantor whose role issue is at its lowest level (a US role of ``none``: it commits
-    nothing). ``numbers``: one package (a sequence or 1-D array) or rows of packages.
+    F41/F43), times its ratification factor, times its expiry residual once the guarantee has lapsed; 0 for a
+    guarantor whose role issue is at its lowest level (a US role of ``none``: it commits nothing). ``numbers``:
+    one package (a sequence or 1-D array) or rows of packages. ``share``: the share of the force still present
+    (:func:`force_shares`; by default all of it in force, none once lapsed).
     """
     table = np.asarray(rule.credibility)
     kappa = table[np.asarray(_col(numbers, _STRENGTH), dtype=int)]
     if rule.force is not None:
         half, _, rho = rule.force
-        troops = _col(numbers, _TROOPS) if active else 0.0
+        troops = _present(numbers, active, share)
         kappa = 1.0 - (1.0 - kappa) * (1.0 - rho * force_weight(troops, half))
     kappa = kappa * rule.ratification
     if not active:
@@ -184,32 +196,39 @@ def credibility(
     active: bool,
     states: Sequence[GuarantorState],
     rules: Sequence[GuarantorRule],
+    share: float | None = None,
 ) -> np.ndarray | float:
     """Probability that guarantor ``i`` honours its commitment if Russia attacks (docs/MODEL.md 7.8.2):
     ``kappa_g = clip(base_g * E_g * B_g, 0, 1)`` (:func:`base_credibility`, :func:`engagement_multiplier`).
     Non-decreasing in troops."""
-    k = base_credibility(rules[i], numbers, active) * engagement_multiplier(i, numbers, states, rules)
+    k = base_credibility(rules[i], numbers, active, share) * engagement_multiplier(i, numbers, states, rules)
     return np.minimum(np.maximum(k, 0.0), 1.0) if isinstance(k, np.ndarray) else min(max(k, 0.0), 1.0)
 
 
 def credibilities(
-    deal: Deal | np.ndarray, active: bool, states: Sequence[GuarantorState], rules: Sequence[GuarantorRule]
+    deal: Deal | np.ndarray,
+    active: bool,
+    states: Sequence[GuarantorState],
+    rules: Sequence[GuarantorRule],
+    share: float | None = None,
 ) -> tuple:
     """Every guarantor's credibility, in the scenario's order."""
     numbers = deal.values if isinstance(deal, Deal) else deal
-    return tuple(credibility(i, numbers, active, states, rules) for i in range(len(rules)))
+    return tuple(credibility(i, numbers, active, states, rules, share) for i in range(len(rules)))
 
 
-def weight(rule: GuarantorRule, numbers: np.ndarray | Sequence[float], active: bool) -> np.ndarray | float:
+def weight(
+    rule: GuarantorRule, numbers: np.ndarray | Sequence[float], active: bool, share: float | None = None
+) -> np.ndarray | float:
     """What a guarantor brings to the balance if it fights: ``w_c + w_f F + w_role(role)``.
 
-    The force term counts only while the guarantee is in force (the force leaves at expiry); the role term uses
-    the role agreed in the deal.
+    The force term counts the troops present (``share`` of the force: all while the guarantee is in force, then
+    what remains as it draws down); the role term uses the role agreed in the deal.
     """
     w: np.ndarray | float = rule.commitment_weight
     if rule.force is not None:
         half, force, _ = rule.force
-        w = w + force * force_weight(_col(numbers, _TROOPS) if active else 0.0, half)
+        w = w + force * force_weight(_present(numbers, active, share), half)
     if rule.role_issue is not None:
         w = w + np.asarray(rule.role_weight)[np.asarray(_col(numbers, rule.role_issue), dtype=int)]
     return w if isinstance(numbers, np.ndarray) and np.ndim(numbers) > 1 else float(w)
@@ -221,15 +240,17 @@ def guarantee(
     states: Sequence[GuarantorState],
     rules: Sequence[GuarantorRule],
     kappas: Sequence[float] | None = None,
+    share: float | None = None,
 ) -> np.ndarray | float:
     """The guarantors' expected weight in a resumed war: ``G = sum_g kappa_g w_g`` (each fights with its
-    credibility). ``kappas``: the credibilities in this state, if already computed."""
+    credibility). ``kappas``: the credibilities in this state, if already computed; ``share``: the share of the
+    force present (:func:`force_shares`)."""
     numbers = deal.values if isinstance(deal, Deal) else deal
     if kappas is None:
-        kappas = credibilities(numbers, active, states, rules)
+        kappas = credibilities(numbers, active, states, rules, share)
     total: np.ndarray | float = 0.0
     for rule, kappa in zip(rules, kappas, strict=True):
-        total = total + kappa * weight(rule, numbers, active)
+        total = total + kappa * weight(rule, numbers, active, share)
     return total
 
 
@@ -289,6 +310,80 @@ def active_years(duration: np.ndarray | float, years: int) -> np.ndarray:
     """Whether the guarantee is in force in each year ``1..years`` (``year <= duration``)."""
     t = np.arange(1, years + 1, dtype=float)
     return t <= np.asarray(duration, dtype=float)[..., None]
+
+
+def force_shares(drawdown_years: int) -> np.ndarray:
+    """The share of the agreed force in Ukraine in each *regime* of the guarantee: index 0 in force (all of it),
+    ``1..D`` the years of a drawdown of ``D`` years in equal steps (``1 - d / (D + 1)``), ``D + 1`` gone (0)."""
+    return 1.0 - np.arange(drawdown_years + 2) / (drawdown_years + 1)
+
+
+def regime_path(expiry: np.ndarray | int, years: int, drawdown_years: int) -> np.ndarray:
+    """The regime (:func:`force_shares`) in years ``1..years`` of a guarantee in force for its first ``expiry``
+    years: 0 up to ``expiry``, then the drawdown years, then gone. ``expiry`` a number gives ``(years,)``; an
+    array of packages gives ``(years, packages)``."""
+    t = np.arange(years)
+    e = np.asarray(expiry)
+    lag = t - e[None] + 1 if e.ndim == 0 else t[:, None] - e[None, :] + 1
+    return np.clip(lag, 0, drawdown_years + 1).reshape((years,) if e.ndim == 0 else (years, e.size))
+
+
+def averted_hazard(
+    structural: np.ndarray,
+    g_force: np.ndarray | float,
+    g_lapsed: np.ndarray | float,
+    stakes: Stakes,
+    peace_value: np.ndarray | float,
+    consolidation: np.ndarray,
+    steepness: float,
+    p: Deterrence,
+) -> np.ndarray:
+    """The cut in Russia's yearly hazard that keeping the guarantee in force buys, in every year: Russia's myopic
+    hazard with the guarantee lapsed (the first year of its drawdown, ``g_lapsed``) less that with it in force
+    (``g_force``), at the balance ``structural`` (years, or years x packages) the guarantors judge by, with the
+    guarantors as they now are. The guarantors' measure of the need for renewal."""
+    values = []
+    for g in (g_lapsed, g_force):
+        v = war_value(stakes, structural - g, steepness)
+        v = v - peace_value
+        v -= consolidation if v.ndim == 1 else consolidation[:, None]
+        values.append(hazard(v, 0.0, p))
+    return values[0] - values[1]
+
+
+def staying_cost(
+    numbers: np.ndarray | Sequence[float], rules: Sequence[GuarantorRule], e: Expiry
+) -> np.ndarray | float:
+    """What renewing must buy for the guarantors to renew (the cost of staying, in yearly hazard): ``c_0 + c_F F``
+    with ``F`` the weight of the largest force (:func:`force_weight` of the agreed troops; 0 without one)."""
+    f: np.ndarray | float = 0.0
+    for r in rules:
+        if r.force is not None:
+            f = np.maximum(f, force_weight(_col(numbers, _TROOPS), r.force[0]))
+    return e.renewal_cost + e.renewal_force_cost * f
+
+
+def projected_expiry(
+    averted: np.ndarray, cost: np.ndarray | float, term: np.ndarray | int, start: np.ndarray | int, renewal: bool
+) -> np.ndarray:
+    """How many years the guarantee stays in force, as the renewal rule decides it: at the end of each term from
+    ``start`` (years in force so far) on, the guarantors renew it for another ``term`` years if the hazard it
+    averts the next year (``averted``, years or years x packages, index ``t`` = after ``t`` years) is at least the
+    cost of staying; the first refusal ends it. Without renewal, or a term of 0, it ends at ``start``. Returns
+    years in force (``years`` or more: renewed to the horizon), per package (or a 0-d array)."""
+    a = np.asarray(averted)
+    two = a.ndim == 2
+    years = a.shape[0]
+    start_a = np.asarray(start)
+    if not renewal:
+        return start_a.copy()
+    term_a = np.asarray(term)
+    t = np.arange(years)[:, None] if two else np.arange(years)
+    step = np.maximum(term_a, 1)
+    due = (t >= start_a) & ((t - start_a) % step == 0) & (term_a > 0)
+    refused = due & (a < cost)
+    first = np.where(refused.any(axis=0), refused.argmax(axis=0), years + step)
+    return np.where(term_a > 0, first, start_a)
 
 
 def waiting_gain(incentive: np.ndarray, foresight: float) -> np.ndarray:
@@ -371,29 +466,44 @@ def hazard(
 @dataclass(frozen=True)
 class Outlook:
     """What Russia faces under one signed deal, for its own private edge: the parts of its calculus that do not
-    change with the guarantors' states, computed once at signing (:func:`outlook_of`).
+    change with the guarantors' states, computed once at signing (:func:`outlook_of`), and the guarantee's regime
+    in each year as the renewal rule is expected to decide it (re-projected at each actual decision,
+    :func:`reprojected`).
 
     Attributes:
         deal: The deal.
-        active: Whether the guarantee is in force, years ``1..years`` after the deal.
+        regime: The guarantee's regime in years ``1..years`` (:func:`force_shares`: 0 in force, then the drawdown
+            years, then gone).
         structural: The balance before the guarantors, years ``1..years`` (:func:`structural_balance`).
         consolidation: ``psi_t``, years ``1..years``.
-        base: Per guarantor, its :func:`base_credibility` (in force, expired).
-        weights: Per guarantor, its :func:`weight` (in force, expired).
+        base: Per guarantor, its :func:`base_credibility` per regime.
+        weights: Per guarantor, its :func:`weight` per regime.
         peace_value: Russia's utility of the deal ``U_RU(x)``.
         stakes: Russia's stakes in a war.
         steepness: The war's outcome steepness ``k``.
+        term: The guarantee's term in years (the package's duration).
+        cost: The cost of staying that renewing must buy (:func:`staying_cost`).
+        judged_shift: What the guarantors judge Russia's edge to be, less its true edge: they judge the need for
+            renewal at the balance ``structural + judged_shift``.
     """
 
     deal: Deal
-    active: np.ndarray
+    regime: np.ndarray
     structural: np.ndarray
     consolidation: np.ndarray
-    base: tuple[tuple[float, float], ...]
-    weights: tuple[tuple[float, float], ...]
+    base: tuple[tuple[float, ...], ...]
+    weights: tuple[tuple[float, ...], ...]
     peace_value: float
     stakes: Stakes
     steepness: float
+    term: int
+    cost: float
+    judged_shift: float
+
+    @property
+    def active(self) -> np.ndarray:
+        """Whether the guarantee is in force, years ``1..years``."""
+        return self.regime == 0
 
 
 def outlook_of(
@@ -407,23 +517,59 @@ def outlook_of(
     steepness: float,
     power: Power,
     p: Deterrence,
+    expiry: Expiry,
+    states: Sequence[GuarantorState],
+    judged_edge: float = 0.0,
 ) -> Outlook:
     """Russia's :class:`Outlook` under a deal, for ``years`` years of peace (``edge``: its private edge;
-    ``start``: the balance a resumed war starts from before power shifts, the war's initial balance)."""
+    ``start``: the balance a resumed war starts from before power shifts, the war's initial balance), with the
+    renewals projected from the guarantors' ``states`` at signing and their judgement of Russia's edge."""
     values = deal.values
-    return Outlook(
+    shares = force_shares(expiry.drawdown_years)
+    term = int(max(min(values[_DURATION], years + 1), 0))
+    outlook = Outlook(
         deal=deal,
-        active=active_years(values[_DURATION], years),
+        regime=regime_path(min(term, years + 1), years, expiry.drawdown_years),
         structural=structural_balance(values, edge, start, power, p, years),
         consolidation=consolidation(years, p),
         base=tuple(
-            (float(base_credibility(r, values, True)), float(base_credibility(r, values, False))) for r in rules
+            tuple(float(base_credibility(r, values, k == 0, float(f))) for k, f in enumerate(shares)) for r in rules
         ),
-        weights=tuple((float(weight(r, values, True)), float(weight(r, values, False))) for r in rules),
+        weights=tuple(tuple(float(weight(r, values, k == 0, float(f))) for k, f in enumerate(shares)) for r in rules),
         peace_value=peace_value,
         stakes=stakes,
         steepness=steepness,
+        term=term,
+        cost=float(staying_cost(values, rules, expiry)),
+        judged_shift=judged_edge - edge,
     )
+    return reprojected(outlook, term, states, rules, p, expiry)
+
+
+def reprojected(
+    outlook: Outlook,
+    start: int,
+    states: Sequence[GuarantorState],
+    rules: Sequence[GuarantorRule],
+    p: Deterrence,
+    expiry: Expiry,
+) -> Outlook:
+    """The outlook with the guarantee's regimes projected from ``start`` years in force, by the renewal rule
+    (:func:`projected_expiry`) with the guarantors in these ``states``."""
+    _, g = regime_guarantees(outlook, states, rules)
+    need = averted_hazard(
+        outlook.structural + outlook.judged_shift,
+        g[0],
+        g[1],
+        outlook.stakes,
+        outlook.peace_value,
+        outlook.consolidation,
+        outlook.steepness,
+        p,
+    )
+    years = outlook.regime.size
+    end = int(projected_expiry(need, outlook.cost, outlook.term, start, expiry.renewal))
+    return dataclasses.replace(outlook, regime=regime_path(min(end, years + 1), years, expiry.drawdown_years))
 
 
 class Calculus(NamedTuple):
@@ -431,6 +577,7 @@ class Calculus(NamedTuple):
 
     Attributes:
         active: Whether the guarantee is in force this year.
+        regime: The guarantee's regime this year (:func:`force_shares`).
         credibility: Each guarantor's credibility, in the scenario's order.
         guarantee: The guarantors' expected weight in a resumed war ``G``.
         balance: The balance of power a war started now would start from.
@@ -441,6 +588,7 @@ class Calculus(NamedTuple):
     """
 
     active: bool
+    regime: int
     credibility: tuple[float, ...]
     guarantee: float
     balance: float
@@ -450,20 +598,30 @@ class Calculus(NamedTuple):
     hazard: float
 
 
-def incentives(
+def regime_guarantees(
     outlook: Outlook, states: Sequence[GuarantorState], rules: Sequence[GuarantorRule]
-) -> tuple[np.ndarray, np.ndarray, tuple[float, ...], tuple[float, ...], float, float]:
-    """Russia's net incentive ``V_t = W_RU(b_t) - U_RU - psi_t`` in every year of the outlook, with the
-    guarantors as they are now: returns ``(V, b, kappas in force, kappas expired, G in force, G expired)``."""
+) -> tuple[tuple[tuple[float, ...], ...], np.ndarray]:
+    """Each guarantor's credibility and the guarantors' expected weight ``G`` in every regime of the guarantee,
+    with the guarantors as they are now: ``(kappas per regime, G per regime)``."""
     values = outlook.deal.values
     mult = [engagement_multiplier(i, values, states, rules) for i in range(len(rules))]
-    k_on = tuple(min(max(b[0] * m, 0.0), 1.0) for b, m in zip(outlook.base, mult, strict=True))
-    k_off = tuple(min(max(b[1] * m, 0.0), 1.0) for b, m in zip(outlook.base, mult, strict=True))
-    g_on = sum(k * w[0] for k, w in zip(k_on, outlook.weights, strict=True))
-    g_off = sum(k * w[1] for k, w in zip(k_off, outlook.weights, strict=True))
-    b = outlook.structural - np.where(outlook.active, g_on, g_off)
+    kappas = tuple(
+        tuple(min(max(b[r] * m, 0.0), 1.0) for b, m in zip(outlook.base, mult, strict=True))
+        for r in range(len(outlook.base[0]) if outlook.base else 0)
+    )
+    g = np.array([sum(k * w[r] for k, w in zip(ks, outlook.weights, strict=True)) for r, ks in enumerate(kappas)])
+    return kappas, g
+
+
+def incentives(
+    outlook: Outlook, states: Sequence[GuarantorState], rules: Sequence[GuarantorRule]
+) -> tuple[np.ndarray, np.ndarray, tuple[tuple[float, ...], ...], np.ndarray]:
+    """Russia's net incentive ``V_t = W_RU(b_t) - U_RU - psi_t`` in every year of the outlook, with the
+    guarantors as they are now: returns ``(V, b, kappas per regime, G per regime)``."""
+    kappas, g = regime_guarantees(outlook, states, rules)
+    b = outlook.structural - (g[outlook.regime] if g.size else 0.0)
     v = war_value(outlook.stakes, b, outlook.steepness) - outlook.peace_value - outlook.consolidation
-    return v, b, k_on, k_off, g_on, g_off
+    return v, b, kappas, g
 
 
 def gain_at(incentive: np.ndarray, t: int, foresight: float) -> float:
@@ -481,19 +639,21 @@ def yearly_choice(
     attack-or-wait rule.
 
     Its incentive this year and in every later year it can foresee, with the guarantors as they are now (their
-    future elections and cohesion are not foreseen), the force leaving and credibility falling to its residual
-    at expiry, power shifting and peace consolidating; it holds back in so far as a later attack would pay more,
-    discounted (:func:`waiting_gain`).
+    future elections and cohesion are not foreseen), the guarantee renewed or lapsing as the renewal rule is
+    expected to decide (the outlook's regimes: a lapsed guarantee's credibility falls to its residual and its
+    force draws down), power shifting and peace consolidating; it holds back in so far as a later attack would
+    pay more, discounted (:func:`waiting_gain`).
     """
-    v, b, k_on, k_off, g_on, g_off = incentives(outlook, states, rules)
+    v, b, kappas, g = incentives(outlook, states, rules)
     t = year - 1
     gain = gain_at(v, t, p.foresight)
-    active = bool(outlook.active[t])
+    regime = int(outlook.regime[t])
     v_t = float(v[t])
     return Calculus(
-        active=active,
-        credibility=k_on if active else k_off,
-        guarantee=g_on if active else g_off,
+        active=regime == 0,
+        regime=regime,
+        credibility=kappas[regime] if kappas else (),
+        guarantee=float(g[regime]) if g.size else 0.0,
         balance=float(b[t]),
         war_value=v_t + outlook.peace_value + float(outlook.consolidation[t]),
         incentive_now=v_t,

@@ -72,6 +72,8 @@ class YearRecord:
     Attributes:
         year: Years since the deal (1 = first year).
         active: Whether the guarantee was in force.
+        renewed: Whether its guarantors renewed it at the end of a term this year (None: no term ended).
+        force_share: The share of the agreed force still in Ukraine (1 in force, less as it draws down).
         guarantors: Each guarantor's engagement and credibility, by key, in the scenario's order.
         guarantee: The guarantors' expected weight in a resumed war.
         balance: The balance of power a war started this year would start from.
@@ -83,6 +85,8 @@ class YearRecord:
 
     year: int
     active: bool
+    renewed: bool | None
+    force_share: float
     guarantors: dict[str, GuarantorYear]
     guarantee: float
     balance: float

@@ -22,7 +22,7 @@ from sim.dealspace import ISSUE_INDEX, ISSUES, Deal
 from sim.model.actors import ChallengerAgent, CoalitionAgent, GuarantorAgent, PartyAgent
 from sim.model.anticipation import anticipate
 from sim.model.compiled import CompiledScenario, compile_scenario
-from sim.model.deterrence import classify_breakdown, yearly_choice
+from sim.model.deterrence import classify_breakdown, force_shares, reprojected, yearly_choice
 from sim.model.negotiation import build_table, candidate_pool, learn_from_rejection, talks_round
 from sim.model.records import GuarantorYear, RoundRecord, YearRecord
 from sim.model.war import WarState, update_belief
@@ -111,6 +111,10 @@ class GuaranteeModel(mesa.Model):
         self._year = 0
         self._fighting = 0.0
         self._war_years = 0
+        self.renewals = 0
+        self._shares = force_shares(spec.expiry.drawdown_years)
+        self._in_force = 0
+        self._lapsed = False
         if spec.mode == "evaluate":
             # "What if exactly this were signed?": the package is imposed as given, even one that a party's
             # red line or the coalition's capacity would have ruled out in talks.
@@ -160,6 +164,7 @@ class GuaranteeModel(mesa.Model):
             spec.power,
             spec.deterrence,
             spec.negotiation,
+            spec.expiry,
         )
 
     # --- time -------------------------------------------------------------------------------------
@@ -298,7 +303,12 @@ class GuaranteeModel(mesa.Model):
         if deal.values[_TERRITORY] == _WITHDRAWAL:
             self.war.territory = min(self.war.territory + spec.war.withdrawal_share, 1.0)
         self._peace_flows = list(c.utilities(deal))
-        self._outlook = c.outlook(deal, self.challenger.edge)
+        # Russia's outlook, with the renewals projected as the guarantors would decide them now (their judgement
+        # of Russia's edge: the mean of their belief at signing).
+        judged = float(self.belief @ c.types)
+        self._outlook = c.outlook(deal, self.challenger.edge, tuple(g.state for g in self.guarantors), judged)
+        self._in_force = self._outlook.term  # years in force as agreed so far (renewals add terms)
+        self._lapsed = False
 
     # --- peace ------------------------------------------------------------------------------------
 
@@ -311,13 +321,16 @@ class GuaranteeModel(mesa.Model):
         draws = self.rng.random(self.compiled.draws_per_year)
         states = tuple(g.step_year(year, draws) for g in self.guarantors)
         rules = self.compiled.guarantors
-        calc = yearly_choice(self._outlook, min(year, self._outlook.active.size), states, rules, p)
+        renewed = self._renewal(year, states)
+        calc = yearly_choice(self._outlook, min(year, self._outlook.regime.size), states, rules, p)
         attacked = self.challenger.attacks(calc, float(draws[1]))
         if self.trace:
             self.years_trace.append(
                 YearRecord(
                     year=year,
                     active=calc.active,
+                    renewed=renewed,
+                    force_share=float(self._shares[calc.regime]),
                     guarantors={
                         g.key: GuarantorYear(
                             engaged=s.engaged,
@@ -347,11 +360,26 @@ class GuaranteeModel(mesa.Model):
             "honoured": honoured,
         }
         # The war that follows: the guarantors that honour fight with their full weight, the others not at all.
-        self._fighting = sum(
-            w[0 if calc.active else 1] for w, h in zip(self._outlook.weights, honoured.values(), strict=True) if h
-        )
+        self._fighting = sum(w[calc.regime] for w, h in zip(self._outlook.weights, honoured.values(), strict=True) if h)
         self.phase = "war"
         self._war_year()
+
+    def _renewal(self, year: int, states: tuple) -> bool | None:
+        """At the end of a term (the first year after it), the guarantors renew the guarantee for another term or
+        let it lapse, by the renewal rule with their states this year; Russia's outlook is re-projected from the
+        decision. Returns the decision, or None when no term ends this year."""
+        o = self._outlook
+        if self._lapsed or o.term <= 0 or year - 1 != self._in_force or year > o.regime.size:
+            return None
+        spec = self.spec
+        self._outlook = reprojected(o, self._in_force, states, self.compiled.guarantors, spec.deterrence, spec.expiry)
+        renewed = bool(self._outlook.regime[year - 1] == 0)
+        if renewed:
+            self._in_force += o.term
+            self.renewals += 1
+        else:
+            self._lapsed = True
+        return renewed
 
     def _war_year(self) -> None:
         """A year of the war that followed a breakdown: at the balance of power of that year after the deal

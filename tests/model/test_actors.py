@@ -94,6 +94,7 @@ def test_the_challenger_attacks_when_the_draw_is_below_the_hazard():
     assert isinstance(russia, ChallengerAgent)
     calc = Calculus(
         active=True,
+        regime=0,
         credibility=(0.3, 0.4),
         guarantee=0.3,
         balance=-0.1,

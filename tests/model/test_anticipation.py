@@ -58,6 +58,7 @@ def expect(
         scenario.power,
         scenario.deterrence,
         scenario.negotiation,
+        scenario.expiry,
         keep_survival=True,
     )
 
@@ -113,6 +114,7 @@ def test_the_talks_need_no_survival_curves():
         s.power,
         s.deterrence,
         s.negotiation,
+        s.expiry,
     )
     assert a.survival is None
     assert a.values.tolist() == expect().values.tolist()
@@ -136,6 +138,23 @@ def test_anticipated_survival_is_the_product_of_one_less_the_runs_yearly_hazard(
         for k, theta in enumerate(COMPILED.types):
             h, _ = year_by_year(d, float(theta))
             assert a.survival[p, k] == pytest.approx(np.cumprod(1.0 - h), rel=1e-12, abs=1e-15)
+
+
+def test_the_talks_price_the_renewals_and_drawdown_the_run_then_faces():
+    """Catches: the anticipation and the run's yearly calculus deciding renewal differently (another need, cost,
+    judgement of Russia's edge or drawdown): the parties would price a guarantee other than the one Russia faces.
+    Two costs of staying: one the guarantors pay (renewed), one they do not (the force draws down)."""
+    for cost in (0.0, 0.05):
+        s = scenario_from_mapping({"expiry": {"renewal": True, "renewal_cost": cost, "drawdown_years": 2}})
+        c = compile_scenario(s)
+        a = expect(scenario=s)
+        lengths = set()
+        for p, d in enumerate(DEALS):
+            lengths.add(int(c.outlook(d).active.sum()))
+            for k, theta in enumerate(c.types):
+                h, _ = year_by_year(d, float(theta), c)
+                assert a.survival[p, k] == pytest.approx(np.cumprod(1.0 - h), rel=1e-12, abs=1e-15)
+        assert len(lengths) > 1 or cost == 0.0
 
 
 def test_anticipated_survival_uses_the_guarantors_states_it_is_given():

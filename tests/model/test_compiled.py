@@ -250,8 +250,12 @@ def test_the_outlook_is_russias_under_the_scenarios_war_power_and_deterrence():
         s.war.outcome_steepness,
         s.power,
         s.deterrence,
+        s.expiry,
+        tuple(r.initial_state() for r in DEFAULT.guarantors),
+        float(DEFAULT.types.mean()),
     )
     assert o.structural.tolist() == expected.structural.tolist()
+    assert o.regime.tolist() == expected.regime.tolist()
     assert (o.peace_value, o.stakes, o.steepness, o.base, o.weights) == (
         expected.peace_value,
         expected.stakes,
@@ -262,6 +266,17 @@ def test_the_outlook_is_russias_under_the_scenarios_war_power_and_deterrence():
     assert (
         DEFAULT.outlook(d).structural.tolist()
         == outlook_of(
-            d, 0.0, 50, DEFAULT.guarantors, expected.stakes, expected.peace_value, 0.1, 4.0, s.power, s.deterrence
+            d,
+            0.0,
+            50,
+            DEFAULT.guarantors,
+            expected.stakes,
+            expected.peace_value,
+            0.1,
+            4.0,
+            s.power,
+            s.deterrence,
+            s.expiry,
+            tuple(r.initial_state() for r in DEFAULT.guarantors),
         ).structural.tolist()
     )

@@ -58,6 +58,7 @@ COMPILED = compile_scenario(SCENARIO)
 RULES = COMPILED.guarantors
 P = SCENARIO.deterrence
 POWER = SCENARIO.power
+EXPIRY = SCENARIO.expiry
 US, COALITION = 0, 1
 
 TERMS = {
@@ -573,8 +574,8 @@ def test_the_yearly_calculus_uses_gain_at_on_the_incentives_of_every_year():
 def test_a_more_dissatisfied_russia_has_a_stronger_incentive_to_resume_the_war():
     """Catches: the terms of the deal not feeding Russia's incentive (its value of peace left out)."""
     d = deal()
-    base = outlook_of(d, 0.0, 50, RULES, COMPILED.stakes[1], 0.4, 0.1, 4.0, POWER, P)
-    unhappy = outlook_of(d, 0.0, 50, RULES, COMPILED.stakes[1], 0.2, 0.1, 4.0, POWER, P)
+    base = outlook_of(d, 0.0, 50, RULES, COMPILED.stakes[1], 0.4, 0.1, 4.0, POWER, P, EXPIRY, states())
+    unhappy = outlook_of(d, 0.0, 50, RULES, COMPILED.stakes[1], 0.2, 0.1, 4.0, POWER, P, EXPIRY, states())
     a = yearly_choice(base, 1, states(), RULES, P)
     b = yearly_choice(unhappy, 1, states(), RULES, P)
     assert b.incentive_now - a.incentive_now == pytest.approx(0.2)
@@ -619,8 +620,8 @@ def test_a_stronger_guarantee_lowers_russias_hazard_in_the_years_it_is_in_force(
     """Catches: the guarantee moving the balance the wrong way (helping Russia). Russia's value of peace is held
     fixed: it dislikes foreign troops, which the terms' effect on its incentive would mix in."""
     stakes = COMPILED.stakes[COMPILED.challenger]
-    strong = outlook_of(deal(foreign_troops=100000), 0.0, 50, RULES, stakes, 0.3, 0.1, 4.0, POWER, P)
-    weak = outlook_of(deal(foreign_troops=0), 0.0, 50, RULES, stakes, 0.3, 0.1, 4.0, POWER, P)
+    strong = outlook_of(deal(foreign_troops=100000), 0.0, 50, RULES, stakes, 0.3, 0.1, 4.0, POWER, P, EXPIRY, states())
+    weak = outlook_of(deal(foreign_troops=0), 0.0, 50, RULES, stakes, 0.3, 0.1, 4.0, POWER, P, EXPIRY, states())
     for year in (1, 5, 15):
         a = yearly_choice(strong, year, states(), RULES, P)
         b = yearly_choice(weak, year, states(), RULES, P)

@@ -1,0 +1,193 @@
+"""Issue 12, the peace: expiry as the guarantors' decision, and Russia's timing around it.
+
+Each test names the wrong model it catches. The expiry rule (docs/MODEL.md 7.8.7): at the end of each term the
+guarantors renew the guarantee for another term if the cut in Russia's yearly hazard that renewing buys (the
+myopic hazard the year after the term, lapsed less in force, with the guarantors as they are then) is at least
+the cost of staying; a force that is not renewed draws down over ``expiry.drawdown_years``. Model v2's
+"leave at once, credibility times its residual" is the case ``renewal: false, drawdown_years: 0`` (the
+default in this release, so that the quoted figures are those of model v2).
+
+The bound on the absolute jump of the yearly hazard at expiry, :data:`JUMP`, is two points a year: a stated
+bound, not a fitted one (the live-motive cliff of the defaults is about four times it, a consolidated peace's
+rise a third of it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+import pytest
+
+from sim.config.scenario import scenario_from_mapping
+from sim.dealspace import Deal
+from sim.execution.runs import run_scenario
+from sim.model.compiled import CompiledScenario, compile_scenario
+from sim.model.deterrence import (
+    GuarantorState,
+    Outlook,
+    hazard,
+    incentives,
+    outlook_of,
+    reprojected,
+    yearly_choice,
+)
+from tests.helpers import FIXED_PACKAGE, imposed, variant
+
+JUMP = 0.02
+"""The stated bound on the absolute rise of the yearly hazard at expiry (two points a year)."""
+TERM = 15
+RENEW = {"renewal": True}
+CONSOLIDATED = {"consolidation": 0.8}  # breaking the peace costs Russia four times the default once it has lasted
+
+
+def compiled(expiry: dict | None = None, deterrence: dict | None = None) -> CompiledScenario:
+    return compile_scenario(scenario_from_mapping({"expiry": expiry or {}, "deterrence": deterrence or {}}))
+
+
+def deal(**terms: Any) -> Deal:
+    return Deal.from_mapping({**FIXED_PACKAGE, "duration_years": TERM, **terms})
+
+
+def signing(c: CompiledScenario) -> tuple[GuarantorState, ...]:
+    return tuple(r.initial_state() for r in c.guarantors)
+
+
+def hazards(c: CompiledScenario, o: Outlook, states: tuple[GuarantorState, ...] | None = None) -> np.ndarray:
+    """Russia's hazard in every year of an outlook, the guarantors held in the given states (as at signing)."""
+    st = signing(c) if states is None else states
+    return np.array([yearly_choice(o, y, st, c.guarantors, c.scenario.deterrence).hazard for y in range(1, 51)])
+
+
+def expiry_jump(c: CompiledScenario) -> tuple[float, int]:
+    """The rise of the yearly hazard from the last year of the term to the first after it, and the years in force."""
+    o = c.outlook(deal())
+    h = hazards(c, o)
+    return float(h[TERM] - h[TERM - 1]), int(o.active.sum())
+
+
+def test_guarantors_leave_a_consolidated_peace_without_a_spike_and_renew_a_live_one():
+    """Catches: expiry as a cliff imposed whatever the state of the peace (the guarantee always lapses, or the
+    hazard always jumps), and guarantors that always renew (they would stay in a consolidated peace). The
+    pattern of stylized fact 8 (EVIDENCE.md): missions that leave once peace has consolidated are not followed by
+    a spike; a guarantee that lapses while the motive remains is."""
+    jump, years = expiry_jump(compiled(RENEW, CONSOLIDATED))
+    assert years == TERM  # the need has fallen below the cost of staying: they leave
+    assert abs(jump) < JUMP
+    jump, years = expiry_jump(compiled())  # a live motive, no renewal: the cliff
+    assert years == TERM and jump > JUMP
+    jump, years = expiry_jump(compiled(RENEW))  # a live motive, renewal: they stay
+    assert years > TERM and abs(jump) < JUMP
+
+
+def test_a_renewed_guarantee_holds_like_a_longer_one_and_without_renewal_the_cliff_returns():
+    """Catches: a renewal that does not extend what Russia faces (the force or the credibility still lapsing at
+    the end of the first term), or renewal leaking into scenarios that switch it off. Russia's value of peace is
+    held fixed, so that only the guarantee's life differs (Russia also dislikes a longer term as such)."""
+    free = compiled({"renewal": True, "renewal_cost": 0.0, "renewal_force_cost": 0.0})
+    off = compiled()
+    s = free.scenario
+
+    def outlook(c: CompiledScenario, d: Deal) -> Outlook:
+        return outlook_of(
+            d,
+            0.0,
+            50,
+            c.guarantors,
+            c.stakes[c.challenger],
+            0.3,
+            s.war.initial_balance,
+            s.war.outcome_steepness,
+            s.power,
+            s.deterrence,
+            c.scenario.expiry,
+            signing(c),
+        )
+
+    renewed = hazards(free, outlook(free, deal()))
+    longer = hazards(off, outlook(off, deal(duration_years=50)))
+    assert renewed.tolist() == pytest.approx(longer.tolist(), abs=1e-15)
+    lapsing = hazards(off, outlook(off, deal()))
+    assert lapsing[TERM] - lapsing[TERM - 1] > JUMP
+    assert renewed[TERM] - renewed[TERM - 1] < JUMP
+
+
+def test_a_renewed_guarantee_holds_longer_in_the_runs():
+    """Catches: the run ignoring the renewal decision (the force leaving at the first term's end whatever the
+    guarantors decided). Same seeds, the Paris-draft-like package imposed, renewal on and off."""
+    runs = 300
+    spec_off = imposed(duration_years=TERM)
+    spec_on = variant(mode="evaluate", package={**FIXED_PACKAGE, "duration_years": TERM}, expiry=RENEW)
+
+    def holds_30(spec: Any) -> float:
+        out = run_scenario(spec, runs=runs, seed=7)
+        return float(np.mean([o.breakdown_year is None or o.breakdown_year > 30 for o in out]))
+
+    off, on_ = holds_30(spec_off), holds_30(spec_on)
+    assert on_ - off > 0.1, (on_, off)
+
+
+def test_renewal_depends_on_the_guarantors_engagement_at_the_end_of_the_term():
+    """Catches: a renewal decided by the calendar alone (it must weigh the guarantors' engagement as it is at the
+    end of the term: a disengaged US and a split coalition buy Russia less restraint, so renewing buys less)."""
+    c = compiled({"renewal": True, "renewal_cost": 0.0, "renewal_force_cost": 0.0})
+    o = c.outlook(deal())
+    weak = (GuarantorState(engaged=False, cohesion=1.0), GuarantorState(engaged=True, cohesion=0.2))
+    s = c.scenario
+
+    def cut(states: tuple[GuarantorState, ...]) -> float:
+        h = []
+        for regime in (1, 0):
+            v, *_ = incentives(dataclasses.replace(o, regime=np.full(50, regime)), states, c.guarantors)
+            h.append(hazard(float(v[TERM]), 0.0, s.deterrence))
+        return h[0] - h[1]
+
+    strong_cut, weak_cut = cut(signing(c)), cut(weak)
+    assert strong_cut > weak_cut > 0
+    between = dataclasses.replace(o, cost=(strong_cut + weak_cut) / 2)  # a cost of staying between the two cuts
+    assert reprojected(between, TERM, signing(c), c.guarantors, s.deterrence, s.expiry).active.sum() > TERM
+    assert reprojected(between, TERM, weak, c.guarantors, s.deterrence, s.expiry).active.sum() == TERM
+
+
+def test_the_forward_looking_hazard_equals_the_myopic_one_when_attacking_after_expiry_would_not_pay():
+    """Catches: waiting that "pays" because a negative post-expiry incentive is discounted towards zero (model
+    v1's flaw): in a consolidated peace no later attack pays, so the gain is 0 and the hazard is the myopic one."""
+    c = compiled(deterrence=CONSOLIDATED)
+    o = c.outlook(deal())
+    v = incentives(o, signing(c), c.guarantors)[0]
+    assert np.all(v < 0)
+    for y in range(1, 51):
+        calc = yearly_choice(o, y, signing(c), c.guarantors, c.scenario.deterrence)
+        assert calc.gain == 0.0
+        assert calc.hazard == hazard(calc.incentive_now, 0.0, c.scenario.deterrence)
+
+
+def test_a_force_that_leaves_on_a_schedule_spreads_the_rise_of_the_hazard():
+    """Catches: a force that leaves in a day whatever ``drawdown_years`` says (the whole rise in one year)."""
+    at_once = hazards(compiled(), compiled().outlook(deal()))
+    c = compiled({"drawdown_years": 2})
+    staged = hazards(c, c.outlook(deal()))
+    assert np.diff(staged)[TERM - 1 :].max() < np.diff(at_once)[TERM - 1 :].max()
+    assert staged[TERM + 2] == pytest.approx(at_once[TERM + 2], abs=1e-12)  # gone after the two years
+    assert staged[TERM - 1] < staged[TERM] < staged[TERM + 1] < staged[TERM + 2]
+
+
+def test_the_run_decides_renewal_at_the_end_of_each_term_and_records_it():
+    """Catches: a decision taken at another time than the end of a term, or not recorded in the year trace."""
+    spec = variant(
+        mode="evaluate",
+        package={**FIXED_PACKAGE, "duration_years": 10},
+        expiry={"renewal": True, "drawdown_years": 2},
+    )
+    out = run_scenario(spec, runs=40, seed=3, trace=True)
+    decided = [(y.year, y.renewed) for o in out for y in o.years_trace if y.renewed is not None]
+    assert decided and all((year - 1) % 10 == 0 for year, _ in decided)
+    for o in out:
+        years = o.years_trace
+        for y in years:
+            assert y.force_share == (1.0 if y.active else y.force_share)
+            if y.renewed is False:
+                later = [z for z in years if z.year > y.year]
+                assert all(not z.active for z in later)
+                assert [z.force_share for z in [y, *later]][:3] == pytest.approx([2 / 3, 1 / 3, 0.0][: len(later) + 1])
