@@ -6,11 +6,11 @@ selection (``benchmarks/mutation_gate.py``, :data:`~benchmarks.mutation_gate.GAT
 tests/model/, the mechanism tests of tests/test_bargain.py and tests/test_peace.py, and the statistical tests of
 tests/test_validation.py and tests/test_patterns.py) at their fixed seeds, the tests that caught it in the full
 table first, so that ``-x`` stops after one. Two processes run at once. A control process with nothing injected
-runs every mutant's likely catchers, and afterwards any other test that failed under a mutant: a failure counts as a catch only in a test the
-correct model passes, since a test that fails anyway says nothing about the mutant. A mutant marked as a known
-escape is run without ``-x`` and must fail nothing (strict, like ``xfail(strict=True)``): if a test starts to
-catch it, the catalogue must say so. The full table (every test, every mutant) is
-``python benchmarks/mutation_gate.py``; docs/VALIDATION.md, "Wrong models must fail", shows it.
+runs every mutant's likely catchers, and afterwards any other test that failed under a mutant: a failure counts as
+a catch only in a test the correct model passes, since a test that fails anyway says nothing about the mutant. A
+mutant marked as a known escape is run without ``-x`` and must fail nothing (strict, like ``xfail(strict=True)``):
+if a test starts to catch it, the catalogue must say so. The full table (every test, every mutant) is ``python
+benchmarks/mutation_gate.py``; docs/VALIDATION.md, "Wrong models must fail", shows it.
 
 The unit tests are in the selection because in model v2 several mechanisms (a power shift, consolidation,
 learning from rejections) have a unit test of their rule and a mechanism test of its effect; the table tells the
