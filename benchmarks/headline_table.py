@@ -67,6 +67,8 @@ VARIATIONS: dict[str, dict] = {
     "myopic Russia": {"deterrence.foresight": 0.0},
     "Russia's troop salience halved": {"actors.russia.preferences.foreign_troops.salience": 0.2},
     "no Russian red line on troops": {"actors.russia.red_lines.0.penalty": 0.001},
+    "no renewal": {"expiry.renewal": False, "expiry.drawdown_years": 0},
+    "staying costs 5 points": {"expiry.renewal_cost": 0.05},
 }
 
 Figures = dict[str, dict[str, float]]

@@ -171,8 +171,8 @@ class Injector:
 
 def _random_mediator(inj: Injector) -> None:
     def make(propose: Callable) -> Callable:
-        def random_feasible(table: Any, belief: Any, no_deal: Any, challenger: int) -> Any:
-            right = propose(table, belief, no_deal, challenger)
+        def random_feasible(table: Any, belief: Any, no_deal: Any, challenger: int, expected: Any = None) -> Any:
+            right = propose(table, belief, no_deal, challenger, expected)
             values = table.values
             if values.shape[1] == 0:
                 return right

@@ -371,7 +371,8 @@ def test_incentive_path_is_russias_calculus_worked_by_hand():
     power shifts, Russia's value of war, its net incentive, its gain from waiting and the hazard."""
     from sim.model.compiled import compile_scenario
 
-    scenario = load_scenario(BASE)
+    # The worked example's expiry is model v2's: the guarantee lapses at the end of its term, the force at once.
+    scenario = A.with_overrides(load_scenario(BASE), {"expiry.renewal": False, "expiry.drawdown_years": 0})
     path = A.incentive_path(scenario, WORKED_DEAL)
     a, d, w, pw = scenario.actors, scenario.deterrence, scenario.war, scenario.power
     us, co = a["united_states"].guarantor, a["coalition"].guarantor

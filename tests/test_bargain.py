@@ -157,8 +157,10 @@ def test_an_anticipated_ukrainian_rearmament_raises_russias_hazard_before_the_sh
     """Mechanism test (Fearon 1995; Powell 2006). Catches: a Russia that does not look ahead, or a power shift that
     is not anticipated. In year 1 Ukraine has not rearmed yet (its path starts at its agreed army), but a Russia
     that foresees the shift waits less for the guarantee to expire: its year-1 hazard is higher than without the
-    rearmament. With no foresight the two are identical."""
-    slow = {"power.ukraine_years": 8.0}
+    rearmament. With no foresight the two are identical. The guarantee lapses at the end of its term (renewal
+    off): with the default renewal there is no expiry to wait for, and Russia's incentive is highest in the first
+    year whatever Ukraine does (see MODEL.md section 4 on foresight)."""
+    slow = {"power.ukraine_years": 8.0, "expiry.renewal": False, "expiry.drawdown_years": 0}  # a lapsing guarantee
     without = _first_year_hazard({**slow, "power.ukraine_rearmament": 0.0})
     rearming = _first_year_hazard({**slow, "power.ukraine_rearmament": 1.0})
     assert rearming > without * 1.02, (without, rearming)  # measured: 0.0461 -> 0.0484

@@ -4,8 +4,8 @@ Each test names the wrong model it catches. The expiry rule (docs/MODEL.md 7.8.7
 guarantors renew the guarantee for another term if the cut in Russia's yearly hazard that renewing buys (the
 myopic hazard the year after the term, lapsed less in force, with the guarantors as they are then) is at least
 the cost of staying; a force that is not renewed draws down over ``expiry.drawdown_years``. Model v2's
-"leave at once, credibility times its residual" is the case ``renewal: false, drawdown_years: 0`` (the
-default in this release, so that the quoted figures are those of model v2).
+"leave at once, credibility times its residual" is the case ``renewal: false, drawdown_years: 0``
+(:data:`LAPSE`); the defaults renew, with a drawdown of two years.
 
 The bound on the absolute jump of the yearly hazard at expiry, :data:`JUMP`, is two points a year: a stated
 bound, not a fitted one (the live-motive cliff of the defaults is about four times it, a consolidated peace's
@@ -38,7 +38,8 @@ from tests.helpers import FIXED_PACKAGE, imposed, variant
 JUMP = 0.02
 """The stated bound on the absolute rise of the yearly hazard at expiry (two points a year)."""
 TERM = 15
-RENEW = {"renewal": True}
+LAPSE = {"renewal": False, "drawdown_years": 0}
+"""Model v2's expiry: no renewal, the force leaves at once."""
 CONSOLIDATED = {"consolidation": 0.8}  # breaking the peace costs Russia four times the default once it has lasted
 
 
@@ -72,12 +73,12 @@ def test_guarantors_leave_a_consolidated_peace_without_a_spike_and_renew_a_live_
     hazard always jumps), and guarantors that always renew (they would stay in a consolidated peace). The
     pattern of stylized fact 8 (EVIDENCE.md): missions that leave once peace has consolidated are not followed by
     a spike; a guarantee that lapses while the motive remains is."""
-    jump, years = expiry_jump(compiled(RENEW, CONSOLIDATED))
+    jump, years = expiry_jump(compiled(deterrence=CONSOLIDATED))
     assert years == TERM  # the need has fallen below the cost of staying: they leave
     assert abs(jump) < JUMP
-    jump, years = expiry_jump(compiled())  # a live motive, no renewal: the cliff
+    jump, years = expiry_jump(compiled(LAPSE))  # a live motive, no renewal: the cliff
     assert years == TERM and jump > JUMP
-    jump, years = expiry_jump(compiled(RENEW))  # a live motive, renewal: they stay
+    jump, years = expiry_jump(compiled())  # a live motive, renewal: they stay
     assert years > TERM and abs(jump) < JUMP
 
 
@@ -85,8 +86,8 @@ def test_a_renewed_guarantee_holds_like_a_longer_one_and_without_renewal_the_cli
     """Catches: a renewal that does not extend what Russia faces (the force or the credibility still lapsing at
     the end of the first term), or renewal leaking into scenarios that switch it off. Russia's value of peace is
     held fixed, so that only the guarantee's life differs (Russia also dislikes a longer term as such)."""
-    free = compiled({"renewal": True, "renewal_cost": 0.0, "renewal_force_cost": 0.0})
-    off = compiled()
+    free = compiled({"renewal_cost": 0.0, "renewal_force_cost": 0.0})
+    off = compiled(LAPSE)
     s = free.scenario
 
     def outlook(c: CompiledScenario, d: Deal) -> Outlook:
@@ -117,8 +118,8 @@ def test_a_renewed_guarantee_holds_longer_in_the_runs():
     """Catches: the run ignoring the renewal decision (the force leaving at the first term's end whatever the
     guarantors decided). Same seeds, the Paris-draft-like package imposed, renewal on and off."""
     runs = 300
-    spec_off = imposed(duration_years=TERM)
-    spec_on = variant(mode="evaluate", package={**FIXED_PACKAGE, "duration_years": TERM}, expiry=RENEW)
+    spec_on = imposed(duration_years=TERM)
+    spec_off = variant(mode="evaluate", package={**FIXED_PACKAGE, "duration_years": TERM}, expiry=LAPSE)
 
     def holds_30(spec: Any) -> float:
         out = run_scenario(spec, runs=runs, seed=7)
@@ -131,7 +132,7 @@ def test_a_renewed_guarantee_holds_longer_in_the_runs():
 def test_renewal_depends_on_the_guarantors_engagement_at_the_end_of_the_term():
     """Catches: a renewal decided by the calendar alone (it must weigh the guarantors' engagement as it is at the
     end of the term: a disengaged US and a split coalition buy Russia less restraint, so renewing buys less)."""
-    c = compiled({"renewal": True, "renewal_cost": 0.0, "renewal_force_cost": 0.0})
+    c = compiled({"renewal_cost": 0.0, "renewal_force_cost": 0.0})
     o = c.outlook(deal())
     weak = (GuarantorState(engaged=False, cohesion=1.0), GuarantorState(engaged=True, cohesion=0.2))
     s = c.scenario
@@ -153,7 +154,7 @@ def test_renewal_depends_on_the_guarantors_engagement_at_the_end_of_the_term():
 def test_the_forward_looking_hazard_equals_the_myopic_one_when_attacking_after_expiry_would_not_pay():
     """Catches: waiting that "pays" because a negative post-expiry incentive is discounted towards zero (model
     v1's flaw): in a consolidated peace no later attack pays, so the gain is 0 and the hazard is the myopic one."""
-    c = compiled(deterrence=CONSOLIDATED)
+    c = compiled(LAPSE, CONSOLIDATED)
     o = c.outlook(deal())
     v = incentives(o, signing(c), c.guarantors)[0]
     assert np.all(v < 0)
@@ -165,8 +166,8 @@ def test_the_forward_looking_hazard_equals_the_myopic_one_when_attacking_after_e
 
 def test_a_force_that_leaves_on_a_schedule_spreads_the_rise_of_the_hazard():
     """Catches: a force that leaves in a day whatever ``drawdown_years`` says (the whole rise in one year)."""
-    at_once = hazards(compiled(), compiled().outlook(deal()))
-    c = compiled({"drawdown_years": 2})
+    at_once = hazards(compiled(LAPSE), compiled(LAPSE).outlook(deal()))
+    c = compiled({"renewal": False, "drawdown_years": 2})
     staged = hazards(c, c.outlook(deal()))
     assert np.diff(staged)[TERM - 1 :].max() < np.diff(at_once)[TERM - 1 :].max()
     assert staged[TERM + 2] == pytest.approx(at_once[TERM + 2], abs=1e-12)  # gone after the two years

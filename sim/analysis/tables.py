@@ -555,7 +555,9 @@ def incentive_path(
 
     The model's own calculus (:func:`sim.model.deterrence.yearly_choice` over the deal's
     :class:`~sim.model.deterrence.Outlook`, docs/MODEL.md "Deterrence phase") evaluated year by year after the
-    deal. Columns: ``year`` (1 = the first year after the deal), ``active`` (the guarantee in force),
+    deal. Columns: ``year`` (1 = the first year after the deal), ``active`` (the guarantee in force, renewals
+    included as the guarantors, held in these states, would decide them), ``force_share`` (the share of the
+    agreed force still in Ukraine),
     ``credibility.<guarantor>`` (each guarantor's probability of honouring), ``guarantee`` (the guarantors'
     expected weight in a resumed war), ``balance`` (the balance of power a war begun that year would start
     from: positive favours Russia), ``war_value`` (Russia's value of a year of that war), ``peace_value``
@@ -578,7 +580,7 @@ def incentive_path(
             ``years`` is not between 1 and the horizon.
     """
     from sim.model.compiled import compile_scenario
-    from sim.model.deterrence import GuarantorState, hazard, yearly_choice
+    from sim.model.deterrence import GuarantorState, force_shares, hazard, yearly_choice
 
     terms = {**_fixed_terms(scenario), **(deal or {})}
     open_issues = [n for n in ISSUE_NAMES if n not in terms]
@@ -590,7 +592,6 @@ def incentive_path(
     if not 1 <= horizon <= p.horizon_years:
         raise ValueError(f"years must be between 1 and the horizon ({p.horizon_years}); got {horizon}")
     compiled = compile_scenario(scenario)
-    outlook = compiled.outlook(d, edge)
     rules = compiled.guarantors
     states = tuple(
         GuarantorState(
@@ -599,10 +600,12 @@ def incentive_path(
         )
         for r in rules
     )
+    outlook = compiled.outlook(d, edge, states)  # the renewals as the guarantors, so held, would decide them
+    shares = force_shares(scenario.expiry.drawdown_years)
     rows = []
     for y in range(1, horizon + 1):
         calc = yearly_choice(outlook, y, states, rules, p)
-        row: dict[str, Any] = {"year": y, "active": calc.active}
+        row: dict[str, Any] = {"year": y, "active": calc.active, "force_share": float(shares[calc.regime])}
         row |= {f"credibility.{r.key}": float(k) for r, k in zip(rules, calc.credibility, strict=True)}
         row |= {
             "guarantee": float(calc.guarantee),

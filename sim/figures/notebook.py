@@ -608,7 +608,7 @@ def hazard_figure(
             ax.text(
                 expiry + 0.5,
                 0.97,
-                f" {label}: guarantee expires ",
+                f" {label}: first term ends ",
                 transform=ax.get_xaxis_transform(),
                 rotation=90,
                 ha="right",
@@ -627,8 +627,8 @@ def hazard_figure(
     caption(
         fig,
         "Breakdowns per year at risk among the agreements still at peace; shaded: 95 % Wilson intervals. "
-        "Vertical lines: the guarantee expires at the end of that year (its troops leave, the guarantors' "
-        "credibility falls to a residual).",
+        "Vertical lines: the guarantee's first term ends with that year; its guarantors renew it or let it lapse "
+        "(its troops leave over the drawdown, the guarantors' credibility falls to a residual).",
     )
     return fig
 
@@ -690,7 +690,7 @@ def incentive_figure(paths: Mapping[str, pd.DataFrame], title: str | None = None
     attack later (dashed, open markers); the hazard rises where the incentive less the gain passes the
     threshold (dotted grey). Right: the yearly hazard as in the model, and that of a myopic Russia that
     ignores the option of waiting (dotted; drawn only where it differs, by more than 2 %, somewhere).
-    Dash-dotted verticals: the guarantee expires.
+    Dash-dotted verticals: the guarantee's first term ends (renewed or lapsing, as the path shows).
     """
     fig = new_figure(13, 5.4, caption_lines=2)
     left, right = fig.subplots(1, 2)

@@ -244,9 +244,9 @@ def _expiry_label(durations: np.ndarray) -> tuple[float, str] | None:
     if durations.size == 0:
         return None
     if np.all(durations == durations[0]):
-        return float(durations[0]), f"guarantee expires ({durations[0]:g} years)"
+        return float(durations[0]), f"first term ends ({durations[0]:g} years)"
     med = float(np.median(durations))
-    return med, f"guarantee expires (median {med:g} years)"
+    return med, f"first term ends (median {med:g} years)"
 
 
 def _horizon(runs: pd.DataFrame) -> float:
@@ -254,7 +254,8 @@ def _horizon(runs: pd.DataFrame) -> float:
 
 
 def survival_figure(runs: pd.DataFrame, title: str = "") -> Figure:
-    """Survival of peace after agreement (Kaplan-Meier) with its 95 % band and the guarantee's expiry.
+    """Survival of peace after agreement (Kaplan-Meier) with its 95 % band and the end of the guarantee's first
+    term (where the guarantors renew it or let it lapse).
 
     Args:
         runs: The runs table (:func:`sim.execution.results.runs_table`).
@@ -283,11 +284,11 @@ def survival_figure(runs: pd.DataFrame, title: str = "") -> Figure:
         if durations.size and not np.all(durations == durations[0]):
             q25, q75 = np.quantile(durations, [0.25, 0.75])
             ax.axvspan(
-                q25, q75, color="0.9", hatch="..", ec="0.6", lw=0, label="guarantee expiry, middle half of deals"
+                q25, q75, color="0.9", hatch="..", ec="0.6", lw=0, label="end of the first term, middle half of deals"
             )
         ax.axvline(x, color="tab:red", ls="--", lw=1.5, label=label)
         ax.annotate(
-            "guarantee expires",
+            "first term ends",
             (x, 0.04),
             xytext=(4, 0),
             textcoords="offset points",
@@ -342,8 +343,8 @@ def compare_survival_figure(runs_by_label: Mapping[str, pd.DataFrame], title: st
     ax.legend(loc="lower left", fontsize=8)
     caption(
         fig,
-        "Thin vertical lines and triangles at the top mark when each scenario's guarantee expires (median over deals); "
-        "shaded: 95 % bands.",
+        "Thin vertical lines and triangles at the top mark the end of each scenario's first guarantee term (median "
+        "over deals; the guarantors then renew it or let it lapse); shaded: 95 % bands.",
     )
     return fig
 

@@ -37,6 +37,7 @@ from sim.model.deterrence import (
     hazard,
     projected_expiry,
     regime_path,
+    renewal_dates,
     staying_cost,
     structural_balance,
     waiting_gain_by_year,
@@ -116,17 +117,20 @@ def anticipate(
         psi = consolidation(years, p)
         # The renewals, as the parties expect the guarantors to decide them (their states at signing, Russia's
         # edge judged at the prior's mean).
-        need = averted_hazard(
-            structural + float(types.mean()),
-            g[0],
-            g[1],
-            stakes[challenger],
-            utilities[challenger],
-            psi,
-            war.outcome_steepness,
-            p,
-        )
         term = np.clip(numbers[:, _DURATION], 0, years + 1).astype(int)
+        need = np.full((years, n_pack), np.inf)  # the need matters only where a term ends (renewal_dates)
+        if expiry.renewal:
+            t, k = renewal_dates(term, years)
+            need[t, k] = averted_hazard(
+                structural[t, k] + float(types.mean()),
+                g[0, k],
+                g[1, k],
+                stakes[challenger],
+                utilities[challenger][k],
+                psi[t],
+                war.outcome_steepness,
+                p,
+            )
         end = projected_expiry(need, staying_cost(numbers, rules, expiry), term, term, expiry.renewal)
         regime = regime_path(np.minimum(end, years + 1), years, expiry.drawdown_years)  # years x packages
         base = structural - g[regime, np.arange(n_pack)[None, :]]

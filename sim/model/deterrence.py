@@ -306,12 +306,6 @@ def structural_balance(
     return base[:, None, :] + edge[None, :, None] if edge.ndim else base + float(edge)
 
 
-def active_years(duration: np.ndarray | float, years: int) -> np.ndarray:
-    """Whether the guarantee is in force in each year ``1..years`` (``year <= duration``)."""
-    t = np.arange(1, years + 1, dtype=float)
-    return t <= np.asarray(duration, dtype=float)[..., None]
-
-
 def force_shares(drawdown_years: int) -> np.ndarray:
     """The share of the agreed force in Ukraine in each *regime* of the guarantee: index 0 in force (all of it),
     ``1..D`` the years of a drawdown of ``D`` years in equal steps (``1 - d / (D + 1)``), ``D + 1`` gone (0)."""
@@ -338,15 +332,17 @@ def averted_hazard(
     steepness: float,
     p: Deterrence,
 ) -> np.ndarray:
-    """The cut in Russia's yearly hazard that keeping the guarantee in force buys, in every year: Russia's myopic
-    hazard with the guarantee lapsed (the first year of its drawdown, ``g_lapsed``) less that with it in force
-    (``g_force``), at the balance ``structural`` (years, or years x packages) the guarantors judge by, with the
-    guarantors as they now are. The guarantors' measure of the need for renewal."""
+    """The cut in Russia's yearly hazard that keeping the guarantee in force buys: Russia's myopic hazard with the
+    guarantee lapsed (the first year of its drawdown, ``g_lapsed``) less that with it in force (``g_force``), at
+    the balance ``structural`` the guarantors judge by, with the guarantors as they now are. The guarantors'
+    measure of the need for renewal. Shapes: every argument one value per year (years), or ``structural``
+    years x packages with ``consolidation`` per year, or all of them flat and matched element by element."""
+    matrix = np.ndim(structural) == 2
     values = []
     for g in (g_lapsed, g_force):
         v = war_value(stakes, structural - g, steepness)
         v = v - peace_value
-        v -= consolidation if v.ndim == 1 else consolidation[:, None]
+        v -= consolidation[:, None] if matrix else consolidation
         values.append(hazard(v, 0.0, p))
     return values[0] - values[1]
 
@@ -361,6 +357,18 @@ def staying_cost(
         if r.force is not None:
             f = np.maximum(f, force_weight(_col(numbers, _TROOPS), r.force[0]))
     return e.renewal_cost + e.renewal_force_cost * f
+
+
+def renewal_dates(term: np.ndarray, years: int) -> tuple[np.ndarray, np.ndarray]:
+    """Where a term of each package ends within the horizon: the year indices ``t`` (after ``t`` years in force:
+    ``term, 2 term, ...`` below ``years``) and the packages' indices, as two flat arrays (packages with a term of 0
+    have none)."""
+    return np.nonzero(_due(np.arange(years)[:, None], term, term))
+
+
+def _due(t: np.ndarray, term: np.ndarray | int, start: np.ndarray | int) -> np.ndarray:
+    """Whether a term ends after ``t`` years in force: ``t = start, start + term, ...`` (never for a term of 0)."""
+    return (t >= start) & ((t - start) % np.maximum(term, 1) == 0) & (np.asarray(term) > 0)
 
 
 def projected_expiry(
@@ -379,10 +387,8 @@ def projected_expiry(
         return start_a.copy()
     term_a = np.asarray(term)
     t = np.arange(years)[:, None] if two else np.arange(years)
-    step = np.maximum(term_a, 1)
-    due = (t >= start_a) & ((t - start_a) % step == 0) & (term_a > 0)
-    refused = due & (a < cost)
-    first = np.where(refused.any(axis=0), refused.argmax(axis=0), years + step)
+    refused = _due(t, term_a, start_a) & (a < cost)
+    first = np.where(refused.any(axis=0), refused.argmax(axis=0), years + np.maximum(term_a, 1))
     return np.where(term_a > 0, first, start_a)
 
 
@@ -453,6 +459,11 @@ def hazard(
     waiting (:func:`waiting_gain`). The logistic is the probability that the year's unobserved shocks tip the
     balance of the choice. ``out``: an array to write into (it may be the gain).
     """
+    if out is None and isinstance(incentive, float | int) and isinstance(gain, float | int):
+        # One year's choice: the same operations in the same order on Python floats (and numpy's tanh), so the
+        # result is bit-identical to an array's element, at a twentieth of the cost.
+        y = ((incentive - gain) - p.hazard_threshold) * p.hazard_steepness * 0.5
+        return (float(np.tanh(y)) + 1.0) * (p.hazard_max * 0.5)
     x = np.asarray(np.subtract(incentive, gain, dtype=float, out=out))  # then in place (the hot path)
     x -= p.hazard_threshold
     x *= p.hazard_steepness

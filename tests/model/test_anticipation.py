@@ -69,7 +69,7 @@ def year_by_year(
     """Russia's hazard and the balance of a resumed war in years 1..horizon, from the run's yearly choice."""
     s = c.scenario
     states = tuple(r.initial_state() for r in c.guarantors) if states is None else states
-    outlook = c.outlook(d, edge)
+    outlook = c.outlook(d, edge, states)
     calcs = [yearly_choice(outlook, y, states, c.guarantors, s.deterrence) for y in range(1, outlook.active.size + 1)]
     return np.array([k.hazard for k in calcs]), np.array([k.balance for k in calcs])
 

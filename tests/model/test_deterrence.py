@@ -28,7 +28,6 @@ from sim.model.compiled import compile_scenario
 from sim.model.deterrence import (
     GuarantorRule,
     GuarantorState,
-    active_years,
     army_term,
     base_credibility,
     causes,
@@ -37,6 +36,7 @@ from sim.model.deterrence import (
     credibilities,
     credibility,
     engagement_multiplier,
+    force_shares,
     force_weight,
     gain_at,
     guarantee,
@@ -44,6 +44,7 @@ from sim.model.deterrence import (
     incentives,
     outlook_of,
     power_path,
+    regime_path,
     structural_balance,
     waiting_gain,
     waiting_gain_by_year,
@@ -53,7 +54,10 @@ from sim.model.deterrence import (
 from sim.model.negotiation import candidate_pool
 from sim.model.war import war_value
 
-SCENARIO = scenario_from_mapping({})
+LAPSE = {"renewal": False, "drawdown_years": 0}
+"""Model v2's expiry: the guarantee lapses at the end of its term, the force leaves at once. The unit tests of the
+yearly calculus take this case; the renewal rule and the drawdown are tested in tests/test_peace.py."""
+SCENARIO = scenario_from_mapping({"expiry": LAPSE})
 COMPILED = compile_scenario(SCENARIO)
 RULES = COMPILED.guarantors
 P = SCENARIO.deterrence
@@ -375,10 +379,14 @@ def test_the_structural_balance_has_a_year_axis_a_type_axis_for_types_and_a_pack
 
 
 def test_the_guarantee_is_in_force_through_its_last_year_and_not_after():
-    """Catches: an off-by-one expiry (a 15-year guarantee ending after year 14 or 16)."""
-    assert active_years(15.0, 20).tolist() == [True] * 15 + [False] * 5
-    assert active_years(0.0, 3).tolist() == [False] * 3
-    assert active_years(np.array([1.0, 2.0]), 3).tolist() == [[True, False, False], [True, True, False]]
+    """Catches: an off-by-one expiry (a 15-year guarantee ending after year 14 or 16), or a drawdown of another
+    length than stated."""
+    assert (regime_path(15, 20, 0) == 0).tolist() == [True] * 15 + [False] * 5
+    assert regime_path(0, 3, 0).tolist() == [1, 1, 1]
+    assert regime_path(np.array([1, 2]), 3, 0).T.tolist() == [[0, 1, 1], [0, 0, 1]]
+    assert regime_path(3, 7, 2).tolist() == [0, 0, 0, 1, 2, 3, 3]
+    assert force_shares(2).tolist() == pytest.approx([1.0, 2 / 3, 1 / 3, 0.0])
+    assert force_shares(0).tolist() == [1.0, 0.0]
 
 
 # --- waiting and the hazard ----------------------------------------------------------------------------------
@@ -484,6 +492,15 @@ def test_the_hazard_is_the_maximum_times_the_logistic_of_the_incentive_less_the_
     assert hazard(-100.0, 0.0, P) == 0.0
     grid = hazard(np.array([0.3, -0.4]), np.array([0.1, 0.2]), P)
     assert grid.tolist() == pytest.approx([hazard(0.3, 0.1, P), hazard(-0.4, 0.2, P)])
+
+
+def test_one_years_hazard_is_bit_identical_to_the_same_element_of_an_array():
+    """Catches: the scalar fast path of the run's yearly choice drifting from the array path of the anticipation
+    (another order of operations or another tanh): the talks would price a hazard other than the one played."""
+    rng = np.random.default_rng(7)
+    v, g = rng.normal(0.0, 0.4, 2000), np.abs(rng.normal(0.0, 0.05, 2000))
+    array = hazard(v, g, P)
+    assert [hazard(float(a), float(b), P) for a, b in zip(v, g, strict=True)] == array.tolist()
 
 
 def test_the_hazard_rises_with_the_incentive_and_falls_with_the_gain_from_waiting():
@@ -607,7 +624,7 @@ def test_the_outlook_is_computed_once_from_the_deal_the_edge_and_the_power_path(
     d = deal(duration_years=20)
     o = COMPILED.outlook(d, 0.25)
     assert o.deal == d
-    assert o.active.tolist() == active_years(20.0, P.horizon_years).tolist()
+    assert o.active.tolist() == (regime_path(20, P.horizon_years, 0) == 0).tolist()
     assert o.structural.tolist() == structural_balance(d.values, 0.25, 0.1, POWER, P, P.horizon_years).tolist()
     assert o.consolidation.tolist() == consolidation(P.horizon_years, P).tolist()
     assert o.base == tuple((base_credibility(r, d.values, True), base_credibility(r, d.values, False)) for r in RULES)

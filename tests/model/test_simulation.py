@@ -34,7 +34,7 @@ ONES = {"none": 1.0, "assurances": 1.0, "bilateral_aid": 1.0, "article5_like": 1
 # role weight 3) pushes the balance to about -2.5, where Russia's chance of prevailing (steepness 50) is nil and
 # its incentive about -0.83: hazard L(50 (-0.83 + 0.4)) < 1e-9. After expiry the US keeps nothing (residual 0)
 # and the coalition brings no weight: the incentive is about 0.09 and the hazard L(50 * 0.49) > 1 - 1e-10.
-# Russia is myopic (foresight 0) and peace does not consolidate.
+# Russia is myopic (foresight 0), peace does not consolidate, and the guarantors do not renew.
 BREAKS_AT_EXPIRY = {
     "mode": "evaluate",
     "package": {**FIXED, "foreign_troops": 0, "duration_years": 3, "ukraine_army": 0},
@@ -59,6 +59,7 @@ BREAKS_AT_EXPIRY = {
         },
     },
     "war": {"outcome_steepness": 50.0},
+    "expiry": {"renewal": False, "drawdown_years": 0},  # the guarantee lapses at once (renewal: tests/test_peace.py)
     "deterrence": {
         "hazard_max": 1.0,
         "hazard_steepness": 50.0,
