@@ -70,6 +70,7 @@ class RunOutcome:
             or no commitment).
         horizon: The run's horizon in years from the start of talks.
         duration: The agreed guarantee duration in years (None without a deal).
+        renewals: How many times the guarantors renewed the guarantee at the end of a term (docs/MODEL.md 7.8.7).
         peace_years_15: Years of peace in the first 15 years from the start of talks (0 without a deal).
         peace_years_30: The same over 30 years.
         war_years_15: Years of war in the first 15 years (15 minus the years of peace).
@@ -110,6 +111,7 @@ class RunOutcome:
     deal_then_war_15: bool = False
     territory_15: float | None = None
     territory_30: float | None = None
+    renewals: int = 0
     welfare: dict[str, float] = field(default_factory=dict)
     rounds_trace: tuple[RoundRecord, ...] = field(default=(), repr=False)
     years_trace: tuple[YearRecord, ...] = field(default=(), repr=False)
@@ -187,6 +189,7 @@ def outcome_of(model: GuaranteeModel) -> RunOutcome:
         deal_then_war_15=broke_at is not None and broke_at < 15 * 12,
         territory_15=model.territory_at.get(15),
         territory_30=model.territory_at.get(30),
+        renewals=model.renewals,
         welfare=dict(zip((p.key for p in model.parties), map(float, model.welfare), strict=True)),
         rounds_trace=tuple(model.rounds_trace),
         years_trace=tuple(model.years_trace),
@@ -316,6 +319,7 @@ def _runs_schema(parties: tuple[str, ...], guarantors: tuple[str, ...], causes: 
         pa.field("deal_then_war_15", pa.bool_(), nullable=False),
         pa.field("territory_15", pa.float64()),
         pa.field("territory_30", pa.float64()),
+        pa.field("renewals", pa.int64(), nullable=False),
         *(pa.field(f"welfare.{p}", pa.float64()) for p in parties),
     ]
     return pa.schema(fields)

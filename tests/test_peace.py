@@ -175,7 +175,8 @@ def test_a_force_that_leaves_on_a_schedule_spreads_the_rise_of_the_hazard():
 
 
 def test_the_run_decides_renewal_at_the_end_of_each_term_and_records_it():
-    """Catches: a decision taken at another time than the end of a term, or not recorded in the year trace."""
+    """Catches: a decision taken at another time than the end of a term, or not recorded in the year trace and the
+    outcome record."""
     spec = variant(
         mode="evaluate",
         package={**FIXED_PACKAGE, "duration_years": 10},
@@ -186,6 +187,7 @@ def test_the_run_decides_renewal_at_the_end_of_each_term_and_records_it():
     assert decided and all((year - 1) % 10 == 0 for year, _ in decided)
     for o in out:
         years = o.years_trace
+        assert o.renewals == sum(y.renewed is True for y in years)  # the outcome record counts them
         for y in years:
             assert y.force_share == (1.0 if y.active else y.force_share)
             if y.renewed is False:
