@@ -20,7 +20,6 @@ import yaml
 from sim.config.scenario import Scenario, load_scenario, with_overrides
 from sim.dealspace import Deal
 from sim.execution.runs import run_scenario
-from sim.model.anticipation import anticipate
 from sim.model.compiled import compile_scenario
 from sim.model.simulation import GuaranteeModel
 from sim.model.war import war_value
@@ -90,23 +89,7 @@ def _ukraine_value(scenario: Scenario, package: dict) -> tuple[float, float]:
     numbers = np.array([Deal.from_mapping(package).values])
     u = np.array([[x] for x in c.utilities(Deal.from_mapping(package))])
     m = GuaranteeModel(c, 0)
-    states = tuple(g.rule.initial_state() for g in m.guarantors)
-    s = scenario
-    a = anticipate(
-        numbers,
-        u,
-        c.stakes,
-        c.challenger,
-        c.types,
-        c.guarantors,
-        states,
-        s.war,
-        s.power,
-        s.deterrence,
-        s.negotiation,
-        s.expiry,
-        keep_survival=True,
-    )
+    a = c.anticipate(numbers, u, tuple(g.rule.initial_state() for g in m.guarantors), keep_survival=True)
     return float(a.values[c.defender, 0].mean()), float(a.survival[0, :, 14].mean())
 
 

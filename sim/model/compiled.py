@@ -14,6 +14,7 @@ import numpy as np
 
 from sim.config.scenario import Actor, Elections, Scenario
 from sim.dealspace import ISSUES, Deal, normalise_matrix
+from sim.model.anticipation import Anticipation, anticipate
 from sim.model.deterrence import GuarantorRule, GuarantorState, Outlook, causes, outlook_of
 from sim.model.negotiation import negotiable_space, package_values
 from sim.model.preferences import Preferences, preferences_of
@@ -78,6 +79,37 @@ class CompiledScenario:
         balances. Russia's chance of prevailing is computed once for all parties."""
         chance = prevail(balances, self.scenario.war.outcome_steepness)
         return np.asarray(war_value(self.stacked, balances, 0.0, chance[None, :]))
+
+    def anticipate(
+        self,
+        numbers: np.ndarray,
+        utilities: np.ndarray,
+        states: Sequence[GuarantorState] | None = None,
+        *,
+        stakes: Sequence[Stakes] | None = None,
+        keep_survival: bool = False,
+    ) -> Anticipation:
+        """The parties' :func:`~sim.model.anticipation.anticipate` of candidate packages (rows of ``numbers``,
+        with each party's ``utilities`` of them: parties x packages) under this scenario, the guarantors in
+        ``states`` (as at signing by default) and the compiled ``stakes`` unless others are given."""
+        s = self.scenario
+        if states is None:
+            states = tuple(r.initial_state() for r in self.guarantors)
+        return anticipate(
+            numbers,
+            utilities,
+            self.stakes if stakes is None else stakes,
+            self.challenger,
+            self.types,
+            self.guarantors,
+            states,
+            s.war,
+            s.power,
+            s.deterrence,
+            s.negotiation,
+            s.expiry,
+            keep_survival=keep_survival,
+        )
 
     def utilities(self, deal: Deal) -> tuple[float, ...]:
         """Each party's utility of a deal in peace, in the parties' order."""

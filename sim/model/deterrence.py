@@ -422,7 +422,7 @@ def waiting_gain_by_year(
     # one pass instead of a loop over the years.
     scale = foresight ** np.arange(plus.shape[0], dtype=float).reshape((-1,) + (1,) * (plus.ndim - 1))
     if scale[-1] < _TINY:  # so little foresight over so long a horizon that the scale would underflow
-        return _waiting_gain_loop(plus.copy(), foresight, out)
+        return _waiting_gain_loop(plus, foresight, out)
     ahead = np.multiply(plus, scale, out=plus)
     for t in range(ahead.shape[0] - 2, -1, -1):  # max_{j>=t} delta^j P_j (a loop of slices beats accumulate)
         np.maximum(ahead[t : t + 1], ahead[t + 1 : t + 2], out=ahead[t : t + 1])

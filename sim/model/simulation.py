@@ -20,7 +20,7 @@ import numpy as np
 from sim.config.scenario import Scenario
 from sim.dealspace import ISSUE_INDEX, ISSUES, Deal
 from sim.model.actors import ChallengerAgent, CoalitionAgent, GuarantorAgent, PartyAgent
-from sim.model.anticipation import anticipate
+from sim.model.anticipation import Anticipation
 from sim.model.compiled import CompiledScenario, compile_scenario
 from sim.model.deterrence import classify_breakdown, force_shares, reprojected, yearly_choice
 from sim.model.negotiation import build_table, candidate_pool, learn_from_rejection, talks_round
@@ -149,23 +149,8 @@ class GuaranteeModel(mesa.Model):
         assert issue is not None  # noqa: S101 - a backstop guarantor has a role
         return CoalitionAgent(self, rule, members, ISSUES[issue].name, c.election_slots[i])
 
-    def _anticipate(self, numbers: np.ndarray, utilities: np.ndarray):  # noqa: ANN202 - Anticipation
-        c, spec = self.compiled, self.spec
-        states = tuple(g.rule.initial_state() for g in self.guarantors)
-        return anticipate(
-            numbers,
-            utilities,
-            c.stakes,
-            c.challenger,
-            c.types,
-            c.guarantors,
-            states,
-            spec.war,
-            spec.power,
-            spec.deterrence,
-            spec.negotiation,
-            spec.expiry,
-        )
+    def _anticipate(self, numbers: np.ndarray, utilities: np.ndarray) -> Anticipation:
+        return self.compiled.anticipate(numbers, utilities, tuple(g.rule.initial_state() for g in self.guarantors))
 
     # --- time -------------------------------------------------------------------------------------
 

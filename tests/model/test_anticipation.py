@@ -14,7 +14,7 @@ import pytest
 
 from sim.config.scenario import Scenario, scenario_from_mapping
 from sim.dealspace import Deal
-from sim.model.anticipation import Anticipation, anticipate
+from sim.model.anticipation import Anticipation
 from sim.model.compiled import CompiledScenario, compile_scenario
 from sim.model.deterrence import GuarantorState, yearly_choice
 from sim.model.war import Stakes, war_value
@@ -44,23 +44,7 @@ def expect(
     numbers = np.array([d.values for d in deals])
     if utilities is None:
         utilities = np.array([c.utilities(d) for d in deals]).T
-    if states is None:
-        states = tuple(r.initial_state() for r in c.guarantors)
-    return anticipate(
-        numbers,
-        utilities,
-        c.stakes if stakes is None else stakes,
-        c.challenger,
-        c.types,
-        c.guarantors,
-        states,
-        scenario.war,
-        scenario.power,
-        scenario.deterrence,
-        scenario.negotiation,
-        scenario.expiry,
-        keep_survival=True,
-    )
+    return c.anticipate(numbers, utilities, states, stakes=stakes, keep_survival=True)
 
 
 def year_by_year(
@@ -100,22 +84,7 @@ def test_the_talks_need_no_survival_curves():
     c = COMPILED
     numbers = np.array([d.values for d in DEALS])
     utilities = np.array([c.utilities(d) for d in DEALS]).T
-    states = tuple(r.initial_state() for r in c.guarantors)
-    s = SCENARIO
-    a = anticipate(
-        numbers,
-        utilities,
-        c.stakes,
-        c.challenger,
-        c.types,
-        c.guarantors,
-        states,
-        s.war,
-        s.power,
-        s.deterrence,
-        s.negotiation,
-        s.expiry,
-    )
+    a = c.anticipate(numbers, utilities)  # as the run's construction calls it
     assert a.survival is None
     assert a.values.tolist() == expect().values.tolist()
 
