@@ -222,6 +222,21 @@ def _guarantors_never_renew(inj: Injector) -> None:
     inj.replace("sim.model.deterrence", "projected_expiry", make)
 
 
+def _elections_unforeseen(inj: Injector) -> None:
+    """No one foresees the US elections: Russia weighs waiting with the guarantors as they are now (it waits only
+    for expiry and the power shift), and the talks price the guarantors as signed throughout (model v2's timing).
+    The elections still happen in the run."""
+
+    def make(election_calendar: Callable) -> Callable:
+        def unforeseen(rules: Any) -> None:
+            inj.hits += election_calendar(rules) is not None
+            return None
+
+        return unforeseen
+
+    inj.replace("sim.model.deterrence", "election_calendar", make)
+
+
 def _no_learning_from_rejection(inj: Injector) -> None:
     def make(learn: Callable) -> Callable:
         def unchanged(belief: np.ndarray, accepts: np.ndarray) -> np.ndarray:
@@ -355,6 +370,16 @@ MUTANTS: tuple[Mutant, ...] = (
         likely=(
             "tests/test_peace.py::test_guarantors_leave_a_consolidated_peace_without_a_spike_and_renew_a_live_one",
             "tests/test_peace.py::test_a_renewed_guarantee_holds_like_a_longer_one_and_without_renewal_the_cliff_returns",
+        ),
+    ),
+    Mutant(
+        "elections_unforeseen",
+        "Russia does not foresee US elections (it waits only for expiry), and the talks do not price them",
+        "patch: sim.model.deterrence.election_calendar returns None (no guarantor's elections are foreseen)",
+        patches=_elections_unforeseen,
+        likely=(
+            "tests/test_peace.py::test_a_foresighted_russia_holds_back_before_us_elections_in_deals_that_rest_on_a_us_role",
+            "tests/test_peace.py::test_the_lull_before_us_elections_shows_in_the_runs_and_removing_foresight_removes_it",
         ),
     ),
     Mutant(

@@ -410,10 +410,29 @@ def test_incentive_path_is_russias_calculus_worked_by_hand():
     assert path.attrs["russia_utility"] == pytest.approx(u_ru)
     incentive = war - u_ru - d.consolidation * (1 - np.exp(-t / d.consolidation_years))
     assert path["incentive"].to_numpy() == pytest.approx(incentive)
-    plus = np.maximum(incentive, 0.0)
+    # ... and as it would be with the US disengaged (its credibility times the disengaged factor, the coalition's
+    # backstop at the US's lowest role), which Russia weighs from the next US election on, with the election's odds
+    e, none = us.engagement, co.backstop.dependence["none"] / co.backstop.dependence["air_support"]
+    guarantee_dis = np.where(
+        active,
+        k_us * e.disengaged_factor * w_us + k_co * none * w_co,
+        after_us * e.disengaged_factor * w_us + after_co * none * co.commitment_weight,
+    )
+    war_dis = st.defender_wins - st.cost
+    war_dis += (st.challenger_wins - st.defender_wins) * _logistic(
+        w.outcome_steepness * (balance + guarantee - guarantee_dis)
+    )
+    incentive_dis = war_dis - (war - incentive)
+    plus, plus_dis = np.maximum(incentive, 0.0), np.maximum(incentive_dis, 0.0)
+    q = e.disengage_probability
     n = len(plus)
+
+    def foreseen(i: int, j: int) -> float:  # year index j as Russia sees it in year index i
+        election = 1 + e.every_years * (i // e.every_years + 1)  # the next year under a new government
+        return plus[j] if j + 1 < election else (1 - q) * plus[j] + q * plus_dis[j]
+
     gain = [
-        max(0.0, max((d.foresight ** (j - i) * plus[j] for j in range(i + 1, n)), default=0.0) - plus[i])
+        max(0.0, max((d.foresight ** (j - i) * foreseen(i, j) for j in range(i + 1, n)), default=0.0) - plus[i])
         for i in range(n)
     ]
     assert path["gain"].to_numpy() == pytest.approx(gain)

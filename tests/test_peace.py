@@ -194,3 +194,96 @@ def test_the_run_decides_renewal_at_the_end_of_each_term_and_records_it():
                 later = [z for z in years if z.year > y.year]
                 assert all(not z.active for z in later)
                 assert [z.force_share for z in [y, *later]][:3] == pytest.approx([2 / 3, 1 / 3, 0.0][: len(later) + 1])
+
+
+# --- Russia's timing around US elections (issue 12, item 3) ---------------------------------------------------
+
+ELECTIONS = (5, 9, 13)
+"""The first years under a new US government (elections every four years, the first in year 5)."""
+EDGE = 0.3
+"""A Russia for which attacking pays once the US has disengaged: a type the others' belief holds possible
+(the prior's top types are above it)."""
+LULL = 0.005
+"""The stated bound: the hazard must fall by half a point a year in the year before an election, relative to the
+year after it, for a lull to count."""
+
+
+def election_steps(c: CompiledScenario, d: Deal, edge: float = EDGE) -> list[float]:
+    """The rise of Russia's yearly hazard from the last year before each US election to the first year after it,
+    the US still engaged and the coalition at its mean (what Russia faces is the same in both years but for the
+    election it has just seen pass)."""
+    o = c.outlook(d, edge)
+    h = hazards(c, o)
+    return [float(h[e - 1] - h[e - 2]) for e in ELECTIONS]
+
+
+def test_a_foresighted_russia_holds_back_before_us_elections_in_deals_that_rest_on_a_us_role():
+    """Catches: a Russia that does not foresee US elections (it waits only for expiry), one that foresees them
+    where they cannot change the guarantee, and one that still waits with no foresight. The lull: the hazard is
+    lower in the last year before an election than in the first year after it (nothing else changed: the US stayed
+    engaged), by at least :data:`LULL`; a myopic Russia's hazard moves only with the slow trends of power and
+    consolidation, and with no US role an election changes nothing Russia weighs.
+
+    A unit test of the mechanism's sign and presence (it holds by construction of the waiting rule once elections
+    are foreseen); the runs' test below checks that it survives the noise of the runs."""
+    c, myopic = compiled(), compiled(deterrence={"foresight": 0.0})
+    us_role = election_steps(c, deal(duration_years=50))
+    assert all(step > LULL for step in us_role), us_role
+    without = election_steps(myopic, deal(duration_years=50))
+    assert all(step < LULL / 5 for step in without), without  # no rise across the elections: the trends only
+    no_role = election_steps(c, deal(duration_years=50, us_role="none"))
+    assert no_role == pytest.approx(election_steps(myopic, deal(duration_years=50, us_role="none")), abs=1e-12)
+    assert all(step < LULL / 5 for step in no_role), no_role
+
+
+def test_the_lull_before_us_elections_shows_in_the_runs_and_removing_foresight_removes_it():
+    """Catches: the run's Russia ignoring the elections it faces (the lull only in the calculus), and a lull that
+    is an artefact of the trends (it would show without foresight too). The Paris-draft-like package imposed for
+    fifty years, a Russia whose edge makes a US disengagement worth waiting for; in every run in which the US is
+    engaged both in the year before the first election and in the year after it, the hazard's rise across the
+    election, averaged over the runs (same seeds with and without foresight)."""
+    from sim.model.simulation import GuaranteeModel
+
+    def mean_rise(foresight: float) -> float:
+        spec = variant(
+            mode="evaluate",
+            package={**FIXED_PACKAGE, "duration_years": 50},
+            deterrence={"foresight": foresight},
+            war={"private_edge_sd": 0.0, "initial_balance": 0.1 + EDGE},  # the edge, known: one type
+        )
+        c = compile_scenario(spec)
+        rises = []
+        for seed in range(200):
+            m = GuaranteeModel(c, seed, trace=True).run()
+            years = {y.year: y for y in m.years_trace}
+            before, after = years.get(4), years.get(5)
+            if (
+                before
+                and after
+                and before.guarantors["united_states"].engaged
+                and after.guarantors["united_states"].engaged
+            ):
+                rises.append(after.hazard - before.hazard)
+            m.release()
+        assert len(rises) > 50
+        return float(np.mean(rises))
+
+    with_foresight, myopic = mean_rise(0.95), mean_rise(0.0)
+    assert with_foresight > LULL and with_foresight - myopic > LULL, (with_foresight, myopic)
+
+
+def test_russia_foresees_the_coalitions_cohesion_reverting_to_its_mean():
+    """Catches: a Russia that takes today's cohesion of the coalition as permanent (it could not foresee a trough
+    or a recovery). Cohesion reverts to its mean (AR(1)): at a peak Russia expects it to fall and waits; in a
+    trough it expects a recovery, so nothing later is worth waiting for and the trough is when it strikes. The US
+    engaged, a Russia whose attack pays (:data:`EDGE`), the second year of the Paris-draft-like package."""
+    c = compiled()
+    o = c.outlook(deal(duration_years=50), EDGE)
+
+    def gain(cohesion: float) -> float:
+        states = (GuarantorState(True, 1.0), GuarantorState(True, cohesion))
+        return yearly_choice(o, 2, states, c.guarantors, c.scenario.deterrence).gain
+
+    mean = c.scenario.actors["coalition"].guarantor.engagement.mean
+    assert gain(0.99) > gain(mean) + 0.01  # at a peak: the fall ahead is worth waiting for
+    assert gain(mean) > 0.0 and gain(0.6) == 0.0  # in a trough: nothing ahead beats now

@@ -563,8 +563,10 @@ def incentive_path(
     from: positive favours Russia), ``war_value`` (Russia's value of a year of that war), ``peace_value``
     (its utility of the deal), ``consolidation`` (what breaking the peace costs it that year),
     ``incentive`` (its net incentive to attack now: ``war_value - peace_value - consolidation``), ``gain``
-    (what it gains by waiting to attack later), ``hazard`` (the yearly probability of a renewed offensive)
-    and ``hazard_myopic`` (the hazard of a Russia that ignores the option of waiting, ``gain = 0``).
+    (what it gains by waiting to attack later: Russia foresees, each year, the next US elections and a cohesion
+    reverting to its mean, though here the states stay as held), ``hazard`` (the yearly probability of a
+    renewed offensive) and ``hazard_myopic`` (the hazard of a Russia that ignores the option of waiting,
+    ``gain = 0``).
 
     Args:
         scenario: Supplies the parameters, Russia's preferences and the fixed terms of the package.

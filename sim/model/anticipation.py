@@ -31,18 +31,23 @@ from sim.model.deterrence import (
     GuarantorRule,
     GuarantorState,
     averted_hazard,
+    base_credibility,
+    best_later,
+    by_position,
     consolidation,
+    election_calendar,
+    election_outcomes,
+    expected_multipliers,
     force_shares,
-    guarantee,
     hazard,
     projected_expiry,
     regime_path,
     renewal_dates,
     staying_cost,
     structural_balance,
-    waiting_gain_by_year,
+    weight,
 )
-from sim.model.war import Stakes, prevail, war_value
+from sim.model.war import Stakes, prevail_with_edges
 
 _DURATION = ISSUE_INDEX["duration_years"]
 
@@ -102,17 +107,17 @@ def anticipate(
         return Anticipation(values, np.ones((n_pack, n_types, years)) if keep_survival else None)
     workspace = _SPARE.pop() if _SPARE else _Workspace()  # see _Workspace
     try:
-        # Arrays are years x packages x types, so that each year's slice is contiguous. The work is done in place, in
-        # buffers kept from one run to the next (:class:`_Workspace`): fresh arrays this large cost the memory
-        # allocator more than the arithmetic, and this is most of a run's construction.
+        # Arrays are years x types x packages, so that each year's slice is contiguous and the broadcasts run along
+        # the packages. The work is done in place, in buffers kept from one run to the next (:class:`_Workspace`):
+        # fresh arrays this large cost the memory allocator more than the arithmetic, and this is most of a run's
+        # construction.
         # The guarantors' expected weight in each regime of the guarantee (in force, drawing down, gone).
         shares = force_shares(expiry.drawdown_years)
-        g = np.array(
-            [
-                np.broadcast_to(guarantee(numbers, k == 0, states, rules, share=float(f)), (n_pack,))
-                for k, f in enumerate(shares)
-            ]
-        )  # regimes x packages
+        # Each guarantor's base credibility and weight in each regime of the guarantee (in force, drawing down,
+        # gone), and the guarantors' expected weight in each with their states at signing: regimes x packages.
+        tables = [_per_regime(r, numbers, shares) for r in rules]
+        at_signing = expected_multipliers(numbers, 1, years, states, rules)
+        g = _guarantee(tables, [np.asarray(m) if np.ndim(m) < 2 else m[0] for m in at_signing], n_pack)
         structural = structural_balance(numbers, 0.0, war.initial_balance, power, p, years).T  # years x packages
         psi = consolidation(years, p)
         # The renewals, as the parties expect the guarantors to decide them (their states at signing, Russia's
@@ -133,40 +138,122 @@ def anticipate(
             )
         end = projected_expiry(need, staying_cost(numbers, rules, expiry), term, term, expiry.renewal)
         regime = regime_path(np.minimum(end, years + 1), years, expiry.drawdown_years)  # years x packages
-        base = structural - g[regime, np.arange(n_pack)[None, :]]
-        shape = (years, n_pack, n_types)
-        b = np.add(base[:, :, None], types[None, None, :], out=workspace.take("incentive", shape))
-        # Russia's chance of prevailing in a war begun that year
-        chance = prevail(b, war.outcome_steepness, out=workspace.take("chance", shape))
-        v = war_value(stakes[challenger], b, war.outcome_steepness, chance, out=b)  # the balance is no longer needed
-        v -= utilities[challenger][None, :, None]
-        v -= psi[:, None, None]
-        gain = waiting_gain_by_year(
-            v, p.foresight, out=workspace.take("hazard", shape), scratch=workspace.take("scratch", shape)
-        )
-        h = hazard(v, gain, p, out=gain)
+        # The guarantors as the elections may leave them: each combination of engagement, with its chance once the
+        # first election has passed (the states at signing until then); a cohesion reverting to its mean.
+        combos = election_outcomes(states, rules)
+        odds = [prob for _, prob in combos]
+        now = next(i for i, (st, _) in enumerate(combos) if st == tuple(states))
+        every = election_calendar(rules) if len(combos) > 1 else None
+        every = years if every is None else min(every, years)
+        # The years arranged by their position in the term between elections (by_position: one term, the years in
+        # order, without elections), so that Russia's foresight runs on contiguous blocks; the padding to whole
+        # terms repeats the last year and weighs nothing.
+        order = by_position(years, every)
+        src = np.minimum(order.time, years - 1)
+        slots = src.size
+        regime_s, structural_s = regime[src], structural[src]
+        cols = np.arange(n_pack)[None, :]
+        shape = (slots, n_types, n_pack)  # packages last: the broadcasts run along the longest axis
+        v = workspace.take("incentive", (len(combos), *shape))
+        chance = workspace.take("chance", v.shape)
+        challenger_stakes = stakes[challenger]
+        spread = challenger_stakes.challenger_wins - challenger_stakes.defender_wins
+        # Russia's incentive less its chance of prevailing, years x packages: W - U - psi = spread pi + rest
+        rest = (challenger_stakes.defender_wins - challenger_stakes.cost) - utilities[challenger][None, :]
+        rest = (rest - psi[:, None])[src]
+        for c, (st, _) in enumerate(combos):
+            mult = at_signing if st == tuple(states) else expected_multipliers(numbers, 1, years, st, rules)
+            if all(np.ndim(m) < 2 for m in mult):  # the same every year: gather the regimes' values
+                big_g = _guarantee(tables, mult, n_pack)[regime_s, cols]
+            else:
+                paths = [m[src] if np.ndim(m) == 2 else m for m in mult]
+                big_g = _guarantee_path(tables, paths, regime_s, cols)
+            # Russia's chance of prevailing in a war begun that year, at b = structural - G + theta; then
+            # V = spread pi + rest
+            b = prevail_with_edges(structural_s - big_g, types, war.outcome_steepness, out=chance[c])
+            np.multiply(b, spread, out=v[c])
+            v[c] += rest[:, None, :]
+        gain = workspace.take("hazard", v.shape)
+        if p.foresight > 0:
+            plus = np.clip(v, 0.0, np.inf, out=workspace.take("plus", v.shape))  # (faster than maximum with 0)
+            plus[:, ~order.valid] = 0.0
+            best_later(plus, odds, every, p.foresight, gain, workspace.take)
+            gain -= plus
+            np.clip(gain, 0.0, np.inf, out=gain)
+        else:
+            gain.fill(0.0)
+        h_all = hazard(v, gain, p, out=gain)
+        # The expected hazard and chance of prevailing in each year: the signing states' until the first election,
+        # then the mixture over what the elections may bring (the slots of the terms after the first).
+        h, chance_mixed = h_all[now], chance[now]
+        if every < years:
+            terms = (every, slots // every, n_types, n_pack)
+            h_later, chance_later = h.reshape(terms)[:, 1:], chance_mixed.reshape(terms)[:, 1:]
+            h_later *= odds[now]
+            chance_later *= odds[now]
+            for c in range(len(combos)):
+                if c != now:
+                    h_later += h_all[c].reshape(terms)[:, 1:] * odds[c]
+                    chance_later += chance[c].reshape(terms)[:, 1:] * odds[c]
         survival = np.subtract(1.0, h, out=h)
-        for t in range(1, years):  # S_t = prod_{j <= t} (1 - h_j) (as np.cumprod, which is slower along this axis)
-            survival[t] *= survival[t - 1]
-        weights = negotiation.discount ** np.arange(years)
-        weights = weights / weights.sum()
-        flat = (years, n_pack * n_types)
-        held = (weights @ survival.reshape(flat)).reshape(n_pack, n_types)  # the discounted share of years at peace
+        for t in range(1, years):  # S_t = prod_{j <= t} (1 - h_j), in the order of the years
+            survival[order.slot[t]] *= survival[order.slot[t - 1]]
+        weights = np.zeros(slots)
+        weights[order.slot] = negotiation.discount ** np.arange(years)
+        weights /= weights.sum()
+        flat = (slots, n_pack * n_types)
+        held = (weights @ survival.reshape(flat)).reshape(n_types, n_pack).T  # the discounted share of years at peace
         at_war = 1.0 - held  # ... and at war (the weights sum to 1)
         # sum_t w_t (1 - S_t) pi_t: the discounted weight of years at war, times the chance of prevailing in them
-        at_war_chance = weights @ chance.reshape(flat)
-        chance *= survival
-        at_war_chance -= weights @ chance.reshape(flat)
-        at_war_chance = at_war_chance.reshape(n_pack, n_types)
+        at_war_chance = weights @ chance_mixed.reshape(flat)
+        chance_mixed *= survival
+        at_war_chance -= weights @ chance_mixed.reshape(flat)
+        at_war_chance = at_war_chance.reshape(n_types, n_pack).T
         values = np.empty((len(stakes), n_pack, n_types))
         for i, s in enumerate(stakes):
             # sum_t w_t (1 - S_t) W_i(b_t), with W_i linear in the chance of prevailing
             war_part = (s.defender_wins - s.cost) * at_war + (s.challenger_wins - s.defender_wins) * at_war_chance
             values[i] = held * utilities[i][:, None] + war_part
-        kept = np.moveaxis(survival, 0, -1).copy() if keep_survival else None  # before the buffers go back
+        kept = np.transpose(survival[order.slot], (2, 1, 0)).copy() if keep_survival else None  # before reuse
     finally:
         _SPARE.append(workspace)
     return Anticipation(values, kept)
+
+
+def _per_regime(rule: GuarantorRule, numbers: np.ndarray, shares: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A guarantor's base credibility and weight in each regime of the guarantee: regimes x packages (in force,
+    then the lapsed regimes at once: the shares of the force present as a column)."""
+    n_pack = numbers.shape[0]
+    lapsed = shares[1:, None]
+    base = np.empty((shares.size, n_pack))
+    w = np.empty_like(base)
+    base[0] = base_credibility(rule, numbers, True, float(shares[0]))
+    w[0] = weight(rule, numbers, True, float(shares[0]))
+    base[1:] = base_credibility(rule, numbers[None], False, lapsed)  # type: ignore[arg-type] - a column of shares
+    w[1:] = weight(rule, numbers[None], False, lapsed)  # type: ignore[arg-type]
+    return base, w
+
+
+def _guarantee(tables: list[tuple[np.ndarray, np.ndarray]], mult: Sequence, n_pack: int) -> np.ndarray:
+    """``G = sum_g clip(base_g E_g B_g, 0, 1) w_g`` per regime (regimes x packages), each guarantor's engagement
+    multiplier the same every year (a number or one per package)."""
+    total: np.ndarray | float = 0.0
+    for (base, w), m in zip(tables, mult, strict=True):
+        kappa = np.minimum(np.maximum(base * m, 0.0), 1.0)
+        total = total + kappa * w
+    return np.broadcast_to(total, tables[0][0].shape if tables else (1, n_pack))
+
+
+def _guarantee_path(
+    tables: list[tuple[np.ndarray, np.ndarray]], mult: Sequence, regime: np.ndarray, cols: np.ndarray
+) -> np.ndarray:
+    """:func:`_guarantee` in each year (years x packages) for engagement multipliers that change over the years
+    (a cohesion reverting to its mean, :func:`expected_multipliers`)."""
+    total = np.zeros(regime.shape)
+    for (base, w), m in zip(tables, mult, strict=True):
+        kappa = np.minimum(np.maximum(base[regime, cols] * m, 0.0), 1.0)
+        total += kappa * w[regime, cols]
+    return total
 
 
 class _Workspace:

@@ -7,6 +7,7 @@ result; a :class:`~sim.model.simulation.GuaranteeModel` given a bare scenario co
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,7 +19,7 @@ from sim.model.anticipation import Anticipation, anticipate
 from sim.model.deterrence import GuarantorRule, GuarantorState, Outlook, causes, outlook_of
 from sim.model.negotiation import negotiable_space, package_values
 from sim.model.preferences import Preferences, preferences_of
-from sim.model.war import Stakes, edge_types, prevail, war_value
+from sim.model.war import Stakes, edge_types, prevail
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,15 @@ class CompiledScenario:
         """Every party's value of a year of war (:func:`~sim.model.war.war_value`) at each balance: parties x
         balances. Russia's chance of prevailing is computed once for all parties."""
         chance = prevail(balances, self.scenario.war.outcome_steepness)
-        return np.asarray(war_value(self.stacked, balances, 0.0, chance[None, :]))
+        spread, offset = self._war_terms  # W = u_D + (u_C - u_D) pi - c, as war_value, for every party at once
+        out = np.multiply(spread, chance[None, :])
+        out += offset
+        return out
+
+    @functools.cached_property
+    def _war_terms(self) -> tuple[np.ndarray, np.ndarray]:
+        s = self.stacked
+        return np.asarray(s.challenger_wins) - s.defender_wins, np.asarray(s.defender_wins) - s.cost
 
     def anticipate(
         self,
@@ -123,10 +132,12 @@ class CompiledScenario:
         edge: float = 0.0,
         states: Sequence[GuarantorState] | None = None,
         judged_edge: float | None = None,
+        peace_value: float | None = None,
     ) -> Outlook:
         """Russia's :class:`~sim.model.deterrence.Outlook` under a deal, for a private edge (0 by default), over
         the horizon, with the renewals projected from the guarantors' ``states`` (as at signing by default) and
-        their judgement of Russia's edge (the mean of the prior over its types by default, as at the table)."""
+        their judgement of Russia's edge (the mean of the prior over its types by default, as at the table).
+        ``peace_value``: Russia's utility of the deal, if already computed."""
         s = self.scenario
         if states is None:
             states = tuple(r.initial_state() for r in self.guarantors)
@@ -138,7 +149,7 @@ class CompiledScenario:
             s.deterrence.horizon_years,
             self.guarantors,
             self.stakes[self.challenger],
-            self.utilities(deal)[self.challenger],
+            self.utilities(deal)[self.challenger] if peace_value is None else peace_value,
             s.war.initial_balance,
             s.war.outcome_steepness,
             s.power,

@@ -13,7 +13,8 @@ docs/MODEL.md, section "Deterrence phase".
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -178,16 +179,26 @@ def engagement_multiplier(
     ``E_g`` is 1, or the disengaged factor after an election, or its cohesion; ``B_g`` its dependence on the
     backstop guarantor's role actually in force (that guarantor's lowest level once it has disengaged).
     """
-    g = rules[i]
-    m = g.engagement_factor(states[i])
-    if g.backstop is None:
+    m = rules[i].engagement_factor(states[i])
+    if rules[i].backstop is None:
         return m
+    return m * backstop_factor(i, numbers, states, rules)
+
+
+def backstop_factor(
+    i: int, numbers: np.ndarray | Sequence[float], states: Sequence[GuarantorState], rules: Sequence[GuarantorRule]
+) -> np.ndarray | float:
+    """``B_g``: guarantor ``i``'s dependence on the role its backstop guarantor has in force (1 without a
+    backstop; that guarantor's lowest level once it has disengaged)."""
+    g = rules[i]
+    if g.backstop is None:
+        return 1.0
     b = rules[g.backstop]
     if not states[g.backstop].engaged or b.role_issue is None:
-        return m * g.backstop_dependence[0]
+        return g.backstop_dependence[0]
     if isinstance(numbers, np.ndarray) and numbers.ndim > 1:
-        return m * np.asarray(g.backstop_dependence)[numbers[:, b.role_issue].astype(int)]
-    return m * g.backstop_dependence[int(numbers[b.role_issue])]
+        return np.asarray(g.backstop_dependence)[numbers[:, b.role_issue].astype(int)]
+    return g.backstop_dependence[int(numbers[b.role_issue])]
 
 
 def credibility(
@@ -322,6 +333,84 @@ def regime_path(expiry: np.ndarray | int, years: int, drawdown_years: int) -> np
     return np.clip(lag, 0, drawdown_years + 1).reshape((years,) if e.ndim == 0 else (years, e.size))
 
 
+def election_calendar(rules: Sequence[GuarantorRule]) -> int | None:
+    """The years between elections of the guarantors whose engagement elections decide (the schema gives them one
+    calendar), or None if no guarantor has elections."""
+    every = {r.engagement.every_years for r in rules if isinstance(r.engagement, Elections)}
+    return min(every) if every else None
+
+
+def next_election(year: int, every: int) -> int:
+    """The first year after ``year`` in which an election may bring a new government (elections fall in years
+    ``every + 1, 2 every + 1, ...`` after the deal)."""
+    return 1 + every * ((year - 1) // every + 1)
+
+
+def election_outcomes(
+    states: Sequence[GuarantorState], rules: Sequence[GuarantorRule]
+) -> tuple[tuple[tuple[GuarantorState, ...], float], ...]:
+    """Every combination of engagement that the guarantors with elections may have after an election, each
+    disengaging with its probability independently of the others and of its past, with the combination's
+    probability; the other guarantors keep their states. Without elections: the states as they are, with
+    probability 1."""
+    voting = [i for i, r in enumerate(rules) if isinstance(r.engagement, Elections)]
+    combos: list[tuple[tuple[GuarantorState, ...], float]] = [(tuple(states), 1.0)]
+    for i in voting:
+        e = rules[i].engagement
+        assert isinstance(e, Elections)  # noqa: S101 - by the filter above
+        q = e.disengage_probability
+        grown = []
+        for st, prob in combos:
+            for engaged, pr in ((True, 1.0 - q), (False, q)):
+                changed = list(st)
+                changed[i] = GuarantorState(engaged=engaged, cohesion=st[i].cohesion)
+                grown.append((tuple(changed), prob * pr))
+        combos = grown
+    return tuple(combos)
+
+
+def expected_multipliers(
+    numbers: np.ndarray | Sequence[float],
+    year: int,
+    years: int,
+    states: Sequence[GuarantorState],
+    rules: Sequence[GuarantorRule],
+) -> list[np.ndarray | float]:
+    """Each guarantor's engagement multiplier ``E_g B_g`` (:func:`engagement_multiplier`) in years ``1..years`` as
+    Russia foresees it in ``year``: as it is now, except a cohesion, expected to revert to its mean
+    (:func:`cohesion_path`). Per guarantor, a number (the same every year) or a ``(years,)`` path; with rows of
+    packages, a number, one per package ``(packages,)`` or a path ``(years, 1)`` or ``(years, packages)`` (each
+    broadcasts against years x packages)."""
+    out: list[np.ndarray | float] = []
+    for i, r in enumerate(rules):
+        e = r.engagement
+        c = states[i].cohesion
+        if isinstance(e, Cohesion) and e.reversion > 0 and c != e.mean:
+            path = cohesion_path(e, c, year, years)
+            dep = backstop_factor(i, numbers, states, rules)
+            out.append(path[:, None] * dep if np.ndim(numbers) > 1 else path * dep)
+        else:
+            out.append(engagement_multiplier(i, numbers, states, rules))
+    return out
+
+
+def cohesion_path(e: Cohesion, cohesion: float, year: int, years: int) -> np.ndarray:
+    """A cohesion of ``cohesion`` in ``year``, as expected in years ``1..years``: ``E[c_{year+k}] = c + (1 - r)^k
+    (c_year - c)`` (the mean of the AR(1) process), and as it is in the years up to ``year``."""
+    path = np.full(years, cohesion)
+    if year < years:
+        path[year:] = e.mean + _powers(1.0 - e.reversion, years)[1 : years - year + 1] * (cohesion - e.mean)
+    return path
+
+
+@functools.lru_cache(maxsize=64)
+def _powers(base: float, n: int) -> np.ndarray:
+    """``base ** k`` for ``k = 0..n`` (read-only)."""
+    out = base ** np.arange(n + 1, dtype=float)
+    out.flags.writeable = False
+    return out
+
+
 def averted_hazard(
     structural: np.ndarray,
     g_force: np.ndarray | float,
@@ -363,12 +452,31 @@ def renewal_dates(term: np.ndarray, years: int) -> tuple[np.ndarray, np.ndarray]
     """Where a term of each package ends within the horizon: the year indices ``t`` (after ``t`` years in force:
     ``term, 2 term, ...`` below ``years``) and the packages' indices, as two flat arrays (packages with a term of 0
     have none)."""
-    return np.nonzero(_due(np.arange(years)[:, None], term, term))
+    return np.nonzero(_due(years, term, term))
 
 
-def _due(t: np.ndarray, term: np.ndarray | int, start: np.ndarray | int) -> np.ndarray:
-    """Whether a term ends after ``t`` years in force: ``t = start, start + term, ...`` (never for a term of 0)."""
-    return (t >= start) & ((t - start) % np.maximum(term, 1) == 0) & (np.asarray(term) > 0)
+def _due(years: int, term: np.ndarray | int, start: np.ndarray | int) -> np.ndarray:
+    """Whether a term ends after ``t`` years in force, ``t = 0..years-1``: ``t = start, start + term, ...`` (never
+    for a term of 0). One package (numbers): ``(years,)``; packages (arrays): years x packages."""
+    term_a, start_a = np.asarray(term), np.asarray(start)
+    t = np.arange(years)
+    if term_a.ndim == 0 and start_a.ndim == 0:
+        return (t >= start_a) & ((t - start_a) % max(int(term_a), 1) == 0) & (term_a > 0)
+    safe = np.maximum(term_a, 1)
+    if np.all(start_a % safe == 0):  # the ends fall on the multiples of the term (a table, not a modulo)
+        return _multiples(years)[np.minimum(term_a, years + 1)].T & (t[:, None] >= start_a)
+    return (t[:, None] >= start_a) & ((t[:, None] - start_a) % safe == 0) & (term_a > 0)
+
+
+@functools.lru_cache(maxsize=8)
+def _multiples(years: int) -> np.ndarray:
+    """``M[T, t]``: whether ``t`` (``0..years-1``) is a multiple of ``T`` (``0..years+1``; never for ``T = 0``).
+    Read-only."""
+    t = np.arange(years)
+    table = np.zeros((years + 2, years), dtype=bool)
+    table[1:] = t[None, :] % np.arange(1, years + 2)[:, None] == 0
+    table.flags.writeable = False
+    return table
 
 
 def projected_expiry(
@@ -380,14 +488,14 @@ def projected_expiry(
     cost of staying; the first refusal ends it. Without renewal, or a term of 0, it ends at ``start``. Returns
     years in force (``years`` or more: renewed to the horizon), per package (or a 0-d array)."""
     a = np.asarray(averted)
-    two = a.ndim == 2
     years = a.shape[0]
     start_a = np.asarray(start)
     if not renewal:
         return start_a.copy()
     term_a = np.asarray(term)
-    t = np.arange(years)[:, None] if two else np.arange(years)
-    refused = _due(t, term_a, start_a) & (a < cost)
+    if a.ndim == 2:  # one term and start per package
+        term_a, start_a = np.broadcast_to(term_a, a.shape[1:]), np.broadcast_to(start_a, a.shape[1:])
+    refused = _due(years, term_a, start_a) & (a < cost)
     first = np.where(refused.any(axis=0), refused.argmax(axis=0), years + np.maximum(term_a, 1))
     return np.where(term_a > 0, first, start_a)
 
@@ -403,51 +511,129 @@ def waiting_gain(incentive: np.ndarray, foresight: float) -> np.ndarray:
     return np.moveaxis(waiting_gain_by_year(np.ascontiguousarray(moved), foresight), 0, -1)
 
 
-_TINY = 1e-250
-"""Below this, ``foresight ** years`` is too small to scale by (it would underflow)."""
+def waiting_gain_by_year(incentive: np.ndarray, foresight: float, out: np.ndarray | None = None) -> np.ndarray:
+    """:func:`waiting_gain` with the year as the *first* axis (each year's slice contiguous). ``out``: an array of
+    the incentive's shape to write into (not the incentive itself). The case of :func:`election_waiting_gain`
+    with one term over the whole horizon."""
+    years = incentive.shape[0]
+    gain = election_waiting_gain(incentive[None], (1.0,), max(years, 1), foresight, None if out is None else out[None])
+    return gain[0]
 
 
-def waiting_gain_by_year(
-    incentive: np.ndarray, foresight: float, out: np.ndarray | None = None, scratch: np.ndarray | None = None
+def election_waiting_gain(
+    incentive: np.ndarray,
+    odds: Sequence[float],
+    every: int,
+    foresight: float,
+    out: np.ndarray | None = None,
+    take: Callable[[str, tuple[int, ...]], np.ndarray] | None = None,
 ) -> np.ndarray:
-    """:func:`waiting_gain` with the year as the *first* axis (the layout the anticipation of a whole pool uses:
-    each year's slice is contiguous). ``out`` and ``scratch``: arrays of the incentive's shape to write into and
-    to work in (neither may be the incentive itself)."""
-    if scratch is None:
-        scratch = np.empty_like(incentive, dtype=float)
-    plus = np.maximum(incentive, 0.0, out=scratch)
-    if foresight <= 0 or plus.shape[0] == 0:
-        return np.zeros_like(plus) if out is None else _fill(out, 0.0)
-    # max_{j>t} delta^(j-t) P_j = delta^-t max_{j>t} delta^j P_j: a running maximum from the last year back,
-    # one pass instead of a loop over the years.
-    scale = foresight ** np.arange(plus.shape[0], dtype=float).reshape((-1,) + (1,) * (plus.ndim - 1))
-    if scale[-1] < _TINY:  # so little foresight over so long a horizon that the scale would underflow
-        return _waiting_gain_loop(plus, foresight, out)
-    ahead = np.multiply(plus, scale, out=plus)
-    for t in range(ahead.shape[0] - 2, -1, -1):  # max_{j>=t} delta^j P_j (a loop of slices beats accumulate)
-        np.maximum(ahead[t : t + 1], ahead[t + 1 : t + 2], out=ahead[t : t + 1])
-    best = np.empty_like(plus) if out is None else out
-    best[-1] = 0.0
-    np.divide(ahead[1:], scale[:-1], out=best[:-1])
-    best -= np.maximum(incentive, 0.0, out=scratch)
-    return np.maximum(best, 0.0, out=best)
+    """What Russia gains by waiting, for a Russia that foresees elections, with the year as the first axis after
+    the combination ``s`` of the guarantors' states (which holds until the next election): ``incentive[s, t]``
+    is ``V^s_t``, ``odds[s]`` the chance of ``s`` after an election, elections at year indices ``every, 2 every,
+    ...`` (the first year of each term). With ``P^s_t = max(V^s_t, 0)`` and ``M_t = sum_s odds_s P^s_t`` (an
+    attack that would not pay is never a reason to wait; :func:`foreseen`):
+
+        g^s_t = max(0, max(max_{t<j<n(t)} delta^(j-t) P^s_j, max_{j>=n(t)} delta^(j-t) M_j) - P^s_t)
+
+    with ``n(t)`` the first year of the next term. ``every`` at least the years: no election (the plain
+    :func:`waiting_gain`). ``out``: an array of the incentive's shape to write into (it may not be the
+    incentive); ``take(name, shape)``: where to get work buffers (fresh arrays by default). The work is done by
+    :func:`best_later` on the years arranged by position in the term (:func:`by_position`)."""
+    if take is None:
+        take = _fresh
+    n_s, years = incentive.shape[:2]
+    if out is None:
+        out = np.empty_like(incentive, dtype=float)
+    if foresight <= 0 or years == 0:
+        return _fill(out, 0.0)
+    rest = incentive.shape[2:]
+    every = min(every, years)
+    terms = -(-years // every)
+    order = by_position(years, every)
+    plus = take("gain.plus", (n_s, terms * every, *rest))
+    plus[:, order.valid] = incentive[:, order.time[order.valid]]
+    plus[:, ~order.valid] = 0.0
+    np.clip(plus, 0.0, np.inf, out=plus)
+    best = best_later(plus, odds, every, foresight, take("gain.best", plus.shape), take)
+    best -= plus
+    np.clip(best, 0.0, np.inf, out=best)
+    out[:, order.time[order.valid]] = best[:, order.valid]
+    return out
+
+
+class Positions(NamedTuple):
+    """Years arranged by their position in the term between elections (position-major: every term's first year,
+    then every term's second, ...), padded to whole terms.
+
+    Attributes:
+        time: The year index of each slot (at or beyond the horizon for the padding).
+        valid: Whether each slot is a year of the horizon.
+        slot: The slot of each year index ``0..years-1``.
+    """
+
+    time: np.ndarray
+    valid: np.ndarray
+    slot: np.ndarray
+
+
+def by_position(years: int, every: int) -> Positions:
+    """The :class:`Positions` of ``years`` years with elections every ``every`` years (one term: time order)."""
+    every = max(min(every, years), 1)
+    terms = -(-years // every)
+    time = np.arange(terms * every).reshape(terms, every).T.ravel()
+    slot = np.empty(terms * every, dtype=int)
+    slot[time] = np.arange(time.size)
+    return Positions(time, time < years, slot[:years])
+
+
+def best_later(
+    plus: np.ndarray,
+    odds: Sequence[float],
+    every: int,
+    foresight: float,
+    out: np.ndarray,
+    take: Callable[[str, tuple[int, ...]], np.ndarray] | None = None,
+) -> np.ndarray:
+    """``max(max_{t<j<n(t)} delta^(j-t) P^s_j, max_{j>=n(t)} delta^(j-t) M_j)`` in every year (see
+    :func:`election_waiting_gain`), for ``plus`` (``P``, combinations x slots x ...) arranged by position in the
+    term (:func:`by_position`, padding 0), written into ``out`` in the same arrangement. Every step runs on
+    contiguous memory: a term's k-th years are one block."""
+    if take is None:
+        take = _fresh
+    n_s = plus.shape[0]
+    rest = plus.shape[2:]
+    terms = plus.shape[1] // every
+    p = plus.reshape((n_s, every, terms, *rest))
+    best = out.reshape(p.shape)
+    best[:, every - 1] = 0.0  # max_{t<j<n(t)} delta^(j-t) P_j, from the last position of each term back
+    for k in range(every - 2, -1, -1):
+        np.maximum(best[:, k + 1], p[:, k + 1], out=best[:, k])
+        best[:, k] *= foresight
+    if terms > 1:
+        # T_c = max_{j >= c every} delta^(j - c every) M_j from the first year of each term on, then discounted to
+        # each year of the term before it: delta^(every - k) T_(c+1)
+        mixed = np.multiply(p[0], odds[0], out=take("gain.mixed", p.shape[1:]))
+        share = take("gain.share", p.shape[1:]) if n_s > 1 else mixed
+        for s in range(1, n_s):
+            mixed += np.multiply(p[s], odds[s], out=share)
+        mixed *= _powers(foresight, every)[:every].reshape((every,) + (1,) * (len(rest) + 1))
+        head = mixed.max(axis=0)  # per term: max_k delta^k M_(c every + k)
+        after = np.zeros((terms, *rest))  # per term c: T_(c+1)
+        for c in range(terms - 2, -1, -1):
+            np.maximum(head[c + 1], after[c + 1] * foresight**every, out=after[c])
+        for k in range(every):
+            np.maximum(best[:, k], after * foresight ** (every - k), out=best[:, k])
+    return out
+
+
+def _fresh(name: str, shape: tuple[int, ...]) -> np.ndarray:
+    return np.empty(shape)
 
 
 def _fill(out: np.ndarray, value: float) -> np.ndarray:
     out.fill(value)
     return out
-
-
-def _waiting_gain_loop(plus: np.ndarray, foresight: float, out: np.ndarray | None = None) -> np.ndarray:
-    """:func:`waiting_gain_by_year` year by year, from the last year back (for a scale that would underflow)."""
-    best = np.zeros_like(plus) if out is None else _fill(out, 0.0)
-    later = np.zeros(plus.shape[1:])
-    for t in range(plus.shape[0] - 1, -1, -1):
-        best[t] = later
-        np.maximum(plus[t], later, out=later)
-        later *= foresight
-    best -= plus
-    return np.maximum(best, 0.0, out=best)
 
 
 def hazard(
@@ -460,17 +646,16 @@ def hazard(
     balance of the choice. ``out``: an array to write into (it may be the gain).
     """
     if out is None and isinstance(incentive, float | int) and isinstance(gain, float | int):
-        # One year's choice: the same operations in the same order on Python floats (and numpy's tanh), so the
+        # One year's choice: the same operations in the same order on Python floats (and numpy's exp), so the
         # result is bit-identical to an array's element, at a twentieth of the cost.
-        y = ((incentive - gain) - p.hazard_threshold) * p.hazard_steepness * 0.5
-        return (float(np.tanh(y)) + 1.0) * (p.hazard_max * 0.5)
+        y = ((incentive - gain) - p.hazard_threshold) * -p.hazard_steepness
+        return p.hazard_max / (float(np.exp(y)) + 1.0)
     x = np.asarray(np.subtract(incentive, gain, dtype=float, out=out))  # then in place (the hot path)
     x -= p.hazard_threshold
-    x *= p.hazard_steepness
-    x *= 0.5
-    np.tanh(x, out=x)
+    x *= -p.hazard_steepness
+    np.exp(x, out=x)  # h_max / (1 + exp(-s (V - g - theta))): exp is half the cost of tanh
     x += 1.0
-    x *= p.hazard_max * 0.5
+    np.divide(p.hazard_max, x, out=x)
     return float(x) if np.ndim(x) == 0 else x
 
 
@@ -515,6 +700,27 @@ class Outlook:
     def active(self) -> np.ndarray:
         """Whether the guarantee is in force, years ``1..years``."""
         return self.regime == 0
+
+    @functools.cached_property
+    def tables(self) -> tuple[np.ndarray, np.ndarray]:
+        """``base`` and ``weights`` as arrays, guarantors x years: each guarantor's base credibility and weight in
+        the regime of each year."""
+        n = len(self.base)
+        if n == 0:
+            return np.zeros((0, self.regime.size)), np.zeros((0, self.regime.size))
+        base = np.asarray(self.base, dtype=float).reshape(n, -1)[:, self.regime]
+        weights = np.asarray(self.weights, dtype=float).reshape(n, -1)[:, self.regime]
+        return base, weights
+
+    @functools.cached_property
+    def kernel(self) -> tuple[np.ndarray, np.ndarray, float]:
+        """The parts of Russia's incentive that do not depend on the guarantors, per year: ``exp(-k s_t)`` (``s_t``
+        the structural balance), and ``u_D - c - U_RU - psi_t``; and ``u_C - u_D``. So that
+        ``V_t = (u_C - u_D) / (1 + exp(-k s_t) exp(k G_t)) + (u_D - c - U_RU - psi_t)`` (:func:`incentives_of`)."""
+        decay = np.exp(np.minimum(self.structural * -self.steepness, 350.0))
+        st = self.stakes
+        offset = (st.defender_wins - st.cost - self.peace_value) - self.consolidation
+        return decay, offset, st.challenger_wins - st.defender_wins
 
 
 def outlook_of(
@@ -625,22 +831,91 @@ def regime_guarantees(
 
 
 def incentives(
-    outlook: Outlook, states: Sequence[GuarantorState], rules: Sequence[GuarantorRule]
-) -> tuple[np.ndarray, np.ndarray, tuple[tuple[float, ...], ...], np.ndarray]:
-    """Russia's net incentive ``V_t = W_RU(b_t) - U_RU - psi_t`` in every year of the outlook, with the
-    guarantors as they are now: returns ``(V, b, kappas per regime, G per regime)``."""
-    kappas, g = regime_guarantees(outlook, states, rules)
-    b = outlook.structural - (g[outlook.regime] if g.size else 0.0)
-    v = war_value(outlook.stakes, b, outlook.steepness) - outlook.peace_value - outlook.consolidation
-    return v, b, kappas, g
+    outlook: Outlook, states: Sequence[GuarantorState], rules: Sequence[GuarantorRule], year: int = 1
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Russia's net incentive ``V_t = W_RU(b_t) - U_RU - psi_t`` in every year of the outlook as it foresees them
+    in ``year``: the guarantors as they are now, a cohesion reverting to its mean (:func:`expected_multipliers`),
+    the guarantee's regimes as projected. Returns ``(V, b, kappa, G)``: the incentive and the balance per year,
+    each guarantor's credibility per year (guarantors x years) and the guarantors' expected weight ``G`` per
+    year."""
+    v, b, kappa, g = incentives_of(outlook, (tuple(states),), rules, year)
+    return v[0], b[0], kappa[0], g[0]
 
 
-def gain_at(incentive: np.ndarray, t: int, foresight: float) -> float:
-    """:func:`waiting_gain` in year index ``t`` alone (the run's yearly call; a unit test checks they agree)."""
+def incentives_of(
+    outlook: Outlook, combos: Sequence[Sequence[GuarantorState]], rules: Sequence[GuarantorRule], year: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`incentives` for several combinations of the guarantors' states at once: each array gains a first
+    axis, one row per combination."""
+    years = outlook.regime.size
+    base, weights = outlook.tables
+    mult = np.empty((len(combos), len(rules), years))
+    values = outlook.deal.values
+    paths: dict[tuple[int, float], np.ndarray] = {}  # a cohesion's path, shared by the combinations
+    for c, st in enumerate(combos):
+        for i, r in enumerate(rules):
+            e = r.engagement
+            if isinstance(e, Cohesion) and e.reversion > 0 and st[i].cohesion != e.mean:
+                key = (i, st[i].cohesion)
+                if key not in paths:
+                    paths[key] = cohesion_path(e, st[i].cohesion, year, years)
+                np.multiply(paths[key], backstop_factor(i, values, st, rules), out=mult[c, i])
+            else:
+                mult[c, i] = engagement_multiplier(i, values, st, rules)
+    kappa = np.multiply(base[None], mult, out=mult)
+    np.minimum(np.maximum(kappa, 0.0, out=kappa), 1.0, out=kappa)
+    g = np.add.reduce(kappa * weights[None], axis=1)
+    # pi_t = L(k (s_t - G_t)) = 1 / (1 + exp(-k s_t) exp(k G_t)), then V_t = (u_C - u_D) pi_t + rest (Outlook.kernel)
+    decay, offset, spread = outlook.kernel
+    x = np.exp(np.minimum(g * outlook.steepness, 350.0))
+    x *= decay
+    x += 1.0
+    v = np.divide(spread, x, out=x)
+    v += offset
+    return v, outlook.structural[None] - g, kappa, g
+
+
+def foreseen(
+    outlook: Outlook, year: int, states: Sequence[GuarantorState], rules: Sequence[GuarantorRule]
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """What Russia, in ``year``, expects a later attack in each year to be worth, and its :func:`incentives`.
+
+    The worth is the positive part of its incentive, ``max(V_j, 0)`` (an attack that would not pay is never a
+    reason to wait): with the guarantors as they are up to the next election, and from it on the expectation
+    over what the elections may bring (:func:`election_outcomes`), ``M_j = sum_s pi_s max(V^s_j, 0)``.
+    Returns ``(M, (V, b, kappa, G))``."""
+    now = tuple(states)
+    every = election_calendar(rules)
+    e = None if every is None else next_election(year, every) - 1  # the first year under a new government
+    outcomes = election_outcomes(now, rules) if e is not None and e < outlook.regime.size else ((now, 1.0),)
+    combos = [now, *(st for st, _ in outcomes if st != now)]
+    v, b, kappa, g = incentives_of(outlook, combos, rules, year)
+    plus = np.maximum(v, 0.0)
+    ahead = plus[0].copy()
+    if len(outcomes) > 1:
+        odds = np.zeros(len(combos))
+        for st, prob in outcomes:
+            odds[combos.index(st)] += prob
+        ahead[e:] = odds @ plus[:, e:]
+    return ahead, (v[0], b[0], kappa[0], g[0])
+
+
+def foreseen_gains(
+    outlook: Outlook, year: int, states: Sequence[GuarantorState], rules: Sequence[GuarantorRule]
+) -> np.ndarray:
+    """The worth Russia, in ``year``, expects of a later attack in each year (:func:`foreseen`)."""
+    return foreseen(outlook, year, states, rules)[0]
+
+
+def gain_at(incentive: np.ndarray, t: int, foresight: float, ahead: np.ndarray | None = None) -> float:
+    """:func:`waiting_gain` in year index ``t`` alone: ``max(0, max_{j>t} delta^(j-t) M_j - max(V_t, 0))`` with
+    ``M_j`` what Russia expects a later attack to be worth (``ahead``: by default ``max(V_j, 0)``, the incentives
+    as they are; a unit test checks the two functions agree)."""
     if foresight <= 0 or t + 1 >= incentive.size:
         return 0.0
-    ahead = np.maximum(incentive[t + 1 :], 0.0) * foresight ** np.arange(1, incentive.size - t)
-    return max(float(ahead.max()) - max(float(incentive[t]), 0.0), 0.0)
+    later = np.maximum(incentive[t + 1 :], 0.0) if ahead is None else ahead[t + 1 :]
+    best = float((later * _powers(foresight, incentive.size)[1 : incentive.size - t]).max())
+    return max(best - max(float(incentive[t]), 0.0), 0.0)
 
 
 def yearly_choice(
@@ -649,22 +924,27 @@ def yearly_choice(
     """Russia's calculus in a year of peace (1 = the first year after the deal): the one home of the
     attack-or-wait rule.
 
-    Its incentive this year and in every later year it can foresee, with the guarantors as they are now (their
-    future elections and cohesion are not foreseen), the guarantee renewed or lapsing as the renewal rule is
-    expected to decide (the outlook's regimes: a lapsed guarantee's credibility falls to its residual and its
-    force draws down), power shifting and peace consolidating; it holds back in so far as a later attack would
-    pay more, discounted (:func:`waiting_gain`).
+    Its incentive this year and in every later year it can foresee: the guarantors as they are now until the
+    next election and, from it on, as the elections may leave them (:func:`foreseen`), a coalition's
+    cohesion reverting to its mean, the guarantee renewed or lapsing as the renewal rule is expected to decide
+    (the outlook's regimes: a lapsed guarantee's credibility falls to its residual and its force draws down),
+    power shifting and peace consolidating; it holds back in so far as a later attack would pay more,
+    discounted (:func:`gain_at`).
     """
-    v, b, kappas, g = incentives(outlook, states, rules)
     t = year - 1
-    gain = gain_at(v, t, p.foresight)
+    if p.foresight > 0 and t + 1 < outlook.regime.size:
+        ahead, (v, b, kappa, g) = foreseen(outlook, year, states, rules)
+        gain = gain_at(v, t, p.foresight, ahead)
+    else:
+        v, b, kappa, g = incentives(outlook, states, rules, year)
+        gain = 0.0
     regime = int(outlook.regime[t])
     v_t = float(v[t])
     return Calculus(
         active=regime == 0,
         regime=regime,
-        credibility=kappas[regime] if kappas else (),
-        guarantee=float(g[regime]) if g.size else 0.0,
+        credibility=tuple(float(k) for k in kappa[:, t]),
+        guarantee=float(g[t]),
         balance=float(b[t]),
         war_value=v_t + outlook.peace_value + float(outlook.consolidation[t]),
         incentive_now=v_t,

@@ -291,7 +291,9 @@ class GuaranteeModel(mesa.Model):
         # Russia's outlook, with the renewals projected as the guarantors would decide them now (their judgement
         # of Russia's edge: the mean of their belief at signing).
         judged = float(self.belief @ c.types)
-        self._outlook = c.outlook(deal, self.challenger.edge, tuple(g.state for g in self.guarantors), judged)
+        states = tuple(g.state for g in self.guarantors)
+        value = self._peace_flows[c.challenger]
+        self._outlook = c.outlook(deal, self.challenger.edge, states, judged, peace_value=value)
         self._in_force = self._outlook.term  # years in force as agreed so far (renewals add terms)
         self._lapsed = False
 

@@ -66,11 +66,29 @@ def prevail(balance: np.ndarray | float, steepness: float, out: np.ndarray | Non
             return 1.0 / (1.0 + math.exp(-x))
         e = math.exp(x)
         return e / (1.0 + e)
-    out = np.multiply(np.asarray(balance, dtype=float), 0.5 * steepness, out=out)  # in place below: the hot path
-    np.tanh(out, out=out)
+    out = np.multiply(np.asarray(balance, dtype=float), -steepness, out=out)  # in place below: the hot path
+    np.minimum(out, _EXP_MAX, out=out)  # a balance far in Ukraine's favour: pi is 0 to double precision
+    np.exp(out, out=out)  # 1 / (1 + exp(-k b)): exp is half the cost of tanh
     out += 1.0
-    out *= 0.5
-    return out
+    return np.divide(1.0, out, out=out)
+
+
+def prevail_with_edges(
+    balance: np.ndarray, edges: np.ndarray, steepness: float, out: np.ndarray | None = None
+) -> np.ndarray:
+    """:func:`prevail` at every balance ``b + theta`` of an array of balances ``b`` (any shape ``S``) and an
+    array of edges ``theta`` (``E``): shape ``S[:-1] + E + S[-1:]`` (the edges before the last axis). Computed as
+    ``1 / (1 + exp(-k b) exp(-k theta))``, an outer product of two small exponentials (the same logistic, to
+    rounding), so that the large array costs no exponential."""
+    a = np.exp(np.minimum(np.asarray(balance, dtype=float) * -steepness, _EXP_MAX / 2))
+    e = np.exp(np.minimum(np.asarray(edges, dtype=float) * -steepness, _EXP_MAX / 2))
+    out = np.multiply(a[..., None, :], e[:, None], out=out)
+    out += 1.0
+    return np.divide(1.0, out, out=out)
+
+
+_EXP_MAX = 700.0
+"""Largest exponent taken (``exp(709)`` is the largest double): beyond it the logistic is 0 to double precision."""
 
 
 def war_value(

@@ -38,6 +38,7 @@ from sim.model.deterrence import (
     engagement_multiplier,
     force_shares,
     force_weight,
+    foreseen_gains,
     gain_at,
     guarantee,
     hazard,
@@ -489,7 +490,7 @@ def test_the_hazard_is_the_maximum_times_the_logistic_of_the_incentive_less_the_
     for v, g in ((0.3, 0.0), (0.3, 0.1), (-0.4, 0.2), (1.0, 0.0)):
         assert hazard(v, g, P) == pytest.approx(h_max / (1 + math.exp(-s * (v - g - theta))))
         assert isinstance(hazard(v, g, P), float)
-    assert hazard(-100.0, 0.0, P) == 0.0
+    assert hazard(-100.0, 0.0, P) == pytest.approx(0.0, abs=1e-15)
     grid = hazard(np.array([0.3, -0.4]), np.array([0.1, 0.2]), P)
     assert grid.tolist() == pytest.approx([hazard(0.3, 0.1, P), hazard(-0.4, 0.2, P)])
 
@@ -514,7 +515,9 @@ def test_the_hazard_rises_with_the_incentive_and_falls_with_the_gain_from_waitin
 
 
 def by_hand(d: Deal, edge: float, year: int, st: tuple[GuarantorState, ...]) -> dict[str, float]:
-    """Russia's yearly calculus from the equations in the module doc, with plain Python loops."""
+    """Russia's yearly calculus from the equations in the module doc, with plain Python loops: the guarantors as
+    they are in ``year``, the coalition's cohesion then expected to revert to its mean, and from the next US
+    election on the expectation over the US engaged (0.7) or disengaged (0.3)."""
     years = P.horizon_years
     u_ru = COMPILED.utilities(d)[COMPILED.challenger]
     stakes = COMPILED.stakes[COMPILED.challenger]
@@ -523,10 +526,16 @@ def by_hand(d: Deal, edge: float, year: int, st: tuple[GuarantorState, ...]) -> 
     army = d.number("ukraine_army")
     rho, tau_r = POWER.russia_reconstitution, POWER.russia_reconstitution_years
     f, g, tau_u = POWER.ukraine_funding, POWER.ukraine_rearmament, POWER.ukraine_years
-    v, b = [], []
-    for t in range(1, years + 1):
+    co = SCENARIO.actors["coalition"].guarantor.engagement
+    us = SCENARIO.actors["united_states"].guarantor.engagement
+
+    def incentive(t: int, us_engaged: bool) -> tuple[float, float]:
+        """Russia's incentive and the balance in year t (1-based), as foreseen in ``year``."""
+        ahead = max(t - year, 0)
+        c = st[1].cohesion if ahead == 0 else co.mean + (1 - co.reversion) ** ahead * (st[1].cohesion - co.mean)
+        s_t = (GuarantorState(us_engaged, 1.0), GuarantorState(st[1].engaged, c))
         active = t <= duration
-        kappas = [credibility(i, d.values, active, st, RULES) for i in range(2)]
+        kappas = [credibility(i, d.values, active, s_t, RULES) for i in range(2)]
         big_g = sum(kap * weight(r, d.values, active) for kap, r in zip(kappas, RULES, strict=True))
         grown = 1 - math.exp(-(t - 1) / tau_u)
         m = (f + (1 - f) * (1 - grown)) * (1 + g * grown)
@@ -535,13 +544,21 @@ def by_hand(d: Deal, edge: float, year: int, st: tuple[GuarantorState, ...]) -> 
         pi = 1 / (1 + math.exp(-k * bt))
         w = stakes.defender_wins + (stakes.challenger_wins - stakes.defender_wins) * pi - stakes.cost
         psi = P.consolidation * (1 - math.exp(-(t - 1) / P.consolidation_years))
-        v.append(w - u_ru - psi)
-        b.append(bt)
-    t = year - 1
-    later = [P.foresight ** (j - t) * max(v[j], 0.0) for j in range(t + 1, years)]
-    gain = max(0.0, max(later, default=0.0) - max(v[t], 0.0))
-    h = P.hazard_max / (1 + math.exp(-P.hazard_steepness * (v[t] - gain - P.hazard_threshold)))
-    return {"incentive": v[t], "balance": b[t], "gain": gain, "hazard": h}
+        return w - u_ru - psi, bt
+
+    v_t, b_t = incentive(year, st[0].engaged)
+    election = 1 + us.every_years * ((year - 1) // us.every_years + 1)  # the next year with a new government
+    q = us.disengage_probability
+    later = []
+    for j in range(year + 1, years + 1):
+        if j < election:
+            m = max(incentive(j, st[0].engaged)[0], 0.0)
+        else:
+            m = (1 - q) * max(incentive(j, True)[0], 0.0) + q * max(incentive(j, False)[0], 0.0)
+        later.append(P.foresight ** (j - year) * m)
+    gain = max(0.0, max(later, default=0.0) - max(v_t, 0.0))
+    h = P.hazard_max / (1 + math.exp(-P.hazard_steepness * (v_t - gain - P.hazard_threshold)))
+    return {"incentive": v_t, "balance": b_t, "gain": gain, "hazard": h}
 
 
 def test_the_yearly_calculus_is_the_war_value_at_the_balance_less_the_deal_and_consolidation_through_the_hazard():
@@ -580,12 +597,13 @@ def test_the_yearly_calculus_reports_the_credibilities_guarantee_and_war_value_o
 def test_the_yearly_calculus_uses_gain_at_on_the_incentives_of_every_year():
     """Catches: the run's Russia weighing waiting on other incentives than those of its outlook."""
     outlook = COMPILED.outlook(deal(), 0.0)
-    v = incentives(outlook, states(), RULES)[0]
-    assert v.shape == (P.horizon_years,)
-    for year in range(1, P.horizon_years + 1):
-        calc = yearly_choice(outlook, year, states(), RULES, P)
-        assert calc.gain == gain_at(v, year - 1, P.foresight)
-        assert calc.incentive_now == v[year - 1]
+    for st in (states(), states(us_engaged=False, cohesion=0.6)):
+        for year in range(1, P.horizon_years + 1):
+            v = incentives(outlook, st, RULES, year)[0]
+            assert v.shape == (P.horizon_years,)
+            calc = yearly_choice(outlook, year, st, RULES, P)
+            assert calc.gain == gain_at(v, year - 1, P.foresight, foreseen_gains(outlook, year, st, RULES))
+            assert calc.incentive_now == v[year - 1]
 
 
 def test_a_more_dissatisfied_russia_has_a_stronger_incentive_to_resume_the_war():
@@ -600,9 +618,15 @@ def test_a_more_dissatisfied_russia_has_a_stronger_incentive_to_resume_the_war()
 
 
 def test_before_expiry_a_foresighted_russia_holds_back_to_attack_once_the_guarantee_lapses():
-    """Catches: a Russia that does not look ahead to the expiry (no gain from waiting before it)."""
-    outlook = COMPILED.outlook(deal(), 0.0)
-    gains = [yearly_choice(outlook, y, states(), RULES, P).gain for y in range(1, 17)]
+    """Catches: a Russia that does not look ahead to the expiry (no gain from waiting before it). US elections
+    that cannot change its engagement, so that the expiry is all there is to wait for."""
+    c = compile_scenario(
+        scenario_from_mapping(
+            {"expiry": LAPSE, "actors": {"united_states": {"guarantor": {"engagement": {"disengage_probability": 0}}}}}
+        )
+    )
+    outlook = c.outlook(deal(), 0.0)
+    gains = [yearly_choice(outlook, y, states(), c.guarantors, P).gain for y in range(1, 17)]
     assert all(g > 0 for g in gains[:15])
     assert gains[15] == 0.0  # year 16: the guarantee has lapsed, nothing better lies ahead
     assert gains[14] > gains[0]  # the closer the expiry, the more waiting pays
