@@ -91,12 +91,6 @@ def test_an_unknown_level_lists_the_levels(tmp_path):
         ("sources: [no-such-source]\n", "no-such-source"),
         ("actors:\n  russia:\n    war_cost: null\n", "a party needs war_cost"),
         ("actors:\n  coalition:\n    roles: [guarantor]\n    war_cost: 0.1\n", "belong to a party"),
-        (
-            "actors:\n  coalition:\n    guarantor:\n      engagement:\n        kind: elections\n"
-            "        every_years: 5\n        disengage_probability: 0.2\n        disengaged_factor: 0.5\n"
-            "        lapse_cause: coalition_split\n",
-            "share one calendar",
-        ),
     ],
 )
 def test_inconsistent_values_are_errors(tmp_path, text, message):

@@ -613,13 +613,6 @@ class Scenario(Strict):
         top = max((v for v in values if isinstance(v, int | float)), default=0)
         if not forces and isinstance(top, int | float) and top > 0:
             raise ValueError("package.foreign_troops can be above 0 but no guarantor has a `force` to field them")
-        calendars = {k: g.engagement.every_years for k, g in guarantors.items() if isinstance(g.engagement, Elections)}
-        if len(set(calendars.values())) > 1:
-            listed = ", ".join(f"actors.{k}.guarantor.engagement.every_years = {v}" for k, v in calendars.items())
-            raise ValueError(
-                f"guarantors with elections must share one calendar (Russia foresees their elections together); "
-                f"found {listed}"
-            )
         for key, g in guarantors.items():
             if g.backstop is None:
                 continue

@@ -334,10 +334,10 @@ def regime_path(expiry: np.ndarray | int, years: int, drawdown_years: int) -> np
 
 
 def election_calendar(rules: Sequence[GuarantorRule]) -> int | None:
-    """The years between elections of the guarantors whose engagement elections decide (the schema gives them one
-    calendar), or None if no guarantor has elections."""
-    every = {r.engagement.every_years for r in rules if isinstance(r.engagement, Elections)}
-    return min(every) if every else None
+    """The years between the elections that Russia and the parties foresee: those of the first guarantor whose
+    engagement elections decide (the US by default), or None if no guarantor has elections. A guarantor with
+    another calendar has its elections in the run, but no one foresees them (docs/MODEL.md, Known limitations)."""
+    return next((r.engagement.every_years for r in rules if isinstance(r.engagement, Elections)), None)
 
 
 def next_election(year: int, every: int) -> int:
@@ -349,11 +349,14 @@ def next_election(year: int, every: int) -> int:
 def election_outcomes(
     states: Sequence[GuarantorState], rules: Sequence[GuarantorRule]
 ) -> tuple[tuple[tuple[GuarantorState, ...], float], ...]:
-    """Every combination of engagement that the guarantors with elections may have after an election, each
-    disengaging with its probability independently of the others and of its past, with the combination's
-    probability; the other guarantors keep their states. Without elections: the states as they are, with
-    probability 1."""
-    voting = [i for i, r in enumerate(rules) if isinstance(r.engagement, Elections)]
+    """Every combination of engagement that the guarantors with the foreseen elections (:func:`election_calendar`)
+    may have after an election, each disengaging with its probability independently of the others and of its
+    past, with the combination's probability; the other guarantors keep their states. Without elections: the
+    states as they are, with probability 1."""
+    every = election_calendar(rules)
+    voting = [
+        i for i, r in enumerate(rules) if isinstance(r.engagement, Elections) and r.engagement.every_years == every
+    ]
     combos: list[tuple[tuple[GuarantorState, ...], float]] = [(tuple(states), 1.0)]
     for i in voting:
         e = rules[i].engagement

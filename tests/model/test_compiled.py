@@ -280,3 +280,23 @@ def test_the_outlook_is_russias_under_the_scenarios_war_power_and_deterrence():
             tuple(r.initial_state() for r in DEFAULT.guarantors),
         ).structural.tolist()
     )
+
+
+def test_only_the_elections_on_the_first_calendar_are_foreseen():
+    """Catches: a guarantor's elections foreseen on another guarantor's calendar (Turkey's five-year elections
+    taken as falling with the US's four-year ones), and the combinations of engagement growing with guarantors
+    whose elections no one foresees. The US's calendar is foreseen (two combinations); Turkey's, another, is not;
+    with the same calendar as the US, Turkey's elections are foreseen with the US's (four combinations)."""
+    from sim.model.deterrence import election_calendar, election_outcomes
+
+    for engagement, every, combos in ((ELECTIONS, 4, 2), ({**ELECTIONS, "every_years": 4}, 4, 4)):
+        c = compile_scenario(with_turkey(engagement))
+        states = tuple(r.initial_state() for r in c.guarantors)
+        outcomes = election_outcomes(states, c.guarantors)
+        assert election_calendar(c.guarantors) == every
+        assert len(outcomes) == combos
+        assert sum(p for _, p in outcomes) == pytest.approx(1.0)
+        if combos == 2:
+            assert all(st[2] == states[2] for st, _ in outcomes)  # Turkey as it is
+    c = compile_scenario(with_turkey(ELECTIONS, us_steady=True))
+    assert election_calendar(c.guarantors) == 5  # the first guarantor with elections is Turkey
