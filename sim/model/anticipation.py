@@ -2,10 +2,12 @@
 Russia's private edge — the link between the table and the peace.
 
 For package ``x`` and Russia's type ``theta``, the model's own deterrence functions
-(:mod:`sim.model.deterrence`) give Russia's yearly hazard ``h_t(x, theta)`` with the guarantors as signed (engaged,
-cohesion at its mean: the parties do not foresee elections or cohesion swings), the guarantee renewed or lapsing
-at the end of each term as the renewal rule would decide with the guarantors so (``projected_expiry``), a lapsed
-force drawing down, power shifting and peace consolidating; hence the chance that peace still holds in year ``t``,
+(:mod:`sim.model.deterrence`) give Russia's yearly hazard ``h_t(x, theta)``: with the guarantors as signed
+(engaged, cohesion at its mean) until the first US election, then the expectation over the combinations of
+engagement the elections may bring (``election_outcomes``), each with Russia's own foresight from that state
+(``best_later``: the lull before elections included); the guarantee renewed or lapsing at the end of each term as
+the renewal rule would decide with the guarantors as signed (``projected_expiry``), a lapsed force drawing down,
+power shifting and peace consolidating; hence the chance that peace still holds in year ``t``,
 ``S_t = prod_{j <= t} (1 - h_j)``. Party ``i`` values the package at the discounted yearly average
 
     V_i(x, theta) = sum_t delta^(t-1) [S_t U_i(x) + (1 - S_t) W_i(b_t(x, theta))] / sum_t delta^(t-1)
@@ -111,7 +113,6 @@ def anticipate(
         # the packages. The work is done in place, in buffers kept from one run to the next (:class:`_Workspace`):
         # fresh arrays this large cost the memory allocator more than the arithmetic, and this is most of a run's
         # construction.
-        # The guarantors' expected weight in each regime of the guarantee (in force, drawing down, gone).
         shares = force_shares(expiry.drawdown_years)
         # Each guarantor's base credibility and weight in each regime of the guarantee (in force, drawing down,
         # gone), and the guarantors' expected weight in each with their states at signing: regimes x packages.
