@@ -15,7 +15,7 @@ view, so passing shows consistency, not independent validation), a **unit test o
 term's monotonicity gives the direction), or a **mechanism test** (the direction comes from the interaction of
 submodels). "Catches:" names the wrong model it is meant to fail for. "Wrong model caught:" lists the mutants of
 tests/mutants.py it was measured to catch (``python benchmarks/mutation_gate.py --tests tests/test_validation.py
-tests/test_patterns.py`` at commit c6d661b; ``random_mediator`` at 0c134ac), or "none known (calibration target)"
+tests/test_patterns.py`` with the US elections foreseen, issue 12 item 3), or "none known (calibration target)"
 when it caught none (the form the mutation gate reads, whatever the kind of test).
 
 A finding the model does not reproduce is a documented discrepancy, not a tuned pass: its test is marked
@@ -152,7 +152,7 @@ def test_minsk_2015_breaks_down_within_the_models_range():
     raises=AssertionError,
     reason=(
         "Documented discrepancy (docs/VALIDATION.md): at the default preferences, 20,000 troops on the draft package "
-        "raise the pooled hazard of years 1-15 (ratio 2.0 [1.8, 2.2] against no troops; 40,000: 1.6; 2,000 runs). "
+        "raise the pooled hazard of years 1-15 (ratio 2.0 [1.8, 2.2] against no troops; 40,000: 1.5; 2,000 runs). "
         "Russia's aversion to foreign troops (salience 0.4 and a soft red line x0.7 for any troops) lowers its "
         "utility of the deal, hence raises its incentive to attack, by more than the force's weight deters it. "
         "With troops costing Russia nothing the force cuts the hazard as the studies report (next test)."
@@ -185,7 +185,7 @@ def test_a_force_the_adversary_does_not_mind_cuts_the_hazard_by_about_half_or_mo
 
     Calibration target (``force.weight`` 1.5, ``force.half_troops`` 40,000), the v1 bounds unchanged: 20,000 troops
     cut the pooled hazard of years 1-15 by 35-90 %, 40,000 by at least half. Measured (2,000 runs): 39 % [33, 45]
-    and 59 % [54, 63]; at another seed (5,000 runs) 35 % [31, 39] and 55 % [51, 58]; the table's median over five
+    and 59 % [54, 63]; at seed 1 (5,000 runs) 35 % [31, 39] and 56 % [53, 59]; the table's median over five
     seeds of 400, 35 %. So the 20,000 cut sits **at the lower bound**: this test passes at its seed (41 % at 600
     runs) and would fail at others; it is below the literature's 50-75 % (v1: 49 % and 75 %), which the model
     reaches at about 40,000. Catches: troops that deter nothing, or a force weight far too small or too large.
@@ -311,7 +311,7 @@ def test_a_demilitarised_zone_lowers_the_hazard_if_only_a_little():
     the draft package with a demilitarised zone in Donetsk has a lower pooled hazard than the same package on a
     frozen line. The effect runs only through Russia's satisfaction with the terms (a zone is closer to its ideal
     than a frozen line), not through separating the armies (docs/VALIDATION.md). Measured (2,000 runs): a cut of
-    10 % [2, 16]. Catches: an incentive to attack that ignores the terms of the deal.
+    9 % [2, 16]. Catches: an incentive to attack that ignores the terms of the deal.
 
     Wrong model caught: terms_irrelevant.
     """
@@ -322,13 +322,15 @@ def test_a_demilitarised_zone_lowers_the_hazard_if_only_a_little():
     strict=True,
     raises=AssertionError,
     reason=(
-        "Documented discrepancy (docs/VALIDATION.md), at the bound: h(1-3)/h(8-12) is 1.13 [1.08, 1.19] under the "
-        "draft package and 1.23 [1.18, 1.28] after a bare ceasefire (Minsk; 20,000 runs); at this size Minsk gives "
-        "1.18 with an interval reaching below 1. The fall is selection alone: each type of Russia has a flat hazard "
-        "(for the middle type 0.054 in year 1, 0.053 in year 10, guarantors at signing) because the consolidation of "
-        "peace (0.2 over 5 years) is offset by Russia's reconstitution (0.3 balance units over 5 years); the pooled "
-        "hazard falls only because the runs with the strongest Russia break down first, and US disengagements at "
-        "elections raise the later years under the draft."
+        "Documented discrepancy (docs/VALIDATION.md): h(1-3)/h(8-12) is 1.05 [1.00, 1.10] under the draft package "
+        "and 1.21 [1.17, 1.27] after a bare ceasefire (Minsk, at the bound; 20,000 runs); at this size Minsk gives "
+        "1.18 with an interval reaching below 1, and the draft 0.88. The fall is selection alone: each type of Russia "
+        "has a flat hazard (for the middle type 0.054 in year 1, 0.053 in year 10, guarantors at signing) because the "
+        "consolidation of peace (0.2 over 5 years) is offset by Russia's reconstitution (0.3 balance units over 5 "
+        "years); the pooled hazard falls only because the runs with the strongest Russia break down first. Under the "
+        "draft US disengagements at elections raise the later years, and Russia, foreseeing the first US election "
+        "(year 5), holds back a little in the years before it (years 1-4 2-3 % lower than with the elections "
+        "unforeseen, where the draft's ratio is 1.07)."
     ),
 )
 def test_the_hazard_is_highest_right_after_the_ceasefire():
@@ -402,7 +404,7 @@ def test_a_credible_enforcer_makes_a_deal_possible():
     red line on weak guarantees adds to it). Negotiated: the baseline (Article-5-like guarantee, 15,000-20,000
     troops, US air support) reaches an agreement in the first session far more often than the same talks with
     assurances only, no troops and no US role, which Ukraine does not sign (not in any session: 0 of 300 runs
-    reach a deal within 15 years). Measured (1,000 runs): 0.73 against 0.00. Catches: a Kyiv that signs a weak
+    reach a deal within 15 years). Measured (1,000 runs): 0.77 against 0.00. Catches: a Kyiv that signs a weak
     guarantee as readily as a strong one.
 
     Wrong model caught: none known (calibration target).
@@ -420,7 +422,7 @@ def test_a_us_backstop_makes_a_deal_more_likely():
     an agreement in the first session more often than with no US role. The two settings share seeds and draw the
     same candidate packages, so the run-by-run difference is tested: its 95 % interval lies above 0 (v1 required the
     two Wilson intervals to separate, which at 150 runs cannot resolve the v2 difference). Measured (1,000 runs):
-    0.91 against 0.83, paired difference 0.084 +- 0.009. Catches: a US role that deters nothing or that the talks
+    0.91 against 0.83, paired difference 0.073 +- 0.008. Catches: a US role that deters nothing or that the talks
     ignore.
 
     Wrong model caught: none known (calibration target).
@@ -434,8 +436,8 @@ def test_a_us_backstop_makes_a_deal_more_likely():
     raises=AssertionError,
     reason=(
         "Documented discrepancy (docs/VALIDATION.md): a force on the table lowers P(agreement in the first session), "
-        "0.73 against 0.91 without troops (1,000 runs). Most of the gap is the coalition's capacity: it cannot field "
-        "15,000-20,000 in 14 % of runs; among feasible runs it is 0.84 against 0.91 (0.87 against 0.90 over the "
+        "0.77 against 0.91 without troops (1,000 runs). Most of the gap is the coalition's capacity: it cannot field "
+        "15,000-20,000 in 14 % of runs; among feasible runs it is 0.89 against 0.91 (0.87 against 0.90 over the "
         "table's 5 x 400 runs). Walter's enforcers were acceptable to both sides; here the guarantor force is one "
         "Russia dislikes and that Europe may not field."
     ),
@@ -447,7 +449,7 @@ def test_guarantor_troops_make_a_deal_more_likely():
     Negotiated: the baseline with 15,000-20,000 troops against the same talks with none. Catches: a model in which
     the force's cost in consent and capacity is nil.
 
-    Wrong model caught: no_war_during_talks.
+    Wrong model caught: terms_irrelevant, no_war_during_talks.
     """
     with_troops, without = agreement("talks-baseline"), agreement("talks-no-troops")
     assert with_troops.value > without.value, (with_troops, without)
