@@ -157,11 +157,14 @@ def anticipate(
         shape = (slots, n_types, n_pack)  # packages last: the broadcasts run along the longest axis
         v = workspace.take("incentive", (len(combos), *shape))
         chance = workspace.take("chance", v.shape)
+        # Russia's incentive times the hazard's steepness s (one pass fewer in the hazard; the gain from waiting,
+        # a maximum of discounted positive parts, scales with it): s V = s (W - U - psi) = s spread pi + s rest,
+        # rest years x packages
+        steep = p.hazard_steepness
         challenger_stakes = stakes[challenger]
-        spread = challenger_stakes.challenger_wins - challenger_stakes.defender_wins
-        # Russia's incentive less its chance of prevailing, years x packages: W - U - psi = spread pi + rest
+        spread = steep * (challenger_stakes.challenger_wins - challenger_stakes.defender_wins)
         rest = (challenger_stakes.defender_wins - challenger_stakes.cost) - utilities[challenger][None, :]
-        rest = (rest - psi[:, None])[src]
+        rest = (steep * (rest - psi[:, None]))[src]
         for c, (st, _) in enumerate(combos):
             mult = at_signing if st == tuple(states) else expected_multipliers(numbers, 1, years, st, rules)
             if all(np.ndim(m) < 2 for m in mult):  # the same every year: gather the regimes' values
@@ -169,8 +172,7 @@ def anticipate(
             else:
                 paths = [m[src] if np.ndim(m) == 2 else m for m in mult]
                 big_g = _guarantee_path(tables, paths, regime_s, cols)
-            # Russia's chance of prevailing in a war begun that year, at b = structural - G + theta; then
-            # V = spread pi + rest
+            # Russia's chance of prevailing in a war begun that year, at b = structural - G + theta; then s V
             b = prevail_with_edges(structural_s - big_g, types, war.outcome_steepness, out=chance[c])
             np.multiply(b, spread, out=v[c])
             v[c] += rest[:, None, :]
@@ -183,7 +185,7 @@ def anticipate(
             np.clip(gain, 0.0, np.inf, out=gain)
         else:
             gain.fill(0.0)
-        h_all = hazard(v, gain, p, out=gain)
+        h_all = hazard(v, gain, p, out=gain, scaled=True)
         # The expected hazard and chance of prevailing in each year: the signing states' until the first election,
         # then the mixture over what the elections may bring (the slots of the terms after the first).
         h, chance_mixed = h_all[now], chance[now]

@@ -640,14 +640,25 @@ def _fill(out: np.ndarray, value: float) -> np.ndarray:
 
 
 def hazard(
-    incentive: np.ndarray | float, gain: np.ndarray | float, p: Deterrence, out: np.ndarray | None = None
+    incentive: np.ndarray | float,
+    gain: np.ndarray | float,
+    p: Deterrence,
+    out: np.ndarray | None = None,
+    scaled: bool = False,
 ) -> np.ndarray | float:
     """Yearly probability that Russia resumes the war: ``h = h_max * L(s (V - g - theta))``.
 
     ``V``: its net incentive (value of war now minus the value of the deal this year); ``g``: its gain from
     waiting (:func:`waiting_gain`). The logistic is the probability that the year's unobserved shocks tip the
-    balance of the choice. ``out``: an array to write into (it may be the gain).
+    balance of the choice. ``out``: an array to write into (it may be the gain). ``scaled``: arrays of ``V`` and
+    ``g`` given times the steepness ``s`` (the anticipation's, which saves a pass over them).
     """
+    if scaled:
+        x = np.subtract(gain, incentive, out=out)  # -s (V - g)
+        x += p.hazard_steepness * p.hazard_threshold
+        np.exp(x, out=x)
+        x += 1.0
+        return np.divide(p.hazard_max, x, out=x)
     if out is None and isinstance(incentive, float | int) and isinstance(gain, float | int):
         # One year's choice: the same operations in the same order on Python floats (and numpy's exp), so the
         # result is bit-identical to an array's element, at a twentieth of the cost.

@@ -3,8 +3,9 @@ per type of Russia's private edge.
 
 ``S_t = prod_{j <= t} (1 - h_j(x, theta))`` with the hazard of :func:`sim.model.deterrence.yearly_choice` under the
 guarantors as signed until the first US election, then its expectation over the US engaged or disengaged;
-``V_i(x, theta) = sum_t delta^(t-1) [S_t U_i(x) + (1 - S_t) W_i(b_t)] / sum_t delta^(t-1)``; without anticipation ``V_i = U_i``. The brute-force references below step through the years with the run's own
-yearly calculus, so a second home of the attack rule would show.
+``V_i(x, theta) = sum_t delta^(t-1) [S_t U_i(x) + (1 - S_t) W_i(b_t)] / sum_t delta^(t-1)``; without
+anticipation ``V_i = U_i``. The brute-force references below step through the years with the run's own yearly
+calculus, so a second home of the attack rule would show.
 """
 
 from __future__ import annotations
