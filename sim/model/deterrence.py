@@ -620,9 +620,10 @@ def best_later(
         share = take("gain.share", p.shape[1:]) if n_s > 1 else mixed
         for s in range(1, n_s):
             mixed += np.multiply(p[s], odds[s], out=share)
-        mixed *= _powers(foresight, every)[:every].reshape((every,) + (1,) * (len(rest) + 1))
+        lead = _powers(foresight, every)[:every].astype(plus.dtype)
+        mixed *= lead.reshape((every,) + (1,) * (len(rest) + 1))
         head = mixed.max(axis=0)  # per term: max_k delta^k M_(c every + k)
-        after = np.zeros((terms, *rest))  # per term c: T_(c+1)
+        after = np.zeros((terms, *rest), dtype=plus.dtype)  # per term c: T_(c+1)
         for c in range(terms - 2, -1, -1):
             np.maximum(head[c + 1], after[c + 1] * foresight**every, out=after[c])
         for k in range(every):

@@ -82,6 +82,9 @@ def prevail_with_edges(
     rounding), so that the large array costs no exponential."""
     a = np.exp(np.minimum(np.asarray(balance, dtype=float) * -steepness, _EXP_MAX / 2))
     e = np.exp(np.minimum(np.asarray(edges, dtype=float) * -steepness, _EXP_MAX / 2))
+    if out is not None and out.dtype != a.dtype:  # into a buffer of another precision: its arithmetic
+        limit = float(np.finfo(out.dtype).max) ** 0.5
+        a, e = np.minimum(a, limit).astype(out.dtype), np.minimum(e, limit).astype(out.dtype)
     out = np.multiply(a[..., None, :], e[:, None], out=out)
     out += 1.0
     return np.divide(1.0, out, out=out)
