@@ -126,7 +126,7 @@ def anticipate(
         term = np.clip(numbers[:, _DURATION], 0, years + 1).astype(int)
         need = np.full((years, n_pack), np.inf)  # the need matters only where a term ends (renewal_dates)
         if expiry.renewal:
-            t, k = renewal_dates(term, years)
+            t, k = renewal_dates(term, years)  # (projected_expiry looks only where the need is finite)
             need[t, k] = averted_hazard(
                 structural[t, k] + float(types.mean()),
                 g[0, k],
@@ -198,9 +198,7 @@ def anticipate(
                 if c != now:
                     h_later += h_all[c].reshape(terms)[:, 1:] * odds[c]
                     chance_later += chance[c].reshape(terms)[:, 1:] * odds[c]
-        survival = np.subtract(1.0, h, out=h)
-        for t in range(1, years):  # S_t = prod_{j <= t} (1 - h_j), in the order of the years
-            survival[order.slot[t]] *= survival[order.slot[t - 1]]
+        survival = _survival(np.subtract(1.0, h, out=h), every, years)
         weights = np.zeros(slots)
         weights[order.slot] = negotiation.discount ** np.arange(years)
         weights /= weights.sum()
@@ -221,6 +219,23 @@ def anticipate(
     finally:
         _SPARE.append(workspace)
     return Anticipation(values, kept)
+
+
+def _survival(kept: np.ndarray, every: int, years: int) -> np.ndarray:
+    """``S_t = prod_{j <= t} (1 - h_j)`` in place, for the chances ``1 - h`` of the years arranged by position in
+    the term (:func:`~sim.model.deterrence.by_position`, ``every`` years a term): the product within each term
+    (a loop over the positions, every term at once), then the terms before it (a loop over the terms)."""
+    terms = kept.shape[0] // every
+    by = kept.reshape((every, terms, *kept.shape[1:]))
+    for k in range(1, every):  # within each term
+        by[k] *= by[k - 1]
+    if terms > 1:
+        before = np.empty_like(by[0])  # the chance of holding through each earlier term, cumulated
+        before[0] = 1.0
+        for c in range(1, terms):
+            np.multiply(before[c - 1], by[every - 1, c - 1], out=before[c])
+        by *= before[None]
+    return kept
 
 
 def _per_regime(rule: GuarantorRule, numbers: np.ndarray, shares: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
