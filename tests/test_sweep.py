@@ -138,6 +138,38 @@ def test_a_run_depends_only_on_the_master_seed_and_its_point_and_replicate(seria
         assert row["peace_years"] == again.peace_years or (row["peace_years"] is None and again.peace_years is None)
 
 
+def test_common_seeding_gives_every_point_the_same_seeds_and_is_identical_on_every_backend(tmp_path):
+    """Catches: common random numbers that are not common (a point's replicate drawing its own seed), a seeding
+    that the backend or the chunking changes, and a sweep folder resumed under another seeding. With ``seeding:
+    common`` replicate j of every point has the seed ``run_seed(master, j)``: two points that differ only in a
+    factor that does nothing then give identical runs, where independent seeds give different ones."""
+    body = SMALL.replace("package.foreign_troops: {values: [0, 20000]}", "war.initial_territory: {values: [0.19, 0.2]}")
+    body = body.replace("  package.duration_years: {values: [15, 50]}\n", "")
+    common = sweep_file(tmp_path, body + "seeding: common\n", "common.yaml")
+    serial = run_sweep(common, tmp_path / "serial", backend="serial", progress=False).results().to_pylist()
+    by = {(r["point"], r["replicate"]): r for r in serial}
+    for j in range(12):
+        a, b = by[(0, j)], by[(1, j)]
+        assert a["seed"] == b["seed"] == run_seed(5, j)
+        assert (a["agreement"], a["deal_month"], a["breakdown_year"]) == (
+            b["agreement"],
+            b["deal_month"],
+            b["breakdown_year"],
+        )
+    independent = run_sweep(
+        sweep_file(tmp_path, body, "independent.yaml"), tmp_path / "ind", backend="serial", progress=False
+    )
+    seeds = {(r["point"], r["replicate"]): r["seed"] for r in independent.results().to_pylist()}
+    assert seeds[(0, 0)] != seeds[(1, 0)]
+    rechunked = sweep_file(tmp_path, body.replace("chunk_size: 7", "chunk_size: 3") + "seeding: common\n", "re.yaml")
+    procs = run_sweep(rechunked, tmp_path / "procs", backend="processes", workers=2, progress=False)
+    assert procs.results().to_pylist() == serial
+    manifest = json.loads((tmp_path / "serial" / "manifest.json").read_text(encoding="utf-8"))
+    assert (
+        manifest["identity"]["components"]["seeding"] == "common" and "run_seed(master_seed, j)" in manifest["seeding"]
+    )
+
+
 @pytest.mark.parametrize("method", ["fork", "forkserver"])
 def test_results_are_identical_whatever_the_backend_workers_chunking_or_start_method(
     serial_results, tmp_path, monkeypatch, method

@@ -63,6 +63,10 @@ class SweepSpec(Strict):
     """Runs (seeds) per design point."""
     seed: int = Field(ge=0, le=MAX_SEED)
     """Master seed (0 to 2**63 - 1): the seed of run (point i, replicate j) derives from it and (i, j) alone."""
+    seeding: Literal["independent", "common"] = "independent"
+    """independent: every run its own seed, from (point i, replicate j); common: replicate j of every point has
+    the same seed, from j alone (common random numbers), so that the differences between points are not
+    confounded with different draws: what a sensitivity design wants."""
     chunk_size: int = Field(100, ge=1, le=100_000)
     """Runs per chunk of work (a unit of parallelism and of resumption)."""
     set: dict[str, Any] = Field(default_factory=dict)

@@ -46,6 +46,8 @@ class ChunkTask:
     replications: int
     master_seed: int
     scenarios: dict[int, Scenario]
+    common: bool = False
+    """Common random numbers: replicate j of every point has the seed ``run_seed(master_seed, j)``."""
 
 
 def plan_chunks(points: int, replications: int, chunk_size: int) -> list[Chunk]:
@@ -60,7 +62,7 @@ def run_chunk(task: ChunkTask) -> tuple[int, pa.Table]:
     compiled: dict[int, CompiledScenario] = {}  # each point's scenario compiled once per chunk
     for k in range(task.chunk.start, task.chunk.stop):
         point, replicate = divmod(k, task.replications)
-        seed = run_seed(task.master_seed, point, replicate)
+        seed = run_seed(task.master_seed, replicate) if task.common else run_seed(task.master_seed, point, replicate)
         if point not in compiled:
             compiled[point] = compile_scenario(task.scenarios[point])
         row = run_once(compiled[point], seed).flat()

@@ -68,10 +68,11 @@ def sweep_identity(spec: SweepSpec, design: Design, scenarios: Mapping[int, Scen
     """Everything the results of a sweep depend on, hashed: the manifest records it, every part carries it.
 
     The results of run (point i, replicate j) depend on the resolved scenario of point i, on its seed
-    ``run_seed(master_seed, i, j)`` and on the code (the package version); which runs a part holds
-    depends on the replications and the chunk size. So the identity covers: the resolved scenario of
-    every design point (whatever file, default or ``set:`` it came from), the design (kind, factors,
-    points), the master seed, the replications, the chunk size and the package version.
+    ``run_seed(master_seed, i, j)`` (``run_seed(master_seed, j)`` with common seeding) and on the code (the
+    package version); which runs a part holds depends on the replications and the chunk size. So the identity
+    covers: the resolved scenario of every design point (whatever file, default or ``set:`` it came from), the
+    design (kind, factors, points), the master seed and the seeding, the replications, the chunk size and the
+    package version.
 
     Returns:
         ``{"sha256": ..., "components": {...}, "point_sha256": [...]}``; ``sha256`` is the identity.
@@ -92,6 +93,8 @@ def sweep_identity(spec: SweepSpec, design: Design, scenarios: Mapping[int, Scen
         "replications": spec.replications,
         "chunk_size": spec.chunk_size,
     }
+    if spec.seeding != "independent":  # (absent for independent seeds: the identities of earlier sweeps stand)
+        components["seeding"] = spec.seeding
     digest = text_sha256(json.dumps(components, sort_keys=True))
     return {"sha256": digest, "components": components, "point_sha256": [h[:16] for h in points]}
 
@@ -119,9 +122,13 @@ def _differences(recorded: Mapping[str, Any], now: Mapping[str, Any]) -> list[st
         ("master_seed", "the master seed"),
         ("replications", "replications"),
         ("chunk_size", "chunk_size"),
+        ("seeding", "the seeding"),
     ):
-        if old.get(key) != new[key]:
-            said.append(f"{words} ({old.get(key)} -> {new[key]})")
+        if old.get(key) != new.get(key):
+            said.append(
+                f"{words} ({old.get(key, 'independent' if key == 'seeding' else None)} -> "
+                f"{new.get(key, 'independent' if key == 'seeding' else None)})"
+            )
     return said or ["the identity hash (the manifest was edited?)"]
 
 
@@ -285,7 +292,11 @@ def _run(
             "runs": len(design) * spec.replications,
             "master_seed": spec.seed,
             "chunk_size": spec.chunk_size,
-            "seeding": "run (point i, replicate j) uses sim.execution.runs.run_seed(master_seed, i, j)",
+            "seeding": (
+                "run (point i, replicate j) uses sim.execution.runs.run_seed(master_seed, j): common random numbers"
+                if spec.seeding == "common"
+                else "run (point i, replicate j) uses sim.execution.runs.run_seed(master_seed, i, j)"
+            ),
             "identity": identity,
             "started": _now(),
         }
@@ -315,7 +326,7 @@ def _run(
     def tasks():  # noqa: ANN202 - a generator: scenarios are attached lazily
         for c in todo:
             pts = range(c.start // reps, (c.stop - 1) // reps + 1)
-            yield ChunkTask(c, reps, spec.seed, {p: scenarios[p] for p in pts})
+            yield ChunkTask(c, reps, spec.seed, {p: scenarios[p] for p in pts}, spec.seeding == "common")
 
     by_id = {c.id: c for c in chunks}
     bar = _progress(manifest["runs"], runs_done, progress)
