@@ -40,6 +40,7 @@ from sim.model.deterrence import (
     election_calendar,
     election_outcomes,
     expected_multipliers,
+    expected_weight,
     force_shares,
     hazard,
     projected_expiry,
@@ -253,13 +254,13 @@ def _per_regime(rule: GuarantorRule, numbers: np.ndarray, shares: np.ndarray) ->
 
 
 def _guarantee(tables: list[tuple[np.ndarray, np.ndarray]], mult: Sequence, n_pack: int) -> np.ndarray:
-    """``G = sum_g clip(base_g E_g B_g, 0, 1) w_g`` per regime (regimes x packages), each guarantor's engagement
-    multiplier the same every year (a number or one per package)."""
-    total: np.ndarray | float = 0.0
-    for (base, w), m in zip(tables, mult, strict=True):
-        kappa = np.minimum(np.maximum(base * m, 0.0), 1.0)
-        total = total + kappa * w
-    return np.broadcast_to(total, tables[0][0].shape if tables else (1, n_pack))
+    """The guarantors' expected weight ``G`` (:func:`~sim.model.deterrence.expected_weight`) per regime (regimes x
+    packages), each guarantor's engagement multiplier the same every year (a number or one per package)."""
+    if not tables:
+        return np.zeros((1, n_pack))
+    shape = tables[0][0].shape
+    base, w = (np.stack([t[k] for t in tables]) for k in (0, 1))
+    return expected_weight(base, w, np.stack([np.broadcast_to(m, shape) for m in mult]))[1]
 
 
 def _guarantee_path(
@@ -267,11 +268,8 @@ def _guarantee_path(
 ) -> np.ndarray:
     """:func:`_guarantee` in each year (years x packages) for engagement multipliers that change over the years
     (a cohesion reverting to its mean, :func:`expected_multipliers`)."""
-    total = np.zeros(regime.shape)
-    for (base, w), m in zip(tables, mult, strict=True):
-        kappa = np.minimum(np.maximum(base[regime, cols] * m, 0.0), 1.0)
-        total += kappa * w[regime, cols]
-    return total
+    base, w = (np.stack([t[k][regime, cols] for t in tables]) for k in (0, 1))
+    return expected_weight(base, w, np.stack([np.broadcast_to(m, regime.shape) for m in mult]))[1]
 
 
 class _Workspace:

@@ -7,7 +7,6 @@ result; a :class:`~sim.model.simulation.GuaranteeModel` given a bare scenario co
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,7 +18,7 @@ from sim.model.anticipation import Anticipation, anticipate
 from sim.model.deterrence import GuarantorRule, GuarantorState, Outlook, causes, outlook_of
 from sim.model.negotiation import negotiable_space, package_values
 from sim.model.preferences import Preferences, preferences_of
-from sim.model.war import Stakes, edge_types, prevail
+from sim.model.war import Stakes, edge_types, prevail, war_value
 
 
 @dataclass(frozen=True)
@@ -79,15 +78,7 @@ class CompiledScenario:
         """Every party's value of a year of war (:func:`~sim.model.war.war_value`) at each balance: parties x
         balances. Russia's chance of prevailing is computed once for all parties."""
         chance = prevail(balances, self.scenario.war.outcome_steepness)
-        spread, offset = self._war_terms  # W = u_D + (u_C - u_D) pi - c, as war_value, for every party at once
-        out = np.multiply(spread, chance[None, :])
-        out += offset
-        return out
-
-    @functools.cached_property
-    def _war_terms(self) -> tuple[np.ndarray, np.ndarray]:
-        s = self.stacked
-        return np.asarray(s.challenger_wins) - s.defender_wins, np.asarray(s.defender_wins) - s.cost
+        return np.asarray(war_value(self.stacked, balances, 0.0, chance[None, :]))
 
     def anticipate(
         self,

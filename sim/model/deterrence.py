@@ -245,6 +245,18 @@ def weight(
     return w if isinstance(numbers, np.ndarray) and np.ndim(numbers) > 1 else float(w)
 
 
+def expected_weight(
+    base: np.ndarray, weights: np.ndarray, multipliers: np.ndarray | float, axis: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each guarantor's credibility ``kappa_g = clip(base_g E_g B_g, 0, 1)`` and the guarantors' expected weight
+    ``G = sum_g kappa_g w_g`` (docs/MODEL.md 7.8.2), for arrays with the guarantors on ``axis`` (the multipliers
+    ``E_g B_g`` broadcast against the bases): the rule of :func:`credibility` and :func:`guarantee` for tables of
+    regimes, years or packages at once. Returns ``(kappa, G)``."""
+    kappa = np.multiply(base, multipliers)
+    np.minimum(np.maximum(kappa, 0.0, out=kappa), 1.0, out=kappa)
+    return kappa, np.add.reduce(kappa * weights, axis=axis)
+
+
 def guarantee(
     deal: Deal | np.ndarray,
     active: bool,
@@ -835,14 +847,12 @@ def regime_guarantees(
 ) -> tuple[tuple[tuple[float, ...], ...], np.ndarray]:
     """Each guarantor's credibility and the guarantors' expected weight ``G`` in every regime of the guarantee,
     with the guarantors as they are now: ``(kappas per regime, G per regime)``."""
+    if not rules:
+        return (), np.array([])
     values = outlook.deal.values
-    mult = [engagement_multiplier(i, values, states, rules) for i in range(len(rules))]
-    kappas = tuple(
-        tuple(min(max(b[r] * m, 0.0), 1.0) for b, m in zip(outlook.base, mult, strict=True))
-        for r in range(len(outlook.base[0]) if outlook.base else 0)
-    )
-    g = np.array([sum(k * w[r] for k, w in zip(ks, outlook.weights, strict=True)) for r, ks in enumerate(kappas)])
-    return kappas, g
+    mult = np.array([engagement_multiplier(i, values, states, rules) for i in range(len(rules))])
+    kappa, g = expected_weight(np.asarray(outlook.base), np.asarray(outlook.weights), mult[:, None])
+    return tuple(tuple(float(k) for k in kappa[:, r]) for r in range(kappa.shape[1])), g
 
 
 def incentives(
@@ -865,21 +875,10 @@ def incentives_of(
     years = outlook.regime.size
     base, weights = outlook.tables
     mult = np.empty((len(combos), len(rules), years))
-    values = outlook.deal.values
-    paths: dict[tuple[int, float], np.ndarray] = {}  # a cohesion's path, shared by the combinations
     for c, st in enumerate(combos):
-        for i, r in enumerate(rules):
-            e = r.engagement
-            if isinstance(e, Cohesion) and e.reversion > 0 and st[i].cohesion != e.mean:
-                key = (i, st[i].cohesion)
-                if key not in paths:
-                    paths[key] = cohesion_path(e, st[i].cohesion, year, years)
-                np.multiply(paths[key], backstop_factor(i, values, st, rules), out=mult[c, i])
-            else:
-                mult[c, i] = engagement_multiplier(i, values, st, rules)
-    kappa = np.multiply(base[None], mult, out=mult)
-    np.minimum(np.maximum(kappa, 0.0, out=kappa), 1.0, out=kappa)
-    g = np.add.reduce(kappa * weights[None], axis=1)
+        for i, m in enumerate(expected_multipliers(outlook.deal.values, year, years, st, rules)):
+            mult[c, i] = m
+    kappa, g = expected_weight(base[None], weights[None], mult, axis=1)
     # pi_t = L(k (s_t - G_t)) = 1 / (1 + exp(-k s_t) exp(k G_t)), then V_t = (u_C - u_D) pi_t + rest (Outlook.kernel)
     decay, offset, spread = outlook.kernel
     x = np.exp(np.minimum(g * outlook.steepness, 350.0))

@@ -25,6 +25,7 @@ by ``territory_rate * b_t / 12``.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -47,6 +48,16 @@ class Stakes:
     challenger_wins: float
     defender_wins: float
     cost: float
+
+    @functools.cached_property
+    def spread(self) -> float:
+        """``u_C - u_D``: what the war's outcome moves (per unit of Russia's chance of prevailing)."""
+        return self.challenger_wins - self.defender_wins
+
+    @functools.cached_property
+    def floor(self) -> float:
+        """``u_D - c``: a year of war that Russia is sure to lose."""
+        return self.defender_wins - self.cost
 
     @staticmethod
     def stack(stakes: Sequence[Stakes]) -> Stakes:
@@ -108,10 +119,9 @@ def war_value(
     """
     if chance is None:
         chance = prevail(balance, steepness)
-    if isinstance(chance, np.ndarray):
-        out = np.multiply(chance, stakes.challenger_wins - stakes.defender_wins, out=out)
-        out += stakes.defender_wins
-        out -= stakes.cost
+    if isinstance(chance, np.ndarray):  # (u_C - u_D) pi + (u_D - c), two passes
+        out = np.multiply(chance, stakes.spread, out=out)
+        out += stakes.floor
         return out
     return stakes.defender_wins + (stakes.challenger_wins - stakes.defender_wins) * chance - stakes.cost
 
