@@ -107,6 +107,12 @@ def talks(overrides: Mapping[str, Any] | None = None) -> Scenario:
     return load_scenario(BASELINE, overrides=overrides)
 
 
+#: The bare ceasefire of the Fortna and observer rows: Minsk II's forces and guarantees (none) on a frozen line with
+#: nothing conceded to Russia, the terms model v2 gave Minsk before the history cases were encoded by one rule
+#: (sim/config/history.py gives Minsk "aims partly met").
+_BARE = {"package.territory": "freeze", "package.neutrality": "nato_open", "package.sanctions_relief": 0.0}
+_BARE_SET = " ".join(f"`--set {k}={v}`" for k, v in _BARE.items())
+
 _NO_TROOPS = "draft package, no troops, Russia indifferent to troops (`TROOPS_COST_RUSSIA_NOTHING`)"
 
 #: Every setting a row or a test uses: name -> (how to build it, what it is, how to reproduce it).
@@ -117,12 +123,17 @@ SETTINGS: dict[str, tuple[Callable[[], Scenario], str]] = {
         "budapest_1994.yaml with the draft's 800,000 army (`--set package.ukraine_army=800000`)",
     ),
     "minsk": (lambda: history("minsk_2015"), "scenarios/history/minsk_2015.yaml"),
-    "minsk-observers": (
+    "bare-ceasefire": (
+        lambda: history("minsk_2015", _BARE),
+        "a bare ceasefire: minsk_2015.yaml on a frozen line with nothing conceded to Russia (" + _BARE_SET + ")",
+    ),
+    "bare-observers": (
         lambda: history(
-            "minsk_2015", {"package.guarantee_strength": "assurances", "package.us_role": "monitoring_lead"}
+            "minsk_2015",
+            {**_BARE, "package.guarantee_strength": "assurances", "package.us_role": "monitoring_lead"},
         ),
-        "minsk_2015.yaml with a US-led monitoring mission "
-        "(`--set package.guarantee_strength=assurances --set package.us_role=monitoring_lead`)",
+        "the bare ceasefire with a US-led monitoring mission "
+        "(also `--set package.guarantee_strength=assurances --set package.us_role=monitoring_lead`)",
     ),
     "draft-0": (lambda: draft(foreign_troops=0), "draft package, no foreign troops"),
     "draft-5k": (lambda: draft(foreign_troops=5000), "draft package, 5,000 troops"),
@@ -406,8 +417,8 @@ ROWS: list[Row] = [
         "Unarmed observers barely change the risk",
         "Hultman, Kathman & Shannon 2014: armed UN troops cut battle deaths, police and observers do not "
         "[S] (battle deaths, not recurrence); Minsk observers gave no deterrent (registry, news)",
-        ("minsk", "minsk-observers"),
-        {"cut, US-led monitors": _reduction("minsk-observers", "minsk")},
+        ("bare-ceasefire", "bare-observers"),
+        {"cut, US-led monitors": _reduction("bare-observers", "bare-ceasefire")},
         lambda m: abs(m["cut, US-led monitors"]) < 0.15,
         "abs(cut) < 15 %",
     ),
@@ -415,10 +426,10 @@ ROWS: list[Row] = [
         "hazard-falls",
         "The hazard is highest right after the ceasefire, then falls",
         "Fortna 2003, hazard analysis of interstate ceasefires 1946-97: the direction only [R]",
-        ("minsk", "draft-20k"),
+        ("bare-ceasefire", "draft-20k"),
         {
             "h(1-3)/h(8-12), bare ceasefire": lambda r: (
-                hazard(r["minsk"], range(1, 4)) / hazard(r["minsk"], range(8, 13))
+                hazard(r["bare-ceasefire"], range(1, 4)) / hazard(r["bare-ceasefire"], range(8, 13))
             ),
             "h(1-3)/h(8-12), draft": lambda r: (
                 hazard(r["draft-20k"], range(1, 4)) / hazard(r["draft-20k"], range(8, 13))
@@ -465,9 +476,9 @@ ROWS: list[Row] = [
         "Ceasefires often fail",
         "Fortna 2004: almost half of the international wars since 1945 were followed by renewed "
         "fighting [R] (all endings, all agreements)",
-        ("minsk", "draft-20k"),
+        ("bare-ceasefire", "draft-20k"),
         {
-            "broken by year 20, bare ceasefire": lambda r: p_breakdown_by(r["minsk"], 20),
+            "broken by year 20, bare ceasefire": lambda r: p_breakdown_by(r["bare-ceasefire"], 20),
             "same, draft": lambda r: p_breakdown_by(r["draft-20k"], 20),
         },
         lambda m: (

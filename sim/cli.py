@@ -323,6 +323,31 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """`sim calibrate`: fit the post-agreement parameters to the historical cases and print the scorecard."""
+    from sim.analysis.calibration import FITTED, TRANSFORMS, load_cases, report, scorecard
+    from sim.config.paths import check_path_text
+
+    folder = check_path_text(args.cases, what="the cases folder", key_path="--cases")
+    names = tuple(args.fit or FITTED)
+    unknown = [n for n in names if n not in TRANSFORMS]
+    if unknown:
+        raise InputError(f"--fit: cannot fit {', '.join(unknown)}; expected one or more of {', '.join(TRANSFORMS)}")
+    if not folder.is_dir():
+        raise InputError(f"--cases: {folder} is not a folder; expected the folder of the case scenarios")
+    cases = load_cases(folder)
+    if not cases:
+        raise InputError(f"--cases: no case scenario (a file with a `case:` section) in {folder}")
+
+    def progress(key: str) -> None:
+        if not args.quiet:
+            print(f"leave-one-out: refitting without {key}", file=sys.stderr)
+
+    card = scorecard(cases, names, leave_one_out=not args.no_loo, progress=progress)
+    print(report(cases, card), end="")
+    return 0
+
+
 def _run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--runs", type=int, help="number of replications (default: the scenario's runs)")
     p.add_argument("--seed", type=int, help="master seed (default: the scenario's seed)")
@@ -463,6 +488,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sens.add_argument("sweep_dir", help="the folder of a finished sobol sweep")
     sens.set_defaults(func=cmd_analyze)
+
+    cal = sub.add_parser(
+        "calibrate",
+        help="fit the post-agreement parameters to the historical cases; score the model against naive forecasts",
+        description="Fit the post-agreement parameters to every historical case at once (maximum likelihood of the "
+        "observed survival times, censored where peace still holds), then score each case's forecast against a "
+        "constant hazard and the model's background hazard, in sample and leave-one-out. Prints Markdown.",
+        epilog="example:\n  sim calibrate\n  sim calibrate --fit deterrence.hazard_threshold --no-loo",
+        formatter_class=raw,
+    )
+    cal.add_argument("--cases", default="scenarios/history", help="folder of case scenarios (default: %(default)s)")
+    cal.add_argument(
+        "--fit",
+        nargs="+",
+        metavar="PARAM",
+        help="parameters to fit (default: deterrence.hazard_steepness deterrence.hazard_threshold; also "
+        "deterrence.hazard_max, deterrence.consolidation)",
+    )
+    cal.add_argument("--no-loo", action="store_true", help="skip the leave-one-out refits")
+    cal.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+    cal.set_defaults(func=cmd_calibrate)
 
     ls = sub.add_parser(
         "list",

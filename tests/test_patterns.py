@@ -330,7 +330,7 @@ def test_after_expiry_the_hazard_exceeds_that_of_a_guarantee_still_in_force():
         "motive set by hand (motive_base 0.6); v2 derives Russia's incentive from the war-payoff primitives, and an "
         "800,000 army with terms close to Russia's ideal (assurances, no troops, NATO renounced) leaves it little "
         "to gain. What broke Budapest in history (a motive that grew with Ukraine's westward turn, a hollowed-out "
-        "army) is not in this package; the history case with a 150,000 army holds 20 years in 54 %."
+        "army) is not in this package; the history case with a 150,000 army holds 20 years in 57 %."
     ),
 )
 def test_budapest_like_assurances_break_down_in_most_runs_within_two_decades():

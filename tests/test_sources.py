@@ -65,7 +65,7 @@ def test_claims_cite_only_facts_that_exist(registry: Registry) -> None:
 
 def test_every_news_or_analysis_claim_names_its_facts(registry: Registry) -> None:
     for source in registry.sources.values():
-        if source.kind != "research":
+        if source.kind in ("news", "analysis"):
             for claim in source.claims.values():
                 assert claim.facts, f"{source.key}/{claim.key} cites no fact id"
 
@@ -92,10 +92,60 @@ def test_every_source_has_at_least_one_claim(registry: Registry) -> None:
 
 
 def test_kinds_and_numbers_are_well_formed(registry: Registry) -> None:
+    assert KINDS == ("news", "analysis", "research", "record")
     for source in registry.sources.values():
         assert source.kind in KINDS
         for claim in source.claims.values():
             assert all(isinstance(v, (int, float)) for v in claim.numbers.values())
+    assert {s.kind for s in registry.sources.values()} == set(KINDS), "every kind is in use"
+
+
+# One record per case of the calibration's training sheet (../shared/HISTORY.md).
+HISTORY_KEYS = (
+    "history-budapest-1994",
+    "history-minsk-2014",
+    "history-minsk-2015",
+    "history-egypt-israel-1949",
+    "history-egypt-israel-1970",
+    "history-karachi-1949",
+    "history-tashkent-1966",
+    "history-simla-1972",
+    "history-iran-iraq-1988",
+    "history-ethiopia-eritrea-2000",
+    "history-bishkek-1994",
+    "history-rio-1942",
+    "history-brasilia-1998",
+    "history-transnistria-1992",
+    "history-falklands-1982",
+    "history-croatia-1992",
+    "history-iraq-kuwait-1991",
+    "history-georgia-2008",
+)
+
+
+def test_the_historical_record_has_one_source_per_training_case(registry: Registry) -> None:
+    records = [key for key, s in registry.sources.items() if s.kind == "record"]
+    assert records == list(HISTORY_KEYS)
+
+
+@pytest.mark.parametrize("key", HISTORY_KEYS)
+def test_every_record_has_outlet_date_url_and_the_four_claims(registry: Registry, key: str) -> None:
+    source = registry.sources[key]
+    assert source.outlet and source.title and source.url, key
+    assert source.reference is None and source.read is None, key
+    assert key.endswith(source.date[:4]) or source.date_note, "a date off the key's year must say why"
+    assert list(source.claims) == ["agreement", "outcome", "forces", "war-ended"]
+    assert all(not claim.facts for claim in source.claims.values()), "records do not name FACTS.md ids"
+    years = source.claims["outcome"].numbers["years_of_peace"]
+    assert 0 < years < 90
+    assert "HISTORY" not in " ".join(c.text for c in source.claims.values()), "cite the documents, not the sheet"
+
+
+def test_a_record_claim_carries_its_numbers(registry: Registry) -> None:
+    _, outcome = registry.resolve("history-egypt-israel-1949/outcome")
+    _, forces = registry.resolve("history-iraq-kuwait-1991/forces")
+    assert outcome is not None and outcome.numbers["years_of_peace"] == 7.7
+    assert forces is not None and (forces.numbers["foreign_troops"], forces.numbers["protected_army"]) == (1500, 15000)
 
 
 def test_the_standard_method_references_are_present(registry: Registry) -> None:
@@ -222,6 +272,16 @@ sources:
     claims:
       direction:
         text: "More of X, less of Y."
+  demo-1949-record:
+    kind: record
+    outlet: "United Nations Treaty Series"
+    date: "1949-02-24"
+    title: "An armistice"
+    url: "https://example.org/armistice"
+    claims:
+      agreement:
+        text: "The two sides signed an armistice under UN chairmanship."
+        numbers: {years_of_peace: 7.7}
 """
 
 
@@ -233,9 +293,25 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_a_valid_file_loads(tmp_path: Path) -> None:
     registry = load_registry(write(tmp_path, VALID))
-    assert set(registry.sources) == {"demo-2025-news", "demo-2003-study"}
+    assert set(registry.sources) == {"demo-2025-news", "demo-2003-study", "demo-1949-record"}
     assert registry.format("demo-2003-study/direction") == "Author & Writer, Some Journal, 2003 — More of X, less of Y."
     assert facts_covered(registry) == {"F01"}
+
+
+def test_a_valid_record_loads(tmp_path: Path) -> None:
+    registry = load_registry(write(tmp_path, VALID))
+    record = registry.sources["demo-1949-record"]
+    assert (record.kind, record.url, record.reference, record.read) == (
+        "record",
+        "https://example.org/armistice",
+        None,
+        None,
+    )
+    _, claim = registry.resolve("demo-1949-record/agreement")
+    assert claim is not None and claim.facts == () and claim.numbers["years_of_peace"] == 7.7
+    assert registry.format("demo-1949-record/agreement").startswith(
+        "An armistice, United Nations Treaty Series, 1949-02-24 — "
+    )
 
 
 def test_an_unquoted_iso_date_is_accepted(tmp_path: Path) -> None:
@@ -245,10 +321,14 @@ def test_an_unquoted_iso_date_is_accepted(tmp_path: Path) -> None:
 
 TITLE = '    title: "A news item"'
 TEXT = '        text: "More of X, less of Y."'
+RECORD_URL = '    url: "https://example.org/armistice"'
+RECORD_TEXT = '        text: "The two sides signed an armistice under UN chairmanship."'
 
 # (edit of VALID, source key and field the error must name)
 MALFORMED = {
-    "unknown source field": ((TITLE, TITLE + '\n    url: "x"'), "demo-2025-news", "url"),
+    "unknown source field": ((TITLE, TITLE + '\n    link: "x"'), "demo-2025-news", "link"),
+    "url on news": ((TITLE, TITLE + '\n    url: "https://example.org"'), "demo-2025-news", "url"),
+    "reference on news": ((TITLE, TITLE + '\n    reference: "A. (2025)."'), "demo-2025-news", "reference"),
     "missing outlet": (('    outlet: "Example outlet"\n', ""), "demo-2025-news", "outlet"),
     "missing date": (('    date: "2025-09-05"\n', ""), "demo-2025-news", "date"),
     "missing kind": (("    kind: news\n", ""), "demo-2025-news", "kind"),
@@ -268,6 +348,15 @@ MALFORMED = {
     "non-numeric number": (("{countries: 26}", "{countries: many}"), "first-claim", "numbers"),
     "boolean number": (("{countries: 26}", "{countries: true}"), "first-claim", "numbers"),
     "bad claim slug": (("      first-claim:", "      First_Claim:"), "demo-2025-news", "claims"),
+    "facts on a record": ((RECORD_TEXT, RECORD_TEXT + "\n        facts: [F01]"), "demo-1949-record", "facts"),
+    "reference on a record": (
+        (RECORD_URL, RECORD_URL + '\n    reference: "UNTS 42."'),
+        "demo-1949-record",
+        "reference",
+    ),
+    "read on a record": ((RECORD_URL, RECORD_URL + "\n    read: primary"), "demo-1949-record", "read"),
+    "record url not an address": ((RECORD_URL, '    url: "example.org"'), "demo-1949-record", "url"),
+    "record without title": (('    title: "An armistice"\n', ""), "demo-1949-record", "title"),
 }
 
 

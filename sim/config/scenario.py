@@ -29,6 +29,7 @@ from pydantic import (
 
 from sim.config.base import Strict
 from sim.config.errors import InputError
+from sim.config.history import Case
 from sim.config.limits import MAX_KEY_PATH_PARTS, MAX_NAME, MAX_SEED
 from sim.config.yamlio import (
     KeyPath,
@@ -579,6 +580,9 @@ class Scenario(Strict):
     power: Power
     expiry: Expiry
     deterrence: Deterrence
+    case: Case | None = None
+    """A historical case's facts and what came of it (``scenarios/history/``): metadata for ``sim calibrate``,
+    ignored by the model."""
 
     @field_validator("sources")
     @classmethod

@@ -1,9 +1,11 @@
 """The source registry and the citation checks.
 
 Every fact, number and assumption in the model points back to a source in the packaged registry
-``sim/data/sources.yaml``: news and analysis articles the negotiation domain was built from, and the
-research used to calibrate and validate the model. A *citation* is a string, either
-``"<source-key>"`` for a whole source or ``"<source-key>/<claim-slug>"`` for one claim of it::
+``sim/data/sources.yaml``: news and analysis articles the negotiation domain was built from, the
+research used to calibrate and validate the model, and the historical record (treaty and UN texts,
+UN mission pages, encyclopaedia and news reports) of the past ceasefires the model is calibrated on.
+A *citation* is a string, either ``"<source-key>"`` for a whole source or
+``"<source-key>/<claim-slug>"`` for one claim of it::
 
     registry = load_registry()
     source, claim = registry.resolve("rutland-2025-conversation/grand-force-proposal")
@@ -29,17 +31,20 @@ from typing import Any, Literal
 
 import yaml
 
-Kind = Literal["news", "analysis", "research"]
+Kind = Literal["news", "analysis", "research", "record"]
 ReadMode = Literal["primary", "abstract", "secondary"]
 
-KINDS: tuple[str, ...] = ("news", "analysis", "research")
-"""Allowed values of a source's ``kind``."""
+KINDS: tuple[str, ...] = ("news", "analysis", "research", "record")
+"""Allowed values of a source's ``kind``: ``record`` is the historical record of a past case (a
+treaty or UN resolution text, a UN mission page, an encyclopaedia or news report of the event)."""
 
 READ_MODES: tuple[str, ...] = ("primary", "abstract", "secondary")
 """Allowed values of ``read`` (research only): read in the source, only its abstract or the
 direction of its result, or only through another work quoting it."""
 
-_SOURCE_FIELDS = frozenset({"kind", "outlet", "date", "date_note", "author", "title", "reference", "read", "claims"})
+_SOURCE_FIELDS = frozenset(
+    {"kind", "outlet", "date", "date_note", "author", "title", "reference", "read", "url", "claims"}
+)
 _REQUIRED_SOURCE_FIELDS = ("kind", "outlet", "date", "title")
 _CLAIM_FIELDS = frozenset({"text", "facts", "numbers"})
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -77,7 +82,8 @@ class Claim:
     Attributes:
         key: The claim slug, unique within its source.
         text: Our paraphrase of what the source says (one or two sentences).
-        facts: Ids of the project's fact sheet (``F01``...) this claim restates; news items only.
+        facts: Ids of the project's fact sheet (``F01``...) this claim restates; news and analysis
+            items only (research and record claims name none).
         numbers: Machine-readable numbers the claim states, e.g. ``{"troops_low": 15000}``.
     """
 
@@ -89,18 +95,19 @@ class Claim:
 
 @dataclass(frozen=True)
 class Source:
-    """A news item, analysis or study in the registry.
+    """A news item, analysis, study or historical record in the registry.
 
     Attributes:
         key: The source key (a lowercase slug), the first part of a citation.
-        kind: ``news``, ``analysis`` or ``research``.
+        kind: ``news``, ``analysis``, ``research`` or ``record``.
         outlet: Outlet, journal or publisher, as far as the copy held shows it.
         date: ISO date, or ``YYYY-MM`` / ``YYYY`` when that is all that is known.
-        title: Our descriptive title for news; the real title for research.
+        title: Our descriptive title for news and records; the real title for research.
         author: Author(s) when known.
         reference: Full bibliographic reference (required for research).
         read: How a study was read: ``primary``, ``abstract`` or ``secondary`` (research only).
         date_note: Why the date is approximate, when it is.
+        url: Where the copy of a record is found (records only).
         claims: The source's claims by slug.
     """
 
@@ -113,6 +120,7 @@ class Source:
     reference: str | None = None
     read: ReadMode | None = None
     date_note: str | None = None
+    url: str | None = None
     claims: Mapping[str, Claim] = field(default_factory=lambda: MappingProxyType({}), hash=False)
 
     @property
@@ -310,7 +318,7 @@ def _parse_source(key: str, raw: Any, origin: str) -> Source:
     if kind not in KINDS:
         raise fail("kind", f"{kind!r} is not one of {', '.join(KINDS)}")
     strings = {}
-    for fld in ("outlet", "title", "date_note", "author", "reference"):
+    for fld in ("outlet", "title", "date_note", "author", "reference", "url"):
         if fld in raw:
             strings[fld] = _nonempty_str(raw[fld], fail, fld)
     date = _parse_date(raw["date"], fail)
@@ -323,8 +331,15 @@ def _parse_source(key: str, raw: Any, origin: str) -> Source:
             raise fail("read", f"missing (required for research sources; one of {', '.join(READ_MODES)})")
         if read not in READ_MODES:
             raise fail("read", f"{read!r} is not one of {', '.join(READ_MODES)}")
-    elif read is not None:
-        raise fail("read", f"only research sources have 'read' (this source is {kind})")
+    else:
+        for fld in ("reference", "read"):
+            if fld in raw:
+                raise fail(fld, f"only research sources have {fld!r} (this source is {kind})")
+    if "url" in raw:
+        if kind != "record":
+            raise fail("url", f"only record sources have 'url' (this source is {kind})")
+        if not re.fullmatch(r"https?://\S+", strings["url"]):
+            raise fail("url", f"expected an http(s) address, got {strings['url']!r}")
 
     raw_claims = raw.get("claims", {})
     if raw_claims is None:
@@ -347,6 +362,7 @@ def _parse_source(key: str, raw: Any, origin: str) -> Source:
         reference=strings.get("reference"),
         read=read,
         date_note=strings.get("date_note"),
+        url=strings.get("url"),
         claims=MappingProxyType(claims),
     )
 
@@ -367,8 +383,8 @@ def _parse_claim(key: str, slug: str, raw: Any, kind: str, origin: str) -> Claim
     text = _nonempty_str(raw["text"], fail, "text")
 
     facts = raw.get("facts", [])
-    if facts and kind == "research":
-        raise fail("facts", "research claims do not cite fact-sheet ids")
+    if facts and kind in ("research", "record"):
+        raise fail("facts", f"{kind} claims do not cite fact-sheet ids (those are for news and analysis items)")
     if not isinstance(facts, list) or not all(isinstance(f, str) and _FACT_ID.fullmatch(f) for f in facts):
         raise fail("facts", f"expected a list of fact ids like [F02], got {facts!r}")
     if len(set(facts)) != len(facts):
