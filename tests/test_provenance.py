@@ -296,9 +296,10 @@ def set_values(data: Mapping[str, Any]) -> list[KeyPath]:
         return [
             (section, key)
             for section in SWEEP_PARAMETERS
-            for key in data.get(section) or {}
+            for key, value in (data.get(section) or {}).items()
             if str(key).split(".")[0] not in RUN_SETTINGS
-        ]
+            and not (section == "factors" and isinstance(value, Mapping) and value.get("dummy") is True)
+        ]  # a dummy factor sets nothing
 
     def walk(value: Any, path: KeyPath) -> Iterator[KeyPath]:
         if isinstance(value, Mapping) and value:

@@ -170,6 +170,55 @@ def test_common_seeding_gives_every_point_the_same_seeds_and_is_identical_on_eve
     )
 
 
+def test_a_dummy_factor_is_sampled_but_applied_to_nothing_and_its_indices_are_the_noise_floor(tmp_path):
+    """Catches: a dummy factor that reaches the scenario (it would move the outcomes it is meant to measure the
+    noise of), or one left out of the design (it would get no index). Under common seeding, points that differ only
+    in the dummy give identical runs, so any Sobol index it gets is the estimator's own error."""
+    body = """design: sobol
+factors:
+  war.initial_territory: {min: 0.15, max: 0.25}
+  dummy.noise_floor: {min: 0, max: 1, dummy: true}
+set:
+  mode: evaluate
+  package.foreign_troops: 0
+  package.ukraine_army: 800000
+  package.territory: freeze
+  package.neutrality: nato_open
+  package.sanctions_relief: 0.0
+  package.guarantee_strength: none
+  package.us_role: none
+  package.duration_years: 15
+samples: 4
+replications: 3
+seed: 2
+seeding: common
+"""
+    loaded = load_sweep(sweep_file(tmp_path, body))
+    design = make_design(loaded.spec)
+    assert design.factors == ("war.initial_territory", "dummy.noise_floor")
+    assert len({p["dummy.noise_floor"] for p in design.points}) > 1  # sampled
+    scenarios = point_scenarios(loaded, design)
+    by_value: dict[float, object] = {}
+    for i, point in enumerate(design.points):
+        assert scenarios[i].war.initial_territory == pytest.approx(point["war.initial_territory"])
+        by_value.setdefault(point["war.initial_territory"], scenarios[i])
+        assert scenarios[i] == by_value[point["war.initial_territory"]]  # the dummy changes nothing
+
+
+@pytest.mark.parametrize(
+    ("factor", "extra", "message"),
+    [
+        ("{values: [0, 1], dummy: true}", "", "a dummy factor is a range"),
+        ("{min: 0, max: 1, dummy: true}", "only", "every factor is a dummy"),
+    ],
+)
+def test_a_dummy_factor_must_be_a_range_beside_real_factors(tmp_path, factor, extra, message):
+    real = "" if extra == "only" else "  war.initial_territory: {min: 0.15, max: 0.25}\n"
+    body = f"design: sobol\nfactors:\n{real}  dummy.x: {factor}\nsamples: 4\nreplications: 2\nseed: 1\n"
+    with pytest.raises(InputError, match=message):
+        load_sweep(sweep_file(tmp_path, body))
+
+
 @pytest.mark.parametrize("method", ["fork", "forkserver"])
 def test_results_are_identical_whatever_the_backend_workers_chunking_or_start_method(
     serial_results, tmp_path, monkeypatch, method

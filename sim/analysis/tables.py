@@ -639,7 +639,7 @@ def sweep_factors(path: str | Path) -> pd.DataFrame:
     Returns:
         One row per factor: ``factor``, the base scenario's value ``base_value``, the swept ``values`` (listed
         values) or ``min`` and ``max`` (ranges), and ``provenance`` (``assumption``, ``cited``, ``both``:
-        ``sim/data/provenance.yaml``).
+        ``sim/data/provenance.yaml``; ``dummy`` for a dummy factor, which has no base value).
     """
     from sim.config.provenance import load_provenance, provenance_for
     from sim.config.scenario import load_scenario
@@ -657,11 +657,11 @@ def sweep_factors(path: str | Path) -> pd.DataFrame:
         rows.append(
             {
                 "factor": factor,
-                "base_value": node,
+                "base_value": None if spec.dummy else node,
                 "values": None if spec.values is None else list(spec.values),
                 "min": spec.min,
                 "max": spec.max,
-                "provenance": entry.kind if entry else "unknown",
+                "provenance": "dummy" if spec.dummy else entry.kind if entry else "unknown",
             }
         )
     return pd.DataFrame(rows)
@@ -1232,8 +1232,9 @@ def doubt_ranking(indices: pd.DataFrame, outcome: str = "p_durable_15") -> pd.Da
     """The uncertain assumptions ranked by how much of an outcome's variance they drive (total Sobol index).
 
     Adds ``interactions = ST - S1`` (variance through interactions with other factors), the parameter's
-    ``provenance`` (``assumption``, ``cited`` or ``both``, from ``sim/data/provenance.yaml``) and the first
-    sentence of its ``rationale``. A reader should doubt first the top rows that are assumptions.
+    ``provenance`` (``assumption``, ``cited`` or ``both``, from ``sim/data/provenance.yaml``; ``dummy`` for a
+    dummy factor named ``dummy...``, whose indices are the design's noise floor) and the first sentence of its
+    ``rationale``. A reader should doubt first the top rows that are assumptions.
     """
     from sim.config.provenance import load_provenance, provenance_for
 
@@ -1242,7 +1243,13 @@ def doubt_ranking(indices: pd.DataFrame, outcome: str = "p_durable_15") -> pd.Da
     entries = [provenance_for(f, prov) for f in sub["factor"]]
     out = sub[["factor", "ST", "ST_conf", "S1", "S1_conf"]].copy()
     out["interactions"] = (sub["ST"] - sub["S1"]).clip(lower=0.0)
-    out["provenance"] = [e.kind if e else "unknown" for e in entries]
-    out["rationale"] = [_first_sentence(e.assumption or e.note) if e else "" for e in entries]
+    out["provenance"] = [
+        e.kind if e else "dummy" if f.split(".")[0] == "dummy" else "unknown"
+        for f, e in zip(sub["factor"], entries, strict=True)
+    ]
+    out["rationale"] = [
+        _first_sentence(e.assumption or e.note) if e else "applied to nothing: the noise floor" if k == "dummy" else ""
+        for e, k in zip(entries, out["provenance"], strict=True)
+    ]
     out.insert(0, "rank", np.arange(1, len(out) + 1))
     return out

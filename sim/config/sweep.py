@@ -28,6 +28,9 @@ class Factor(Strict):
     """Upper bound of a continuous factor."""
     integer: bool = False
     """Round sampled values of a continuous factor to whole numbers."""
+    dummy: bool = False
+    """A factor that no scenario sees: sampled like the others (a range in an lhs or sobol design) and applied to
+    nothing, so that its sensitivity indices estimate an effect known to be zero, the design's noise floor."""
 
     @model_validator(mode="after")
     def _one_form(self) -> Factor:
@@ -41,6 +44,8 @@ class Factor(Strict):
                 raise ValueError(f"min ({self.min:g}) is greater than max ({self.max:g})")
         elif not self.values:
             raise ValueError("`values` must not be empty")
+        if self.dummy and not has_range:
+            raise ValueError("a dummy factor is a range (`min` and `max`): it is sampled, never applied")
         return self
 
 
@@ -56,7 +61,7 @@ class SweepSpec(Strict):
     design: Literal["grid", "lhs", "sobol"]
     """grid: full factorial of the listed values; lhs: Latin hypercube; sobol: Saltelli scheme for Sobol indices."""
     factors: dict[str, Factor] = Field(min_length=1)
-    """Factors by dotted key path into the scenario, e.g. `package.foreign_troops`."""
+    """Factors by dotted key path into the scenario, e.g. `package.foreign_troops` (a dummy factor by any name)."""
     samples: int | None = Field(None, ge=1)
     """lhs: number of design points; sobol: base sample size N (a power of two; N * (factors + 2) points)."""
     replications: int = Field(ge=1, le=100_000)
@@ -85,6 +90,13 @@ class SweepSpec(Strict):
                 raise ValueError(f"a {self.design} design needs `samples`")
             if self.design == "sobol" and self.samples & (self.samples - 1):
                 raise ValueError(f"sobol `samples` must be a power of two (Saltelli scheme); found {self.samples}")
+        dummies = [k for k, f in self.factors.items() if f.dummy]
+        if dummies and self.design == "grid":
+            raise ValueError(
+                f"a grid design has no use for a dummy factor ({', '.join(dummies)}): it repeats every point"
+            )
+        if len(dummies) == len(self.factors):
+            raise ValueError("every factor is a dummy: the sweep would vary nothing")
         overlap = sorted(set(self.factors) & set(self.set))
         if overlap:
             raise ValueError(f"keys both swept and fixed: {', '.join(overlap)}")

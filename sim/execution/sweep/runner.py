@@ -43,12 +43,14 @@ def point_scenarios(loaded: LoadedSweep, design: Design) -> dict[int, Scenario]:
         base, loaded.spec.set, {key: Origin(loaded.path, lines.get(("set", key))) for key in loaded.spec.set}
     )
     out = {}
+    dummies = {k for k, f in loaded.spec.factors.items() if f.dummy}
     for i, point in enumerate(design.points):
-        values = ", ".join(f"{k}={_shown(v)}" for k, v in point.items())
+        applied = {k: v for k, v in point.items() if k not in dummies}  # a dummy factor is applied to nothing
+        values = ", ".join(f"{k}={_shown(v)}" for k, v in applied.items())
         values = values if len(values) <= 100 else values[:97] + "..."
         name = f"{loaded.path} (design point {i}: {values})"
-        origins = {key: Origin(name, lines.get(("factors", key))) for key in point}
-        out[i] = validate(apply_overrides(fixed, point, origins), Scenario)
+        origins = {key: Origin(name, lines.get(("factors", key))) for key in applied}
+        out[i] = validate(apply_overrides(fixed, applied, origins), Scenario)
     return out
 
 
