@@ -205,6 +205,47 @@ seeding: common
         assert scenarios[i] == by_value[point["war.initial_territory"]]  # the dummy changes nothing
 
 
+def test_a_sweep_that_extends_another_keeps_a_folder_that_can_be_analysed_on_its_own(tmp_path):
+    """Catches: a sweep folder that keeps only ``extends: other.yaml`` (the folder's Sobol analysis then fails, or
+    reads another design): the folder keeps the merged document."""
+    from sim.config.sweep import sweep_spec_from_text
+    from sim.execution.sweep.sensitivity import sweep_indices
+
+    body = """design: sobol
+factors:
+  war.initial_territory: {min: 0.15, max: 0.25}
+  deterrence.hazard_threshold: {min: 0.1, max: 0.2}
+set:
+  mode: evaluate
+  package.foreign_troops: 0
+  package.ukraine_army: 800000
+  package.territory: freeze
+  package.neutrality: nato_open
+  package.sanctions_relief: 0.0
+  package.guarantee_strength: none
+  package.us_role: none
+  package.duration_years: 15
+samples: 4
+replications: 3
+seed: 2
+seeding: common
+"""
+    parent = sweep_file(tmp_path, body, "parent.yaml")
+    twin = tmp_path / "twin.yaml"
+    twin.write_text(
+        f"extends: {parent.name}\nname: twin\nset:\n  mode: evaluate\n  package.foreign_troops: 0\n"
+        "  package.ukraine_army: 500000\n  package.territory: freeze\n  package.neutrality: nato_open\n"
+        "  package.sanctions_relief: 0.0\n  package.guarantee_strength: none\n  package.us_role: none\n"
+        "  package.duration_years: 15\n",
+        encoding="utf-8",
+    )
+    store = run_sweep(twin, tmp_path / "out", backend="serial", progress=False)
+    kept = sweep_spec_from_text((store.root / "sweep.yaml").read_text(encoding="utf-8"))
+    assert list(kept.factors) == ["war.initial_territory", "deterrence.hazard_threshold"]
+    assert kept.set["package.ukraine_army"] == 500000 and kept.name == "twin"
+    assert sweep_indices(store).num_rows > 0
+
+
 @pytest.mark.parametrize(
     ("factor", "extra", "message"),
     [

@@ -30,7 +30,9 @@ class Factor(Strict):
     """Round sampled values of a continuous factor to whole numbers."""
     dummy: bool = False
     """A factor that no scenario sees: sampled like the others (a range in an lhs or sobol design) and applied to
-    nothing, so that its sensitivity indices estimate an effect known to be zero, the design's noise floor."""
+    nothing, so that its sensitivity indices estimate an effect known to be zero. With independent seeds they are
+    the replication noise's floor (what any inert factor would get); with common seeds they are exactly 0, which
+    shows that no replication noise enters the indices (their estimation error is then in their intervals)."""
 
     @model_validator(mode="after")
     def _one_form(self) -> Factor:
@@ -149,6 +151,9 @@ class LoadedSweep(Strict):
     """The base scenario file, resolved."""
     text: str
     """The sweep file's text."""
+    resolved_text: str
+    """The text a sweep folder keeps as ``sweep.yaml``: the file's text, or, for a file that ``extends`` another,
+    the merged document (so that the folder can be analysed without the files it came from)."""
 
     @property
     def digest(self) -> str:
@@ -193,7 +198,14 @@ def load_sweep(path: str | Path) -> LoadedSweep:
     base = path.parent / spec.base
     check_input_file(base, what="base scenario", **where)
     text = read_input_file(path).decode("utf-8-sig")
-    return LoadedSweep(spec=spec, path=str(path), base_path=str(real_path(base)), text=text)
+    stored = text
+    if len(resolved.chain) > 1:
+        import yaml
+
+        stored = f"# {path}, with its extends: chain resolved\n" + yaml.safe_dump(
+            resolved.data, sort_keys=False, allow_unicode=True, width=120
+        )
+    return LoadedSweep(spec=spec, path=str(path), base_path=str(real_path(base)), text=text, resolved_text=stored)
 
 
 def sweep_spec_from_text(text: str, name: str = "sweep.yaml") -> SweepSpec:

@@ -307,7 +307,7 @@ def _run(
     manifest.update({"status": "running", "backend": backend, "workers": workers, **_environment()})
     store.write_manifest(manifest)  # first: a folder with a manifest can always be resumed
     if not (store.root / "sweep.yaml").is_file():
-        write_atomic(store.root / "sweep.yaml", lambda p: p.write_text(loaded.text, encoding="utf-8"))
+        write_atomic(store.root / "sweep.yaml", lambda p: p.write_text(loaded.resolved_text, encoding="utf-8"))
     if not (store.root / "design.parquet").is_file():
         write_parquet_atomic(store.root / "design.parquet", design_table(design))
 

@@ -3,7 +3,7 @@
 Layout::
 
     <sweep dir>/
-      sweep.yaml          the sweep file as given
+      sweep.yaml          the sweep file as given (its extends: chain resolved)
       design.parquet      one row per design point: point, then one column per factor
       parts/part-000123.parquet   the rows of chunk 123 (written to a temporary file, then renamed)
       manifest.json       provenance and status (running | interrupted | complete)
