@@ -31,8 +31,8 @@ class Factor(Strict):
     dummy: bool = False
     """A factor that no scenario sees: sampled like the others (a range in an lhs or sobol design) and applied to
     nothing, so that its sensitivity indices estimate an effect known to be zero. With independent seeds they are
-    the replication noise's floor (what any inert factor would get); with common seeds they are exactly 0, which
-    shows that no replication noise enters the indices (their estimation error is then in their intervals)."""
+    the replication noise's floor (what any inert factor would get); with common seeds they are exactly 0 by
+    construction, a check of the design that does not bound the noise left in the other indices."""
 
     @model_validator(mode="after")
     def _one_form(self) -> Factor:
