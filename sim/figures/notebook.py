@@ -100,8 +100,20 @@ PARAMETER_LABELS: dict[str, str] = {
     "deterrence.consolidation": "what breaking a consolidated peace costs Russia",
     "deterrence.consolidation_years": "years for the peace to consolidate",
     "deterrence.foresight": "Russia's foresight (discount of a later attack)",
+    "deterrence.hazard_steepness": "steepness of the hazard link",
+    "deterrence.hazard_max": "largest yearly hazard",
+    "war.drift": "monthly drift of the front",
+    "actors.russia.preferences.foreign_troops.salience": "weight Russia gives foreign troops",
 }
-"""Readable names of the uncertain assumptions a sensitivity sweep varies (others: the key path)."""
+"""Readable names of the uncertain assumptions a sensitivity sweep varies (others: the key path; a dummy factor,
+named ``dummy...``, is shown as applied to nothing)."""
+
+
+def _parameter_label(factor: str) -> str:
+    if factor in PARAMETER_LABELS:
+        return PARAMETER_LABELS[factor]
+    return "dummy (applied to nothing)" if factor.split(".")[0] == "dummy" else factor
+
 
 LEVEL_LABELS: dict[str, str] = {
     "none": "none",
@@ -789,7 +801,7 @@ def sobol_figure(indices: pd.DataFrame, outcomes: Sequence[str] | None = None, t
         ax.set_title(measure_label(outcome, short=True), fontsize=10)
         ax.set_xlabel("share of the outcome's variance")
         ax.grid(axis="x", alpha=0.3)
-    axes[0].set_yticks(pos, [PARAMETER_LABELS.get(f, f) for f in order], fontsize=8)
+    axes[0].set_yticks(pos, [_parameter_label(f) for f in order], fontsize=8)
     axes[0].set_ylabel("uncertain assumption (range: the sweep file)")
     axes[-1].legend(loc="lower right", fontsize=8)
     fig.suptitle(title or "What drives the results? Sobol sensitivity to the uncertain assumptions", fontsize=11)
