@@ -24,7 +24,6 @@ from sim.config.scenario import scenario_from_mapping, with_overrides
 from sim.dealspace import Deal
 from sim.execution.runs import run_scenario
 from sim.model.compiled import CompiledScenario, compile_scenario
-from sim.outcomes import outcome_of
 from sim.model.deterrence import (
     GuarantorState,
     Outlook,
@@ -34,6 +33,7 @@ from sim.model.deterrence import (
     reprojected,
     yearly_choice,
 )
+from sim.outcomes import outcome_of
 from tests.helpers import FIXED_PACKAGE, imposed, variant
 
 JUMP = 0.02
