@@ -71,6 +71,8 @@ class RunOutcome:
         horizon: The run's horizon in years from the start of talks.
         duration: The agreed guarantee duration in years (None without a deal).
         renewals: How many times the guarantors renewed the guarantee at the end of a term (docs/MODEL.md 7.8.7).
+        probes: How many times Russia probed the guarantors in the years of peace (docs/MODEL.md 7.8.8).
+        probes_unanswered: How many of those probes no guarantor answered.
         peace_years_15: Years of peace in the first 15 years from the start of talks (0 without a deal).
         peace_years_30: The same over 30 years.
         war_years_15: Years of war in the first 15 years (15 minus the years of peace).
@@ -112,6 +114,8 @@ class RunOutcome:
     territory_15: float | None = None
     territory_30: float | None = None
     renewals: int = 0
+    probes: int = 0
+    probes_unanswered: int = 0
     welfare: dict[str, float] = field(default_factory=dict)
     rounds_trace: tuple[RoundRecord, ...] = field(default=(), repr=False)
     years_trace: tuple[YearRecord, ...] = field(default=(), repr=False)
@@ -190,6 +194,8 @@ def outcome_of(model: GuaranteeModel) -> RunOutcome:
         territory_15=model.territory_at.get(15),
         territory_30=model.territory_at.get(30),
         renewals=model.renewals,
+        probes=model.probes,
+        probes_unanswered=model.probes_unanswered,
         welfare=dict(zip((p.key for p in model.parties), map(float, model.welfare), strict=True)),
         rounds_trace=tuple(model.rounds_trace),
         years_trace=tuple(model.years_trace),
@@ -320,6 +326,8 @@ def _runs_schema(parties: tuple[str, ...], guarantors: tuple[str, ...], causes: 
         pa.field("territory_15", pa.float64()),
         pa.field("territory_30", pa.float64()),
         pa.field("renewals", pa.int64(), nullable=False),
+        pa.field("probes", pa.int64(), nullable=False),
+        pa.field("probes_unanswered", pa.int64(), nullable=False),
         *(pa.field(f"welfare.{p}", pa.float64()) for p in parties),
     ]
     return pa.schema(fields)
@@ -352,9 +360,12 @@ def _trajectories_schema(parties: tuple[str, ...], guarantors: tuple[str, ...]) 
         *(pa.field(name, pa.float64()) for name in ("chance", "balance", "support", "expected_edge", "credibility")),
         pa.field("engaged", pa.bool_()),
         pa.field("cohesion", pa.float64()),
+        pa.field("trust", pa.float64()),
+        pa.field("answered", pa.bool_()),
         pa.field("active", pa.bool_()),
         *(pa.field(name, pa.float64()) for name in ("guarantee", "incentive", "gain", "hazard")),
         pa.field("attacked", pa.bool_()),
+        pa.field("probed", pa.bool_()),
     ]
     return pa.schema(fields)
 
@@ -528,8 +539,9 @@ def trajectories_table(
     ``credibility`` (probability of honouring) and whether the guarantee is ``active``, a guarantor with
     elections adds ``engaged``, a composite one its ``cohesion``; the challenger (``russia``) has the
     guarantors' expected weight in a war (``guarantee``), the ``balance`` a war would start from, its net
-    ``incentive`` to attack and its ``gain`` from waiting, the yearly ``hazard`` of a renewed offensive and
-    whether it ``attacked``.
+    ``incentive`` to attack and its ``gain`` from waiting, the yearly ``hazard`` of a renewed offensive,
+    whether it ``attacked`` and whether it ``probed`` the guarantors; each guarantor's row has Russia's ``trust``
+    in its resolve and whether it ``answered`` the probe.
 
     Untraced outcomes contribute no rows.
 
@@ -577,10 +589,11 @@ def trajectories_table(
                     "gain": y.gain,
                     "hazard": y.hazard,
                     "attacked": y.attacked,
+                    "probed": y.probed,
                 }
             )
             for key, g in y.guarantors.items():
-                row = {**step, "actor": key, "credibility": g.credibility}
+                row = {**step, "actor": key, "credibility": g.credibility, "trust": g.trust, "answered": g.answered}
                 if g.cohesion is None:
                     row["engaged"] = g.engaged
                 else:

@@ -317,6 +317,20 @@ def _terms_irrelevant(inj: Injector) -> None:
     inj.replace("sim.model.anticipation", "anticipate", make_anticipate)
 
 
+def _no_learning_from_probes(inj: Injector) -> None:
+    """Russia learns nothing from how the guarantors answer its probes: its belief about their resolve stays at the
+    prior, so its trust stays at 1 (model v2 before probes, with the resolve still drawn and still acting)."""
+
+    def make(update_trust: Callable) -> Callable:
+        def unchanged(weights: Any, resolve: Any, stated: float, answered: bool) -> Any:
+            inj.hits += len(resolve) > 1
+            return weights
+
+        return unchanged
+
+    inj.replace("sim.model.deterrence", "update_trust", make)
+
+
 # --- the catalogue -------------------------------------------------------------------------------------
 
 MUTANTS: tuple[Mutant, ...] = (
@@ -474,6 +488,16 @@ MUTANTS: tuple[Mutant, ...] = (
         patches=_no_learning_from_rejection,
         likely=(
             "tests/model/test_negotiation.py::test_a_rejection_rules_out_the_types_that_would_have_accepted_and_renormalises",
+        ),
+    ),
+    Mutant(
+        "no_learning_from_probes",
+        "Russia learns nothing from its probes: its trust in the guarantors' resolve stays where it was at signing",
+        "patch: sim.model.deterrence.update_trust returns the belief unchanged",
+        patches=_no_learning_from_probes,
+        likely=(
+            "tests/model/test_deterrence.py::test_an_unanswered_probe_lowers_russias_trust_and_an_answered_one_does_not",
+            "tests/test_peace.py::test_unanswered_probes_lower_russias_trust_and_raise_its_hazard_and_answered_ones_do_not",
         ),
     ),
 )

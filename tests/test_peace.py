@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from sim.config.scenario import scenario_from_mapping
+from sim.config.scenario import scenario_from_mapping, with_overrides
 from sim.dealspace import Deal
 from sim.execution.runs import run_scenario
 from sim.model.compiled import CompiledScenario, compile_scenario
@@ -33,6 +33,7 @@ from sim.model.deterrence import (
     reprojected,
     yearly_choice,
 )
+from sim.outcomes import outcome_of
 from tests.helpers import FIXED_PACKAGE, imposed, variant
 
 JUMP = 0.02
@@ -241,14 +242,15 @@ def test_the_lull_before_us_elections_shows_in_the_runs_and_removing_foresight_r
     is an artefact of the trends (it would show without foresight too). The Paris-draft-like package imposed for
     fifty years, a Russia whose edge makes a US disengagement worth waiting for; in every run in which the US is
     engaged both in the year before the first election and in the year after it, the hazard's rise across the
-    election, averaged over the runs (same seeds with and without foresight)."""
+    election, averaged over the runs (same seeds with and without foresight). Without probes, whose answers move
+    Russia's trust from one year to the next and would blur the comparison (7.8.8)."""
     from sim.model.simulation import GuaranteeModel
 
     def mean_rise(foresight: float) -> float:
         spec = variant(
             mode="evaluate",
             package={**FIXED_PACKAGE, "duration_years": 50},
-            deterrence={"foresight": foresight},
+            deterrence={"foresight": foresight, "probe_ratio": 0.0},  # no probes: the elections' doing alone
             war={"private_edge_sd": 0.0, "initial_balance": 0.1 + EDGE},  # the edge, known: one type
         )
         c = compile_scenario(spec)
@@ -287,3 +289,86 @@ def test_russia_foresees_the_coalitions_cohesion_reverting_to_its_mean():
     mean = c.scenario.actors["coalition"].guarantor.engagement.mean
     assert gain(0.99) > gain(mean) + 0.01  # at a peak: the fall ahead is worth waiting for
     assert gain(mean) > 0.0 and gain(0.6) == 0.0  # in a trough: nothing ahead beats now
+
+
+# --- probes and Russia's belief about the guarantors' resolve (docs/MODEL.md 7.8.8) ------------------------------
+
+PROBE_RISE = 0.05
+"""The stated bound on how much more an unanswered probe must raise Russia's hazard in the next year than an
+answered one (five per cent of it, relative), in runs."""
+
+
+def first_probe_responses(outcomes) -> dict[bool, list[float]]:
+    """For the runs whose guarantors were probed, the ratio of Russia's hazard in the year after the first probe to
+    the hazard in the probe's year, by whether any guarantor answered it."""
+    after: dict[bool, list[float]] = {True: [], False: []}
+    for o in outcomes:
+        ys = o.years_trace
+        for i, y in enumerate(ys[:-1]):
+            if y.probed:
+                answered = any(g.answered for g in y.guarantors.values() if g.answered is not None)
+                after[answered].append(ys[i + 1].hazard / y.hazard)
+                break
+    return after
+
+
+def test_unanswered_probes_lower_russias_trust_and_raise_its_hazard_and_answered_ones_do_not():
+    """Issue 12's must-fail test: "unanswered probes lower credibility; answered ones do not". Wrong models caught:
+    a Russia that learns nothing from how the guarantors answer (its trust stays at 1: ``no_learning_from_probes``),
+    one that learns backwards, and a calculus that ignores its belief. In 600 imposed runs of the draft package
+    (seed 5) with the year traces: after the first probe that no guarantor answered Russia's trust in every
+    guarantor fell and its hazard rose by about 10 % the next year; after one that was answered its trust did not
+    fall and its hazard fell by about 6 %. The test asks for a difference of at least :data:`PROBE_RISE` between the
+    two means, and for the direction of every trust update."""
+    outs = run_scenario(imposed(), 600, 5, trace=True)
+    after = first_probe_responses(outs)
+    assert len(after[True]) > 50 and len(after[False]) > 50, {k: len(v) for k, v in after.items()}
+    assert np.mean(after[False]) - np.mean(after[True]) > PROBE_RISE, {k: np.mean(v) for k, v in after.items()}
+    for o in outs:
+        ys = o.years_trace
+        for y, nxt in zip(ys, ys[1:], strict=False):
+            for key, g in y.guarantors.items():
+                if g.answered is True:
+                    assert nxt.guarantors[key].trust >= g.trust - 1e-12
+                elif g.answered is False:
+                    assert nxt.guarantors[key].trust <= g.trust + 1e-12
+
+
+def test_probes_are_counted_and_happen_only_in_years_without_an_attack():
+    """Catches: an incident record that disagrees with the year traces, a probe in the year of an attack, or probes
+    that happen when the ratio is 0."""
+    outs = run_scenario(imposed(), 200, 9, trace=True)
+    for o in outs:
+        probed = [y for y in o.years_trace if y.probed]
+        assert o.probes == len(probed) and 0 <= o.probes_unanswered <= o.probes
+        assert not any(y.attacked for y in probed)
+        unanswered = sum(not any(g.answered for g in y.guarantors.values() if g.answered is not None) for y in probed)
+        assert o.probes_unanswered == unanswered
+    assert sum(o.probes for o in outs) > 0
+    quiet = run_scenario(with_overrides(imposed(), {"deterrence.probe_ratio": 0.0}), 100, 9)
+    assert all(o.probes == 0 for o in quiet)
+
+
+def test_guarantors_honour_with_their_true_resolve_not_with_russias_belief():
+    """Catches: honouring (or answering a probe) drawn with Russia's belief, which would make a guarantor as
+    resolute as Russia thinks it is. A guarantor whose true resolve is 0 never honours and never answers, whatever
+    Russia believes; Russia's trust starts at 1 in every run and the resolve differs across runs."""
+    from sim.model.simulation import GuaranteeModel
+
+    scenario = imposed()
+    resolves = set()
+    broke = 0
+    for seed in range(60):
+        m = GuaranteeModel(scenario, seed, trace=True)
+        resolves.add(m.guarantors[1].resolve)
+        for g in m.guarantors:
+            g.resolve = 0.0
+        while m.running:
+            m.step()
+        o = outcome_of(m)
+        assert o.years_trace[0].guarantors["coalition"].trust == 1.0
+        assert all(g.answered is not True for y in o.years_trace for g in y.guarantors.values())
+        if o.breakdown:
+            broke += 1
+            assert not any(o.honoured.values()), o.honoured
+    assert broke > 10 and len(resolves) > 1

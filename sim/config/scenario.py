@@ -361,6 +361,10 @@ class Guarantor(Strict):
     """How its engagement evolves after the deal (steady, elections, or cohesion)."""
     expiry_residual: float = Field(ge=0, le=1)
     """Share of its credibility that survives the guarantee's expiry (a force leaves at expiry)."""
+    resolve_sd: float = Field(0.0, ge=0, le=2)
+    """Spread (log-standard deviation) of its resolve, a multiplier of its credibility with mean 1 that it knows
+    and Russia learns from probes (0, the default for a guarantor added without it: Russia knows its credibility
+    exactly)."""
 
     @model_validator(mode="after")
     def _levels(self) -> Guarantor:
@@ -553,6 +557,9 @@ class Deterrence(Strict):
     """Net incentive (value of war minus value of the deal) at which the hazard is half its maximum."""
     foresight: float = Field(ge=0, le=1)
     """Russia's yearly discount factor when it weighs attacking later instead of now (0: myopic)."""
+    probe_ratio: float = Field(ge=0, le=50)
+    """How many times its yearly hazard of a renewed offensive Russia probes the guarantors in a year of peace (a
+    sub-war incident; the chance is capped at 1); 0: no probes."""
 
 
 class Scenario(Strict):

@@ -14,7 +14,7 @@ import numpy as np
 from sim.config.scenario import Actor, Cohesion, Elections
 from sim.config.scenario import Members as MembersSpec
 from sim.dealspace import BY_NAME, ISSUE_INDEX
-from sim.model.deterrence import Calculus, GuarantorRule, GuarantorState
+from sim.model.deterrence import Calculus, GuarantorRule, GuarantorState, trust_of, update_trust
 from sim.model.preferences import Preferences
 from sim.model.war import Stakes, war_value
 
@@ -54,15 +54,34 @@ class ChallengerAgent(PartyAgent):
     Attributes:
         edge: Its private edge (a shift of the balance in its favour that the others do not know).
         edge_index: Which of the others' types it is.
+        resolve_belief: Its belief over each guarantor's resolve types (weights, in the scenario's order of the
+            guarantors; uniform at signing), updated from how the guarantor answers its probes.
     """
 
     edge: float = 0.0
     edge_index: int = 0
+    resolve_belief: tuple[np.ndarray, ...] = ()
 
     def attacks(self, calculus: Calculus, draw: float) -> bool:
         """Whether it resumes the war this year, given its calculus (:func:`~sim.model.deterrence.yearly_choice`)
         and a uniform draw: with probability equal to the yearly hazard."""
         return draw < calculus.hazard
+
+    def probes(self, calculus: Calculus, ratio: float, draw: float) -> bool:
+        """Whether it probes the guarantors in a year it did not attack (a sub-war incident): with probability
+        ``min(1, ratio * hazard)``, so the more an attack tempts it, the more it tests whether one would be met."""
+        return draw < min(1.0, ratio * calculus.hazard)
+
+    def trust(self, i: int, rule: GuarantorRule) -> float:
+        """Its trust in guarantor ``i``'s resolve: the mean of its belief (:func:`~sim.model.deterrence.trust_of`)."""
+        return trust_of(self.resolve_belief[i], rule.resolve)
+
+    def learns(self, i: int, rule: GuarantorRule, stated: float, answered: bool) -> None:
+        """Update its belief about guarantor ``i``'s resolve from how it answered a probe
+        (:func:`~sim.model.deterrence.update_trust`)."""
+        beliefs = list(self.resolve_belief)
+        beliefs[i] = update_trust(beliefs[i], rule.resolve, stated, answered)
+        self.resolve_belief = tuple(beliefs)
 
 
 RussiaAgent = ChallengerAgent
@@ -76,6 +95,7 @@ class GuarantorAgent(mesa.Agent):
         key: The actor's key.
         rule: Its compiled commitment (credibility, weights, engagement process).
         state: Its engagement this year.
+        resolve: Its true resolve (one of the rule's types, drawn at the start of the run; Russia does not know it).
     """
 
     def __init__(self, model: mesa.Model, rule: GuarantorRule, election_slot: int | None = None) -> None:
@@ -84,6 +104,8 @@ class GuarantorAgent(mesa.Agent):
         self.rule = rule
         self.state = rule.initial_state()
         self._slot = election_slot
+        types = rule.resolve
+        self.resolve = float(types[int(model.probe_rng.integers(0, len(types)))]) if len(types) > 1 else 1.0
 
     def step_year(self, year: int, draws: np.ndarray) -> GuarantorState:
         """Move its engagement into ``year`` (1 = the first year after the deal) and return it.
@@ -93,7 +115,7 @@ class GuarantorAgent(mesa.Agent):
         ``c_t = clip(c + r (mean - c) + sigma z, 0, 1)`` with a standard normal ``z`` drawn from the model's rng.
         """
         e = self.rule.engagement
-        engaged, cohesion = self.state
+        engaged, cohesion, _ = self.state
         if isinstance(e, Elections) and self._slot is not None and year > 1 and (year - 1) % e.every_years == 0:
             engaged = bool(draws[self._slot] >= e.disengage_probability)
         if isinstance(e, Cohesion):
@@ -103,7 +125,8 @@ class GuarantorAgent(mesa.Agent):
         return self.state
 
     def honours(self, credibility: float, draw: float) -> bool:
-        """Whether it honours its commitment when Russia attacks: with probability equal to its credibility."""
+        """Whether it honours its commitment when Russia attacks (or answers a probe): with probability equal to its
+        credibility, its true resolve included."""
         return draw < credibility
 
 

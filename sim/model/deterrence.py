@@ -38,10 +38,14 @@ class GuarantorState(NamedTuple):
     Attributes:
         engaged: Whether its government stands by the commitment (elections may change it).
         cohesion: Its cohesion in [0, 1] (a composite guarantor; 1.0 for the others).
+        trust: Its resolve as the calculus takes it: a multiplier of its credibility. In Russia's calculus, Russia's
+            belief (the mean of its posterior over the guarantor's resolve, 1 at signing: :func:`trust_of`); for
+            the guarantor's own acts (honouring, answering a probe), its true resolve.
     """
 
     engaged: bool
     cohesion: float
+    trust: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,8 @@ class GuarantorRule:
         ratification: 1, or the unratified factor for an executive promise.
         engagement: How its engagement evolves (steady, elections, cohesion).
         expiry_residual: Share of credibility that survives the guarantee's expiry.
+        resolve: The types of its resolve, a multiplier of its credibility known to it and not to Russia
+            (:func:`resolve_types`: equally likely, mean 1).
     """
 
     key: str
@@ -75,6 +81,7 @@ class GuarantorRule:
     ratification: float
     engagement: Engagement
     expiry_residual: float
+    resolve: tuple[float, ...] = (1.0,)
 
     @classmethod
     def from_spec(cls, key: str, label: str, spec: Guarantor, guarantors: Mapping[str, Guarantor]) -> GuarantorRule:
@@ -105,6 +112,7 @@ class GuarantorRule:
             ratification=1.0 if spec.ratified else spec.unratified_factor,
             engagement=spec.engagement,
             expiry_residual=spec.expiry_residual,
+            resolve=resolve_types(spec.resolve_sd),
         )
 
     def initial_state(self) -> GuarantorState:
@@ -113,13 +121,14 @@ class GuarantorRule:
         return GuarantorState(engaged=True, cohesion=e.mean if isinstance(e, Cohesion) else 1.0)
 
     def engagement_factor(self, state: GuarantorState) -> float:
-        """Credibility multiplier of its engagement: the disengaged factor, its cohesion, or 1."""
+        """Credibility multiplier of its engagement: the disengaged factor, its cohesion, or 1; times the trust put
+        in its resolve (:attr:`GuarantorState.trust`)."""
         e = self.engagement
         if isinstance(e, Elections):
-            return 1.0 if state.engaged else e.disengaged_factor
+            return (1.0 if state.engaged else e.disengaged_factor) * state.trust
         if isinstance(e, Cohesion):
-            return state.cohesion
-        return 1.0
+            return state.cohesion * state.trust
+        return state.trust
 
     def role_level(self, deal: Deal) -> int:
         """The level index of its role in the deal (0, no commitment, for the lowest level)."""
@@ -378,7 +387,7 @@ def election_outcomes(
         for st, prob in combos:
             for engaged, pr in ((True, 1.0 - q), (False, q)):
                 changed = list(st)
-                changed[i] = GuarantorState(engaged=engaged, cohesion=st[i].cohesion)
+                changed[i] = st[i]._replace(engaged=engaged)
                 grown.append((tuple(changed), prob * pr))
         combos = grown
     return tuple(combos)
@@ -401,7 +410,7 @@ def expected_multipliers(
         e = r.engagement
         c = states[i].cohesion
         if isinstance(e, Cohesion) and e.reversion > 0 and c != e.mean:
-            path = cohesion_path(e, c, year, years)
+            path = cohesion_path(e, c, year, years) * states[i].trust
             dep = backstop_factor(i, numbers, states, rules)
             out.append(path[:, None] * dep if np.ndim(numbers) > 1 else path * dep)
         else:
@@ -994,3 +1003,48 @@ def causes(rules: Sequence[GuarantorRule]) -> tuple[str, ...]:
     """Every breakdown cause a scenario with these guarantors can record, in the order of the checks."""
     lapses = [r.engagement.lapse_cause for r in rules if isinstance(r.engagement, Elections | Cohesion)]
     return ("expired", *dict.fromkeys(lapses), "no_enforcement", "deterrence_gap")
+
+
+#: How many equally likely types Russia's belief about a guarantor's resolve ranges over.
+RESOLVE_TYPES = 7
+
+
+def resolve_types(sd: float, n: int = RESOLVE_TYPES) -> tuple[float, ...]:
+    """The types of a guarantor's resolve: the ``n`` equal-probability quantile midpoints of a lognormal with mean 1
+    and log-standard deviation ``sd`` (one type, 1.0, when ``sd`` is 0). A guarantor of resolve ``r`` honours, and
+    answers a probe, with probability ``clip(r kappa, 0, 1)``, where ``kappa`` is its credibility as the terms and
+    its engagement set it (docs/MODEL.md 7.8.8)."""
+    if sd <= 0:
+        return (1.0,)
+    from statistics import NormalDist
+
+    z = np.array([NormalDist().inv_cdf((k + 0.5) / n) for k in range(n)])
+    r = np.exp(sd * z)
+    return tuple(float(v) for v in r / r.mean())
+
+
+def trust_of(weights: np.ndarray, resolve: Sequence[float]) -> float:
+    """Russia's trust in a guarantor's resolve: the mean of its belief over the types."""
+    return float(np.dot(weights, resolve))
+
+
+def update_trust(weights: np.ndarray, resolve: Sequence[float], stated: float, answered: bool) -> np.ndarray:
+    """Russia's belief over a guarantor's resolve after a probe that the guarantor answered or not (Bayes' rule):
+    type ``r`` answers with probability ``clip(r stated, 0, 1)``, where ``stated`` is the credibility the terms and
+    the guarantor's engagement give it this year. An answered probe never lowers the belief's mean and an
+    unanswered one never raises it (the likelihood ratio is monotone in ``r``)."""
+    p = np.clip(np.asarray(resolve) * stated, 0.0, 1.0)
+    post = weights * (p if answered else 1.0 - p)
+    total = post.sum()
+    return weights if total <= 0 else post / total
+
+
+def stated_credibilities(
+    outlook: Outlook, year: int, states: Sequence[GuarantorState], rules: Sequence[GuarantorRule]
+) -> np.ndarray:
+    """Each guarantor's credibility in ``year`` as the terms, the guarantee's regime and its engagement set it,
+    ``clip(base_g E_g B_g, 0, 1)``, with the trust in ``states`` (1: the credibility Russia's belief scales)."""
+    base, _ = outlook.tables
+    t = min(year, base.shape[1]) - 1
+    m = np.array([float(engagement_multiplier(i, outlook.deal.values, states, rules)) for i in range(len(rules))])
+    return np.clip(base[:, t] * m, 0.0, 1.0)

@@ -57,12 +57,16 @@ class GuarantorYear:
     Attributes:
         engaged: Whether its government stood by the commitment.
         cohesion: Its cohesion (a composite guarantor), or None.
-        credibility: The probability that it would honour.
+        credibility: The probability that it would honour, as Russia believes it (its trust included).
+        trust: Russia's trust in its resolve at the start of the year (the mean of its belief; 1 at signing).
+        answered: Whether it answered Russia's probe this year (None: no probe, or no commitment to answer with).
     """
 
     engaged: bool
     cohesion: float | None
     credibility: float
+    trust: float = 1.0
+    answered: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,7 @@ class YearRecord:
         gain: What Russia would gain by waiting to attack later.
         hazard: Yearly probability of a renewed offensive.
         attacked: Whether Russia attacked this year.
+        probed: Whether Russia probed the guarantors this year (a sub-war incident; only in a year it did not attack).
     """
 
     year: int
@@ -94,3 +99,4 @@ class YearRecord:
     gain: float
     hazard: float
     attacked: bool
+    probed: bool = False

@@ -22,7 +22,13 @@ from sim.dealspace import ISSUE_INDEX, ISSUES, Deal
 from sim.model.actors import ChallengerAgent, CoalitionAgent, GuarantorAgent, PartyAgent
 from sim.model.anticipation import Anticipation
 from sim.model.compiled import CompiledScenario, compile_scenario
-from sim.model.deterrence import classify_breakdown, force_shares, reprojected, yearly_choice
+from sim.model.deterrence import (
+    classify_breakdown,
+    force_shares,
+    reprojected,
+    stated_credibilities,
+    yearly_choice,
+)
 from sim.model.negotiation import build_table, candidate_pool, learn_from_rejection, talks_round
 from sim.model.records import GuarantorYear, RoundRecord, YearRecord
 from sim.model.war import WarState, update_belief
@@ -85,7 +91,12 @@ class GuaranteeModel(mesa.Model):
         challenger.edge = float(types[challenger.edge_index])
         self.belief = np.full(types.size, 1.0 / types.size)
         self.defender = self.parties[compiled.defender]
+        # The guarantors' resolve and Russia's probes draw from a child stream of the model's rng (spawned, so the
+        # model's own stream is untouched by them): the same seed gives the same run, and the talks the same draws
+        # whether or not probes happen.
+        self.probe_rng = self.rng.spawn(1)[0]
         self.guarantors = tuple(self._guarantor(i) for i in range(len(compiled.guarantors)))
+        challenger.resolve_belief = tuple(np.full(len(r.resolve), 1.0 / len(r.resolve)) for r in compiled.guarantors)
         coalition = None if compiled.composite is None else self.guarantors[compiled.composite]
         assert coalition is None or isinstance(coalition, CoalitionAgent)  # noqa: S101 - by construction
         self.coalition: CoalitionAgent | None = coalition
@@ -112,6 +123,8 @@ class GuaranteeModel(mesa.Model):
         self._fighting = 0.0
         self._war_years = 0
         self.renewals = 0
+        self.probes = 0
+        self.probes_unanswered = 0
         self._shares = force_shares(spec.expiry.drawdown_years)
         self._in_force = 0
         self._lapsed = False
@@ -309,8 +322,25 @@ class GuaranteeModel(mesa.Model):
         states = tuple(g.step_year(year, draws) for g in self.guarantors)
         rules = self.compiled.guarantors
         renewed = self._renewal(year, states)
-        calc = yearly_choice(self._outlook, min(year, self._outlook.regime.size), states, rules, p)
-        attacked = self.challenger.attacks(calc, float(draws[1]))
+        # Russia's calculus takes each guarantor's credibility times its trust in the guarantor's resolve.
+        russia = self.challenger
+        seen = tuple(s._replace(trust=russia.trust(i, r)) for i, (s, r) in enumerate(zip(states, rules, strict=True)))
+        calc = yearly_choice(self._outlook, min(year, self._outlook.regime.size), seen, rules, p)
+        attacked = russia.attacks(calc, float(draws[1]))
+        # What the guarantors' commitments are worth this year, their true resolve aside (Russia's belief scales it).
+        stated = stated_credibilities(self._outlook, year, states, rules)
+        answered: dict[str, bool | None] = dict.fromkeys((g.key for g in self.guarantors), None)
+        probed = False
+        if not attacked and p.probe_ratio > 0:
+            probe_draws = self.probe_rng.random(1 + len(self.guarantors))
+            probed = russia.probes(calc, p.probe_ratio, float(probe_draws[0]))
+            if probed:
+                self.probes += 1
+                for i, (g, k) in enumerate(zip(self.guarantors, stated, strict=True)):
+                    if k > 0:
+                        answered[g.key] = g.honours(min(1.0, k * g.resolve), float(probe_draws[1 + i]))
+                        russia.learns(i, g.rule, float(k), bool(answered[g.key]))
+                self.probes_unanswered += not any(answered.values())
         if self.trace:
             self.years_trace.append(
                 YearRecord(
@@ -323,8 +353,10 @@ class GuaranteeModel(mesa.Model):
                             engaged=s.engaged,
                             cohesion=s.cohesion if g.rule.engagement.kind == "cohesion" else None,
                             credibility=k,
+                            trust=s.trust,
+                            answered=answered[g.key],
                         )
-                        for g, s, k in zip(self.guarantors, states, calc.credibility, strict=True)
+                        for g, s, k in zip(self.guarantors, seen, calc.credibility, strict=True)
                     },
                     guarantee=calc.guarantee,
                     balance=calc.balance,
@@ -332,14 +364,16 @@ class GuaranteeModel(mesa.Model):
                     gain=calc.gain,
                     hazard=calc.hazard,
                     attacked=attacked,
+                    probed=probed,
                 )
             )
         if not attacked:
             self._advance(12, self._peace_flows, peace=True)
             return
+        # Each guarantor honours with its true credibility: its resolve, not Russia's belief about it.
         honoured = {
-            g.key: g.honours(k, float(draws[2 + i])) if k > 0 else None
-            for i, (g, k) in enumerate(zip(self.guarantors, calc.credibility, strict=True))
+            g.key: g.honours(min(1.0, float(k) * g.resolve), float(draws[2 + i])) if k > 0 else None
+            for i, (g, k) in enumerate(zip(self.guarantors, stated, strict=True))
         }
         self.breakdown = {
             "breakdown_year": year,

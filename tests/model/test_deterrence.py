@@ -714,3 +714,66 @@ def test_causes_are_expired_then_each_lapse_cause_in_order_then_no_enforcement_a
     assert causes(RULES[::-1]) == ("expired", "coalition_split", "us_disengaged", "no_enforcement", "deterrence_gap")
     assert causes(RULES + RULES) == causes(RULES)
     assert causes(()) == ("expired", "no_enforcement", "deterrence_gap")
+
+
+# --- Russia's belief about the guarantors' resolve (docs/MODEL.md 7.8.8) ----------------------------------------
+
+
+def test_resolve_types_are_equally_likely_quantiles_with_mean_one():
+    """Catches: a prior over resolve that is biased (Russia right on average is the assumption), or types that do
+    not spread with the stated spread."""
+    from sim.model.deterrence import resolve_types
+
+    assert resolve_types(0.0) == (1.0,)
+    r = np.array(resolve_types(0.5))
+    assert r.size == 7 and np.all(np.diff(r) > 0)
+    assert r.mean() == pytest.approx(1.0)
+    assert np.std(np.log(r)) == pytest.approx(0.5 * np.std([-1.47, -0.79, -0.37, 0, 0.37, 0.79, 1.47]) / 1.0, rel=0.1)
+
+
+@pytest.mark.parametrize("stated", [0.05, 0.3, 0.9])
+def test_an_unanswered_probe_lowers_russias_trust_and_an_answered_one_does_not(stated):
+    """Issue 12's must-fail test, the rule: Bayes' rule over the resolve types, each answering with probability
+    ``clip(r * stated, 0, 1)``. Wrong models caught: a belief that does not move (``no_learning_from_probes``), one
+    that moves the wrong way, or one that moves on the answer's news but not on its size (a guarantor whose
+    commitment is worth little proves little by answering)."""
+    from sim.model.deterrence import resolve_types, trust_of, update_trust
+
+    r = resolve_types(0.5)
+    prior = np.full(len(r), 1 / len(r))
+    t0 = trust_of(prior, r)
+    answered = update_trust(prior, r, stated, True)
+    unanswered = update_trust(prior, r, stated, False)
+    assert trust_of(unanswered, r) < t0 < trust_of(answered, r)
+    assert answered.sum() == pytest.approx(1.0) and unanswered.sum() == pytest.approx(1.0)
+    # by hand: the posterior mean is sum r p(r) / sum p(r)
+    p = np.clip(np.array(r) * stated, 0, 1)
+    assert trust_of(answered, r) == pytest.approx(float((np.array(r) * p).sum() / p.sum()))
+    # two unanswered probes lower it further
+    assert trust_of(update_trust(unanswered, r, stated, False), r) < trust_of(unanswered, r)
+
+
+def test_a_known_resolve_leaves_nothing_to_learn():
+    from sim.model.deterrence import update_trust
+
+    w = np.array([1.0])
+    assert update_trust(w, (1.0,), 0.3, False).tolist() == [1.0]
+    assert update_trust(w, (1.0,), 0.0, True).tolist() == [1.0]  # a probe no one could answer proves nothing
+
+
+def test_russias_trust_scales_the_credibility_in_its_calculus():
+    """Catches: a calculus that ignores Russia's belief (the credibility it acts on is the true one). Half the trust
+    halves every guarantor's credibility as Russia counts it, lowers the guarantors' expected weight and raises the
+    hazard."""
+    from tests.helpers import FIXED_PACKAGE
+
+    c = compile_scenario(scenario_from_mapping({}))
+    deal = Deal.from_mapping(FIXED_PACKAGE)
+    o = c.outlook(deal)
+    states = tuple(r.initial_state() for r in c.guarantors)
+    doubted = tuple(s._replace(trust=0.5) for s in states)
+    full = yearly_choice(o, 1, states, c.guarantors, c.scenario.deterrence)
+    half = yearly_choice(o, 1, doubted, c.guarantors, c.scenario.deterrence)
+    for k_full, k_half in zip(full.credibility, half.credibility, strict=True):
+        assert k_half == pytest.approx(0.5 * k_full)
+    assert half.guarantee < full.guarantee and half.hazard > full.hazard
