@@ -8,6 +8,8 @@ random draw comes from ``self.model.rng``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import mesa
 import numpy as np
 
@@ -56,11 +58,13 @@ class ChallengerAgent(PartyAgent):
         edge_index: Which of the others' types it is.
         resolve_belief: Its belief over each guarantor's resolve types (weights, in the scenario's order of the
             guarantors; uniform at signing), updated from how the guarantor answers its probes.
+        trusts: Its trust in each guarantor's resolve: the mean of that belief (1 at signing).
     """
 
     edge: float = 0.0
     edge_index: int = 0
     resolve_belief: tuple[np.ndarray, ...] = ()
+    trusts: tuple[float, ...] = ()
 
     def attacks(self, calculus: Calculus, draw: float) -> bool:
         """Whether it resumes the war this year, given its calculus (:func:`~sim.model.deterrence.yearly_choice`)
@@ -72,16 +76,21 @@ class ChallengerAgent(PartyAgent):
         ``min(1, ratio * hazard)``, so the more an attack tempts it, the more it tests whether one would be met."""
         return draw < min(1.0, ratio * calculus.hazard)
 
-    def trust(self, i: int, rule: GuarantorRule) -> float:
-        """Its trust in guarantor ``i``'s resolve: the mean of its belief (:func:`~sim.model.deterrence.trust_of`)."""
-        return trust_of(self.resolve_belief[i], rule.resolve)
+    def start_beliefs(self, rules: Sequence[GuarantorRule]) -> None:
+        """Its belief about each guarantor's resolve at signing: uniform over the types (trust 1)."""
+        self.resolve_belief = tuple(np.full(len(r.resolve), 1.0 / len(r.resolve)) for r in rules)
+        self.trusts = tuple(trust_of(w, r.resolve) for w, r in zip(self.resolve_belief, rules, strict=True))
 
     def learns(self, i: int, rule: GuarantorRule, stated: float, answered: bool) -> None:
         """Update its belief about guarantor ``i``'s resolve from how it answered a probe
-        (:func:`~sim.model.deterrence.update_trust`)."""
+        (:func:`~sim.model.deterrence.update_trust`), and its trust in it (:attr:`trusts`: the belief's mean,
+        :func:`~sim.model.deterrence.trust_of`)."""
         beliefs = list(self.resolve_belief)
         beliefs[i] = update_trust(beliefs[i], rule.resolve, stated, answered)
         self.resolve_belief = tuple(beliefs)
+        trusts = list(self.trusts)
+        trusts[i] = trust_of(beliefs[i], rule.resolve)
+        self.trusts = tuple(trusts)
 
 
 RussiaAgent = ChallengerAgent

@@ -387,7 +387,7 @@ def election_outcomes(
         for st, prob in combos:
             for engaged, pr in ((True, 1.0 - q), (False, q)):
                 changed = list(st)
-                changed[i] = st[i]._replace(engaged=engaged)
+                changed[i] = GuarantorState(engaged, st[i].cohesion, st[i].trust)
                 grown.append((tuple(changed), prob * pr))
         combos = grown
     return tuple(combos)

@@ -23,6 +23,7 @@ from sim.model.actors import ChallengerAgent, CoalitionAgent, GuarantorAgent, Pa
 from sim.model.anticipation import Anticipation
 from sim.model.compiled import CompiledScenario, compile_scenario
 from sim.model.deterrence import (
+    GuarantorState,
     classify_breakdown,
     force_shares,
     reprojected,
@@ -96,7 +97,7 @@ class GuaranteeModel(mesa.Model):
         # whether or not probes happen.
         self.probe_rng = self.rng.spawn(1)[0]
         self.guarantors = tuple(self._guarantor(i) for i in range(len(compiled.guarantors)))
-        challenger.resolve_belief = tuple(np.full(len(r.resolve), 1.0 / len(r.resolve)) for r in compiled.guarantors)
+        challenger.start_beliefs(compiled.guarantors)
         coalition = None if compiled.composite is None else self.guarantors[compiled.composite]
         assert coalition is None or isinstance(coalition, CoalitionAgent)  # noqa: S101 - by construction
         self.coalition: CoalitionAgent | None = coalition
@@ -324,11 +325,12 @@ class GuaranteeModel(mesa.Model):
         renewed = self._renewal(year, states)
         # Russia's calculus takes each guarantor's credibility times its trust in the guarantor's resolve.
         russia = self.challenger
-        seen = tuple(s._replace(trust=russia.trust(i, r)) for i, (s, r) in enumerate(zip(states, rules, strict=True)))
+        trusts = russia.trusts
+        seen = states
+        if any(t != 1.0 for t in trusts):
+            seen = tuple(GuarantorState(s.engaged, s.cohesion, t) for s, t in zip(states, trusts, strict=True))
         calc = yearly_choice(self._outlook, min(year, self._outlook.regime.size), seen, rules, p)
         attacked = russia.attacks(calc, float(draws[1]))
-        # What the guarantors' commitments are worth this year, their true resolve aside (Russia's belief scales it).
-        stated = stated_credibilities(self._outlook, year, states, rules)
         answered: dict[str, bool | None] = dict.fromkeys((g.key for g in self.guarantors), None)
         probed = False
         if not attacked and p.probe_ratio > 0:
@@ -336,6 +338,9 @@ class GuaranteeModel(mesa.Model):
             probed = russia.probes(calc, p.probe_ratio, float(probe_draws[0]))
             if probed:
                 self.probes += 1
+                # What the guarantors' commitments are worth this year, their resolve aside (Russia's trust scales
+                # it in its calculus; their true resolve, in what they do).
+                stated = stated_credibilities(self._outlook, year, states, rules)
                 for i, (g, k) in enumerate(zip(self.guarantors, stated, strict=True)):
                     if k > 0:
                         answered[g.key] = g.honours(min(1.0, k * g.resolve), float(probe_draws[1 + i]))
@@ -371,6 +376,7 @@ class GuaranteeModel(mesa.Model):
             self._advance(12, self._peace_flows, peace=True)
             return
         # Each guarantor honours with its true credibility: its resolve, not Russia's belief about it.
+        stated = stated_credibilities(self._outlook, year, states, rules)
         honoured = {
             g.key: g.honours(min(1.0, float(k) * g.resolve), float(draws[2 + i])) if k > 0 else None
             for i, (g, k) in enumerate(zip(self.guarantors, stated, strict=True))
