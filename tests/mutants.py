@@ -496,7 +496,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "patch: sim.model.deterrence.update_trust returns the belief unchanged",
         patches=_no_learning_from_probes,
         likely=(
-            "tests/model/test_deterrence.py::test_an_unanswered_probe_lowers_russias_trust_and_an_answered_one_does_not",
+            "tests/model/test_deterrence.py::test_an_unanswered_probe_lowers_russias_trust_and_an_answered_one_does_not[0.3]",
             "tests/test_peace.py::test_unanswered_probes_lower_russias_trust_and_raise_its_hazard_and_answered_ones_do_not",
         ),
     ),
