@@ -952,3 +952,60 @@ def test_readable_labels():
     assert P.level_label(20000.0) == "20,000"
     assert P.factor_label("package.foreign_troops").startswith("foreign troops")
     assert P.factor_label("deterrence.hazard_threshold") == "hazard threshold"
+
+
+class _SobolDouble:
+    """A test double of a finished sobol sweep: its design (factor columns) and its results."""
+
+    def __init__(self, factors: list[str], results: pa.Table) -> None:
+        points = int(max(results.column("point").to_pylist())) + 1
+        self._design = pa.table({"point": list(range(points)), **{f: [0.0] * points for f in factors}})
+        self._results = results
+
+    def design(self) -> pa.Table:
+        return self._design
+
+    def results(self, columns: list[str] | None = None) -> pa.Table:
+        return self._results.select(columns) if columns else self._results
+
+
+def _saltelli_results(noise: str, seed: int = 3) -> pa.Table:
+    """Two factors (the first acts, the second is inert), 200 base rows, 10 replicates: years of peace in 30 are
+    10 x_1 plus a replicate's noise, the same at every point (``common``) or drawn anew per point (``independent``)."""
+    rng = np.random.default_rng(seed)
+    n, d, reps = 200, 2, 10
+    a, b = rng.random((n, d)), rng.random((n, d))
+    rows = []
+    for k in range(n):
+        block = [a[k], *(np.where(np.arange(d) == i, b[k], a[k]) for i in range(d)), b[k]]
+        rows.extend(block)
+    x = np.array(rows)
+    shared = rng.normal(0, 3.0, reps)
+    point, replicate, value = [], [], []
+    for p, row in enumerate(x):
+        e = shared if noise == "common" else rng.normal(0, 3.0, reps)
+        for j in range(reps):
+            point.append(p)
+            replicate.append(j)
+            value.append(10 * row[0] + e[j])
+    return pa.table({"point": point, "replicate": replicate, "peace_years_30": value})
+
+
+def test_the_noise_in_a_total_index_is_what_the_replicates_do_not_share():
+    """Catches: a noise estimate that ignores common random numbers (it would charge the common noise to every
+    factor), or one that misses independent noise (it would pass noisy indices as effects). Common noise, the same
+    for every point: exactly 0 for both factors. Independent noise of sd 3 over 10 replicates: the variance of a
+    difference of two point means is 2 * 9 / 10, so each factor's ST is inflated by 0.5 * 1.8 / Var(y), with Var(y)
+    about 100/12 + 0.9."""
+    common = A.tables.sobol_noise(_SobolDouble(["x1", "x2"], _saltelli_results("common")), "peace_years_30")
+    assert common["factor"].tolist() == ["x1", "x2"]
+    assert common["noise"].tolist() == pytest.approx([0.0, 0.0], abs=1e-12)
+    independent = A.tables.sobol_noise(_SobolDouble(["x1", "x2"], _saltelli_results("independent")), "peace_years_30")
+    expected = 0.5 * 1.8 / (100 / 12 + 0.9)
+    assert independent["noise"].tolist() == pytest.approx([expected, expected], rel=0.2)
+
+
+def test_the_noise_in_a_total_index_needs_a_saltelli_design():
+    results = pa.table({"point": [0, 1, 2], "replicate": [0, 0, 0], "peace_years_30": [1.0, 2.0, 3.0]})
+    with pytest.raises(ValueError, match="Saltelli"):
+        A.tables.sobol_noise(_SobolDouble(["x1", "x2"], results), "peace_years_30")

@@ -1205,6 +1205,57 @@ def noise_floor(source: SweepSource, measures: str | Sequence[str] | None = None
     return pd.DataFrame(rows, columns=["outcome", "runs_per_point", "variance", "noise", "noise_share"])
 
 
+def sobol_noise(source: SweepSource, measures: str | Sequence[str] | None = None) -> pd.DataFrame:
+    """How much replication noise each factor's total Sobol index carries: the expected inflation of its ST.
+
+    A total index (Jansen's estimator, as SALib computes it) is ``ST_i = mean_k (y(A_k) - y(AB_k^i))^2 / (2 Var y)``
+    over the design's base rows ``k``, where ``y`` is a point's mean over its runs. Each point mean carries sampling
+    noise, so the squared difference carries, on average, the variance of the difference of two point means, and
+    ``ST_i`` is inflated by ``0.5 mean_k Var_j(d_kj) / R / Var y``: ``d_kj`` is replicate ``j``'s difference between
+    the two points and ``R`` the replicates. With independent seeds this is about :func:`noise_floor`'s
+    ``noise_share`` for every factor; with common seeds it is what the common draws do not cancel: nothing for a
+    dummy factor, more for a factor that changes what a run draws next. Subtract it from ST for an effect net of
+    noise.
+
+    Args:
+        source: A finished sobol sweep (its ``design()`` and its results with ``point`` and ``replicate``).
+        measures: Outcome names (default: the sensitivity measures, as :func:`sensitivity_indices`).
+
+    Returns:
+        ``outcome, factor, noise``: per outcome and factor, in the design's order of the factors.
+    """
+    from sim.analysis.measures import run_columns
+
+    if measures is None:
+        chosen = list(measures_for("sensitivity"))
+    else:
+        chosen = [find_measure(n) for n in ([measures] if isinstance(measures, str) else measures)]
+    store = _store(source)
+    factors = [c for c in store.design().column_names if c != "point"]
+    d = len(factors)
+    results = store.results(["point", "replicate", *measure_columns(chosen)])
+    point = results.column("point").to_numpy()
+    replicate = results.column("replicate").to_numpy()
+    points, reps = int(point.max()) + 1, int(replicate.max()) + 1
+    if points % (d + 2):
+        raise ValueError(f"{points} points is not a Saltelli design of {d} factors (a multiple of {d + 2})")
+    columns = run_columns(results, measure_columns(chosen))
+    rows = []
+    for m in chosen:
+        y = np.full((points, reps), np.nan)
+        y[point, replicate] = _per_run(m, columns)
+        means = np.nanmean(y, axis=1)
+        step = d + 2
+        a, b = means[0::step], means[step - 1 :: step]
+        variance = float(np.var(np.r_[a, b]))
+        for i, factor in enumerate(factors):
+            diff = y[0::step] - y[i + 1 :: step]
+            per_row = np.nanvar(diff, axis=1, ddof=1) / np.sum(~np.isnan(diff), axis=1)
+            noise = 0.5 * float(np.nanmean(per_row)) / variance if variance > 0 else math.nan
+            rows.append({"outcome": m.name, "factor": factor, "noise": noise})
+    return pd.DataFrame(rows, columns=["outcome", "factor", "noise"])
+
+
 def sensitivity_indices(source: SweepSource) -> pd.DataFrame:
     """Sobol indices of a finished sobol sweep (nothing is written; ``sim analyze sensitivity`` writes them).
 
