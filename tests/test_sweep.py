@@ -170,15 +170,7 @@ def test_common_seeding_gives_every_point_the_same_seeds_and_is_identical_on_eve
     )
 
 
-def test_a_dummy_factor_is_sampled_but_applied_to_nothing_and_its_indices_are_the_noise_floor(tmp_path):
-    """Catches: a dummy factor that reaches the scenario (it would move the outcomes it is meant to measure the
-    noise of), or one left out of the design (it would get no index). Under common seeding, points that differ only
-    in the dummy give identical runs, so any Sobol index it gets is the estimator's own error."""
-    body = """design: sobol
-factors:
-  war.initial_territory: {min: 0.15, max: 0.25}
-  dummy.noise_floor: {min: 0, max: 1, dummy: true}
-set:
+SMALL_SOBOL = """set:
   mode: evaluate
   package.foreign_troops: 0
   package.ukraine_army: 800000
@@ -193,6 +185,21 @@ replications: 3
 seed: 2
 seeding: common
 """
+"""The rest of a small sobol sweep file: every issue fixed, signed as given, four base samples of three runs."""
+
+
+def test_a_dummy_factor_is_sampled_but_applied_to_nothing_and_its_indices_are_the_noise_floor(tmp_path):
+    """Catches: a dummy factor that reaches the scenario (it would move the outcomes it is meant to measure the
+    noise of), or one left out of the design (it would get no index). Under common seeding, points that differ only
+    in the dummy give identical runs, so any Sobol index it gets is the estimator's own error."""
+    body = (
+        """design: sobol
+factors:
+  war.initial_territory: {min: 0.15, max: 0.25}
+  dummy.noise_floor: {min: 0, max: 1, dummy: true}
+"""
+        + SMALL_SOBOL
+    )
     loaded = load_sweep(sweep_file(tmp_path, body))
     design = make_design(loaded.spec)
     assert design.factors == ("war.initial_territory", "dummy.noise_floor")
@@ -211,25 +218,14 @@ def test_a_sweep_that_extends_another_keeps_a_folder_that_can_be_analysed_on_its
     from sim.config.sweep import sweep_spec_from_text
     from sim.execution.sweep.sensitivity import sweep_indices
 
-    body = """design: sobol
+    body = (
+        """design: sobol
 factors:
   war.initial_territory: {min: 0.15, max: 0.25}
   deterrence.hazard_threshold: {min: 0.1, max: 0.2}
-set:
-  mode: evaluate
-  package.foreign_troops: 0
-  package.ukraine_army: 800000
-  package.territory: freeze
-  package.neutrality: nato_open
-  package.sanctions_relief: 0.0
-  package.guarantee_strength: none
-  package.us_role: none
-  package.duration_years: 15
-samples: 4
-replications: 3
-seed: 2
-seeding: common
 """
+        + SMALL_SOBOL
+    )
     parent = sweep_file(tmp_path, body, "parent.yaml")
     twin = tmp_path / "twin.yaml"
     twin.write_text(

@@ -35,8 +35,7 @@ from scipy import optimize
 
 from sim.config.history import Case
 from sim.config.scenario import Scenario, load_scenario
-from sim.dealspace import normalise_matrix
-from sim.model.anticipation import anticipate
+from sim.dealspace import Deal
 from sim.model.compiled import CompiledScenario, compile_scenario
 
 #: The post-agreement parameters the calibration fits by default, as dotted paths of the scenario: the shape of the
@@ -95,9 +94,7 @@ def load_cases(folder: str | Path = CASES_FOLDER, *, training_only: bool = True)
             continue
         compiled = compile_scenario(scenario)
         assert compiled.fixed_package is not None  # noqa: S101 - a case is in mode evaluate
-        numbers = compiled.fixed_package
-        normalised = normalise_matrix(numbers)
-        utilities = np.array([p.utility(numbers, normalised) for p in compiled.preferences])
+        utilities = np.array(compiled.utilities(Deal(tuple(compiled.fixed_package[0]))))[:, None]
         out.append(HistoryCase(path.stem, path, scenario, scenario.case, compiled, utilities))
     return out
 
@@ -112,21 +109,7 @@ def survival(case: HistoryCase, params: Mapping[str, float] | None = None) -> np
         deterrence = deterrence.model_copy(update=update)
     c = case.compiled
     assert c.fixed_package is not None  # noqa: S101
-    a = anticipate(
-        c.fixed_package,
-        case.utilities,
-        c.stakes,
-        c.challenger,
-        c.types,
-        c.guarantors,
-        tuple(r.initial_state() for r in c.guarantors),
-        s.war,
-        s.power,
-        deterrence,
-        s.negotiation,
-        s.expiry,
-        keep_survival=True,
-    )
+    a = c.anticipate(c.fixed_package, case.utilities, deterrence=deterrence, keep_survival=True)
     assert a.survival is not None  # noqa: S101
     curve = a.survival[0].astype(float).mean(axis=0)
     return np.concatenate([[1.0], curve])

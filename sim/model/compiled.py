@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.config.scenario import Actor, Elections, Scenario
+from sim.config.scenario import Actor, Deterrence, Elections, Scenario
 from sim.dealspace import ISSUES, Deal, normalise_matrix
 from sim.model.anticipation import Anticipation, anticipate
 from sim.model.deterrence import GuarantorRule, GuarantorState, Outlook, causes, outlook_of
@@ -87,11 +87,13 @@ class CompiledScenario:
         states: Sequence[GuarantorState] | None = None,
         *,
         stakes: Sequence[Stakes] | None = None,
+        deterrence: Deterrence | None = None,
         keep_survival: bool = False,
     ) -> Anticipation:
         """The parties' :func:`~sim.model.anticipation.anticipate` of candidate packages (rows of ``numbers``,
         with each party's ``utilities`` of them: parties x packages) under this scenario, the guarantors in
-        ``states`` (as at signing by default) and the compiled ``stakes`` unless others are given."""
+        ``states`` (as at signing by default) and the compiled ``stakes`` and the scenario's ``deterrence``
+        parameters unless others are given (the calibration varies the latter without recompiling)."""
         s = self.scenario
         if states is None:
             states = tuple(r.initial_state() for r in self.guarantors)
@@ -105,7 +107,7 @@ class CompiledScenario:
             states,
             s.war,
             s.power,
-            s.deterrence,
+            s.deterrence if deterrence is None else deterrence,
             s.negotiation,
             s.expiry,
             keep_survival=keep_survival,

@@ -331,7 +331,7 @@ class GuaranteeModel(mesa.Model):
             seen = tuple(GuarantorState(s.engaged, s.cohesion, t) for s, t in zip(states, trusts, strict=True))
         calc = yearly_choice(self._outlook, min(year, self._outlook.regime.size), seen, rules, p)
         attacked = russia.attacks(calc, float(draws[1]))
-        answered: dict[str, bool | None] = dict.fromkeys((g.key for g in self.guarantors), None)
+        answered: dict[str, bool] = {}  # each guarantor's answer to this year's probe, if probed and committed
         probed = False
         if not attacked and p.probe_ratio > 0:
             probe_draws = self.probe_rng.random(1 + len(self.guarantors))
@@ -344,7 +344,7 @@ class GuaranteeModel(mesa.Model):
                 for i, (g, k) in enumerate(zip(self.guarantors, stated, strict=True)):
                     if k > 0:
                         answered[g.key] = g.honours(min(1.0, k * g.resolve), float(probe_draws[1 + i]))
-                        russia.learns(i, g.rule, float(k), bool(answered[g.key]))
+                        russia.learns(i, g.rule, float(k), answered[g.key])
                 self.probes_unanswered += not any(answered.values())
         if self.trace:
             self.years_trace.append(
@@ -359,7 +359,7 @@ class GuaranteeModel(mesa.Model):
                             cohesion=s.cohesion if g.rule.engagement.kind == "cohesion" else None,
                             credibility=k,
                             trust=s.trust,
-                            answered=answered[g.key],
+                            answered=answered.get(g.key),
                         )
                         for g, s, k in zip(self.guarantors, seen, calc.credibility, strict=True)
                     },
