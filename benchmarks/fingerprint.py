@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-VERSION = 3
+VERSION = 4
 """The fingerprint's format: 2 for model v2's outcome record and traces (no header line: model v1)."""
 SCENARIOS = (
     "baseline",
@@ -44,8 +44,10 @@ SCENARIOS = (
     "budapest_like",
     "no_us_backstop",
     "donetsk_dmz",
+    "talks_after_breakdown",
 )
-"""Negotiated talks (agreement and the no-deal path), an imposed package and a scenario with nothing feasible."""
+"""Negotiated talks (agreement and the no-deal path), an imposed package, a scenario with nothing feasible, and
+talks that resume after a breakdown (new deals)."""
 ROUND_FIELDS = (
     "round",
     "session",
@@ -59,6 +61,7 @@ ROUND_FIELDS = (
     "balance",
     "support",
     "expected_edge",
+    "deal",
 )
 """The fields of a round of talks that the fingerprint covers (those of RoundRecord)."""
 YEAR_FIELDS = (
@@ -74,6 +77,7 @@ YEAR_FIELDS = (
     "hazard",
     "attacked",
     "probed",
+    "deal",
 )
 """The fields of a year of peace that the fingerprint covers (those of YearRecord)."""
 GUARANTOR_FIELDS = ("engaged", "cohesion", "credibility", "trust", "answered")

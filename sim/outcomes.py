@@ -53,17 +53,17 @@ class RunOutcome:
         agreement: Whether a deal was reached (or imposed) within the horizon.
         end: How talks ended: agreement, imposed (evaluate mode), no_deal (none within the horizon) or
             infeasible (no feasible package: the war goes on).
-        rounds: Rounds of talks held, over every session.
-        russia_accepted: Whether Russia accepted any tabled package during the talks.
-        sessions: Sessions of talks opened (talks resume after each pause).
+        rounds: Rounds of talks held before the first deal, over every session (all of them without a deal).
+        russia_accepted: Whether Russia accepted any tabled package during the talks before the first deal.
+        sessions: Sessions of talks opened before the first deal (talks resume after each pause).
         first_session: Whether the deal came in the first session of talks (or was imposed).
         deal_month: The month the deal was signed (months since talks began; 0 if imposed), or None.
         edge: Russia's private edge in this run.
         deal: The agreed terms ``{issue: natural value}``, or None.
         utilities: Each party's utility of the deal (empty without a deal).
         coalition_troops_offered: Troops the coalition's members offered for the deal (0 without a deal).
-        peace_years: Years peace held: the breakdown year, or the horizon if it held (censored).
-        breakdown: Whether Russia resumed the war within the horizon.
+        peace_years: Years the first deal's peace held: the breakdown year, or the horizon if it held (censored).
+        breakdown: Whether Russia resumed the war within the horizon (against the first deal).
         breakdown_year: The year of breakdown (1 = first year after the deal), or None.
         cause: The main cause of breakdown, or None.
         honoured: Whether each guarantor honoured its commitment when Russia attacked (None: no attack,
@@ -73,6 +73,13 @@ class RunOutcome:
         renewals: How many times the guarantors renewed the guarantee at the end of a term (docs/MODEL.md 7.8.7).
         probes: How many times Russia probed the guarantors in the years of peace (docs/MODEL.md 7.8.8).
         probes_unanswered: How many of those probes no guarantor answered.
+        deals: How many deals were signed within the horizon (a later one ends the war after a breakdown).
+        breakdowns: How many times Russia attacked a deal within the horizon.
+        war_after_years: Years of the war that followed the first breakdown, to a new deal or the horizon
+            (censored there; None without a breakdown).
+        redeal: Whether a new deal ended that war within the horizon (None without a breakdown).
+        territory_change: The change in the share of Ukraine's territory Russia holds over that war (None without
+            a breakdown; positive: Russia gained).
         peace_years_15: Years of peace in the first 15 years from the start of talks (0 without a deal).
         peace_years_30: The same over 30 years.
         war_years_15: Years of war in the first 15 years (15 minus the years of peace).
@@ -116,6 +123,11 @@ class RunOutcome:
     renewals: int = 0
     probes: int = 0
     probes_unanswered: int = 0
+    deals: int = 0
+    breakdowns: int = 0
+    war_after_years: float | None = None
+    redeal: bool | None = None
+    territory_change: float | None = None
     welfare: dict[str, float] = field(default_factory=dict)
     rounds_trace: tuple[RoundRecord, ...] = field(default=(), repr=False)
     years_trace: tuple[YearRecord, ...] = field(default=(), repr=False)
@@ -165,11 +177,13 @@ def outcome_of(model: GuaranteeModel) -> RunOutcome:
     deal_month = model.deal_month
     broke_at = None if year is None or deal_month is None else deal_month + 12 * (year - 1)
     peace15, peace30 = (model.peace_months[w] / 12.0 for w in (15, 30))
+    rounds, sessions = model.talks_before_deal
+    war_months = peace.get("war_months")
     return RunOutcome(
         seed=model.seed,
         agreement=deal is not None,
         end=model.end,  # type: ignore[arg-type]
-        rounds=model.round,
+        rounds=rounds,
         russia_accepted=model.russia_accepted or model.end == "imposed",
         deal=deal.as_dict() if deal is not None else None,
         utilities=utilities,
@@ -181,8 +195,8 @@ def outcome_of(model: GuaranteeModel) -> RunOutcome:
         honoured=peace.get("honoured", {g.key: None for g in model.guarantors}),
         horizon=horizon,
         duration=None if deal is None else deal.number("duration_years"),
-        sessions=model.session,
-        first_session=deal is not None and model.session <= 1,
+        sessions=sessions,
+        first_session=deal is not None and sessions <= 1,
         deal_month=deal_month,
         edge=model.challenger.edge,
         peace_years_15=peace15,
@@ -196,6 +210,11 @@ def outcome_of(model: GuaranteeModel) -> RunOutcome:
         renewals=model.renewals,
         probes=model.probes,
         probes_unanswered=model.probes_unanswered,
+        deals=model.deals,
+        breakdowns=model.breakdowns,
+        war_after_years=None if war_months is None else war_months / 12.0,
+        redeal=peace.get("redeal"),
+        territory_change=peace.get("territory_change"),
         welfare=dict(zip((p.key for p in model.parties), map(float, model.welfare), strict=True)),
         rounds_trace=tuple(model.rounds_trace),
         years_trace=tuple(model.years_trace),
@@ -328,6 +347,11 @@ def _runs_schema(parties: tuple[str, ...], guarantors: tuple[str, ...], causes: 
         pa.field("renewals", pa.int64(), nullable=False),
         pa.field("probes", pa.int64(), nullable=False),
         pa.field("probes_unanswered", pa.int64(), nullable=False),
+        pa.field("deals", pa.int64(), nullable=False),
+        pa.field("breakdowns", pa.int64(), nullable=False),
+        pa.field("war_after_years", pa.float64()),
+        pa.field("redeal", pa.bool_()),
+        pa.field("territory_change", pa.float64()),
         *(pa.field(f"welfare.{p}", pa.float64()) for p in parties),
     ]
     return pa.schema(fields)
@@ -352,6 +376,7 @@ def _trajectories_schema(parties: tuple[str, ...], guarantors: tuple[str, ...]) 
         pa.field("step", pa.int64(), nullable=False),
         category("actor", tuple(dict.fromkeys((*parties, *guarantors)))),
         pa.field("session", pa.int64()),
+        pa.field("deal", pa.int64()),
         pa.field("utility", pa.float64()),
         pa.field("value", pa.float64()),
         pa.field("no_deal", pa.float64()),
@@ -529,13 +554,15 @@ def trajectories_table(
     """The traces of traced runs, long format: one row per run, phase, step and actor
     (the columns of :func:`trajectories_schema` for the scenario's actors).
 
-    Talks (``phase == "talks"``, ``step`` = round, one row per negotiating party): the ``session``, the
+    Talks (``phase == "talks"``, ``step`` = round, one row per negotiating party): the ``session`` and the
+    ``deal`` count before it (0: the talks before any deal; 1: talks after the first deal broke down), the
     party's ``utility`` of the tabled offer in peace, its expected ``value`` of it and its value of
     ``no_deal``, whether it ``accepted``, the offer's terms ``offer.<issue>``, the battlefield ``balance`` and
     Western ``support``; Russia's row adds the others' ``chance`` that it accepts and their
     ``expected_edge`` (the mean of their belief about its private edge).
 
-    Peace (``phase == "peace"``, ``step`` = year after the deal): for each guarantor its
+    Peace (``phase == "peace"``, ``step`` = year after the deal, ``deal`` = which deal, 1 the first): for each
+    guarantor its
     ``credibility`` (probability of honouring) and whether the guarantee is ``active``, a guarantor with
     elections adds ``engaged``, a composite one its ``cohesion``; the challenger (``russia``) has the
     guarantors' expected weight in a war (``guarantee``), the ``balance`` a war would start from, its net
@@ -565,6 +592,7 @@ def trajectories_table(
                     "step": r.round,
                     "actor": p,
                     "session": r.session,
+                    "deal": r.deal,
                     "utility": r.utility.get(p),
                     "value": r.value.get(p),
                     "no_deal": r.no_deal.get(p),
@@ -578,7 +606,7 @@ def trajectories_table(
                     row["expected_edge"] = r.expected_edge
                 rows.append(row)
         for y in o.years_trace:
-            step = {**base, "phase": "peace", "step": y.year}
+            step = {**base, "phase": "peace", "step": y.year, "deal": y.deal}
             rows.append(
                 {
                     **step,
@@ -870,7 +898,31 @@ def headline_measures(
             column="territory_30",
             units="share of territory",
         ),
+        Measure(
+            "war_after_years",
+            "years of the war after a breakdown, to a new deal or the horizon (censored there)",
+            "years of war after a breakdown",
+            Kind.AVERAGE,
+            column="war_after_years",
+            units="years",
+        ),
+        Measure(
+            "territory_change",
+            "change in the share of Ukraine's territory Russia holds over the war after a breakdown",
+            "territory Russia gains after a breakdown",
+            Kind.AVERAGE,
+            column="territory_change",
+            units="share of territory",
+        ),
         *honoured,
+        Measure(
+            "p_redeal",
+            "P(a new deal ends the war after a breakdown | Russia attacked)",
+            "P(new deal after a breakdown | attacked)",
+            Kind.SHARE,
+            column="redeal",
+            among="attacks",
+        ),
         Measure(
             "mean_peace_years",
             "mean years of peace after agreement",

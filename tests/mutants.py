@@ -331,6 +331,19 @@ def _no_learning_from_probes(inj: Injector) -> None:
     inj.replace("sim.model.deterrence", "update_trust", make)
 
 
+def _honouring_inconsequential(inj: Injector) -> None:
+    """Honouring changes nothing in the war after a breakdown: the guarantors that honour add no weight to it."""
+
+    def make(fighting_weight: Callable) -> Callable:
+        def nothing(outlook: Any, regime: int, honoured: Any) -> float:
+            inj.hits += fighting_weight(outlook, regime, honoured) != 0.0
+            return 0.0
+
+        return nothing
+
+    inj.replace("sim.model.deterrence", "fighting_weight", make)
+
+
 # --- the catalogue -------------------------------------------------------------------------------------
 
 MUTANTS: tuple[Mutant, ...] = (
@@ -498,6 +511,26 @@ MUTANTS: tuple[Mutant, ...] = (
         likely=(
             "tests/model/test_deterrence.py::test_an_unanswered_probe_lowers_russias_trust_and_an_answered_one_does_not[0.3]",
             "tests/test_peace.py::test_unanswered_probes_lower_russias_trust_and_raise_its_hazard_and_answered_ones_do_not",
+        ),
+    ),
+    Mutant(
+        "honouring_inconsequential",
+        "honouring has no consequence: the guarantors that honour add no weight to the war after a breakdown",
+        "patch: sim.model.deterrence.fighting_weight returns 0",
+        patches=_honouring_inconsequential,
+        likely=(
+            "tests/model/test_simulation.py::test_the_war_after_a_breakdown_is_fought_with_the_full_weight_of_the_guarantors_that_honour_and_no_other",
+            "tests/test_peace.py::test_an_attack_the_guarantors_meet_is_repelled_one_they_leave_alone_gains_ground_and_new_talks_end_most_wars",
+        ),
+    ),
+    Mutant(
+        "no_new_talks",
+        "no new talks after a breakdown: the war that follows runs to the horizon (model v2's first version)",
+        "config: negotiation.resume_after_breakdown = false",
+        data=_edit(negotiation={"resume_after_breakdown": False}),
+        likely=(
+            "tests/model/test_simulation.py::test_a_new_deal_after_a_breakdown_starts_a_new_peace_and_the_run_books_each_and_what_came_of_the_war",
+            "tests/test_peace.py::test_an_attack_the_guarantors_meet_is_repelled_one_they_leave_alone_gains_ground_and_new_talks_end_most_wars",
         ),
     ),
 )

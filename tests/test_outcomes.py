@@ -253,6 +253,8 @@ def test_every_report_reads_the_one_list_of_measures(outcomes):
         "welfare.russia": "utility",
         "welfare.united_states": "utility",
         "territory_30": "share of territory",
+        "war_after_years": "years",
+        "territory_change": "share of territory",
     }
     nordic = headline_measures(("nordic_force",), parties=("ukraine", "russia"))
     assert [m.name for m in nordic if m.actor] == [

@@ -360,6 +360,9 @@ def render(summary: Summary, title: str = "") -> str:
                 "  honoured when attacked      "
                 + ", ".join(f"{g} {e}" for g, e in s.honoured.items() if not math.isnan(e.value))
             )
+            for m in s.measures:  # the other shares of the attacked agreements (a new deal after the war)
+                if m.kind is Kind.SHARE and m.among == "attacks" and m.actor is None:
+                    lines.append(f"  {'new deal after the war':<27} {format_estimate(s.figures[m.name])}")
     else:
         lines.append("no agreement in any run: nothing to say about peace.")
     return "\n".join(lines)

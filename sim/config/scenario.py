@@ -465,6 +465,10 @@ class Negotiation(Strict):
     that would follow); false: as if peace under it held for ever (model v1)."""
     discount: float = Field(gt=0, le=1)
     """Yearly discount factor with which the parties value the years ahead (and the run's welfare)."""
+    resume_after_breakdown: bool
+    """Whether talks resume after a breakdown of the peace: the war that follows is the no-deal path (a monthly
+    war, sessions and pauses) until a new deal or the horizon; false: it runs to the horizon at the balance of
+    power, with no talks (model v2's first version)."""
 
 
 class War(Strict):

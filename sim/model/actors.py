@@ -79,7 +79,9 @@ class ChallengerAgent(PartyAgent):
     def start_beliefs(self, rules: Sequence[GuarantorRule]) -> None:
         """Its belief about each guarantor's resolve at signing: uniform over the types (trust 1)."""
         self.resolve_belief = tuple(np.full(len(r.resolve), 1.0 / len(r.resolve)) for r in rules)
-        self.trusts = tuple(trust_of(w, r.resolve) for w, r in zip(self.resolve_belief, rules, strict=True))
+        # Exactly 1: the types have mean 1 by construction (resolve_types), and the dot product of the uniform
+        # weights with them may round to 1 - 2e-16, which would make "trust 1 at signing" depend on numpy's sum.
+        self.trusts = tuple(1.0 for _ in rules)
 
     def learns(self, i: int, rule: GuarantorRule, stated: float, answered: bool) -> None:
         """Update its belief about guarantor ``i``'s resolve from how it answered a probe

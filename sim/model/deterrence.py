@@ -976,6 +976,12 @@ def yearly_choice(
     )
 
 
+def fighting_weight(outlook: Outlook, regime: int, honoured: Sequence[bool | None]) -> float:
+    """The guarantors' weight in the war after a breakdown: the full weight ``w_g`` (:func:`weight`, in the regime of
+    the breakdown year) of each guarantor that honoured, nothing of the others (docs/MODEL.md 7.8.5)."""
+    return float(sum(w[regime] for w, h in zip(outlook.weights, honoured, strict=True) if h))
+
+
 def classify_breakdown(
     deal: Deal, active: bool, states: Sequence[GuarantorState], rules: Sequence[GuarantorRule]
 ) -> str:

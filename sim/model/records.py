@@ -34,6 +34,8 @@ class RoundRecord:
         balance: Battlefield balance (positive: Russia gaining).
         support: Western support to Ukraine (0-1).
         expected_edge: The others' expected value of Russia's private edge (their belief's mean).
+        deal: The deals signed before this round (0: the talks before any deal; 1: talks after the first deal's
+            peace broke down, and so on).
     """
 
     round: int
@@ -48,6 +50,7 @@ class RoundRecord:
     balance: float
     support: float
     expected_edge: float
+    deal: int = 0
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,7 @@ class YearRecord:
         hazard: Yearly probability of a renewed offensive.
         attacked: Whether Russia attacked this year.
         probed: Whether Russia probed the guarantors this year (a sub-war incident; only in a year it did not attack).
+        deal: Which deal's peace this is (1: the first; a later one follows a breakdown and new talks).
     """
 
     year: int
@@ -100,3 +104,4 @@ class YearRecord:
     hazard: float
     attacked: bool
     probed: bool = False
+    deal: int = 1

@@ -8,8 +8,11 @@ comes from ``self.rng``, so a run is reproduced exactly by its seed.
 
 Time: a run covers ``deterrence.horizon_years`` from the start of talks. Talks go in sessions of
 ``negotiation.max_rounds`` months; a failed session is followed by ``negotiation.pause_months`` of war and a new
-session, until a deal or the horizon (the no-deal path). After a deal the peace is stepped a year at a time; a
-breakdown starts a war that lasts to the horizon.
+session, until a deal or the horizon (the no-deal path). After a deal the peace is stepped a year at a time. A
+breakdown starts a war, fought month by month as the war before the deal was, with the guarantors that honoured in
+the balance, and the talks resume after a pause (the no-deal path again) until a new deal, whose peace is stepped
+in turn, or the horizon (``negotiation.resume_after_breakdown``; false: the war lasts to the horizon, a year at a
+time, with no talks).
 """
 
 from __future__ import annotations
@@ -25,12 +28,13 @@ from sim.model.compiled import CompiledScenario, compile_scenario
 from sim.model.deterrence import (
     GuarantorState,
     classify_breakdown,
+    fighting_weight,
     force_shares,
     reprojected,
     stated_credibilities,
     yearly_choice,
 )
-from sim.model.negotiation import build_table, candidate_pool, learn_from_rejection, talks_round
+from sim.model.negotiation import Table, build_table, candidate_pool, learn_from_rejection, talks_round
 from sim.model.records import GuarantorYear, RoundRecord, YearRecord
 from sim.model.war import WarState, update_belief
 
@@ -60,11 +64,16 @@ class GuaranteeModel(mesa.Model):
         coalition: The composite guarantor (member states), or None.
         phase: ``talks``, ``pause``, ``peace``, ``war`` or ``done``.
         month: Months since talks began (the run's clock).
-        deal: The agreed package, once there is one.
-        deal_month: The month the deal was signed (0 if imposed).
-        end: How the talks ended (``agreement``, ``imposed``, ``no_deal``, ``infeasible``).
+        deal: The first agreed package, once there is one.
+        deal_month: The month the first deal was signed (0 if imposed).
+        end: How the first talks ended (``agreement``, ``imposed``, ``no_deal``, ``infeasible``).
+        deals: How many deals were signed (a later one ends the war after a breakdown).
+        deal_months: The month each deal was signed, in order.
+        breakdowns: How many times Russia attacked a deal.
         belief: The others' belief over Russia's types.
-        breakdown: Once Russia has attacked: ``breakdown_year``, ``cause`` and who ``honoured``.
+        breakdown: Once Russia has attacked the first deal: ``breakdown_year``, ``cause`` and who ``honoured``;
+            once the war that followed has ended (a new deal or the horizon), ``war_months`` (its length),
+            ``redeal`` (whether a new deal ended it) and ``territory_change`` (in the share Russia holds).
         peace_months: Months of peace within each reporting window (:data:`WINDOWS`).
         territory_at: Territory Russia holds at the end of each reporting window.
         welfare: Each party's discounted average of its yearly flows over the horizon (:attr:`welfare`).
@@ -106,6 +115,14 @@ class GuaranteeModel(mesa.Model):
         self.month = 0
         self.deal: Deal | None = None
         self.deal_month: int | None = None
+        self.deals = 0
+        self.deal_months: list[int] = []
+        self.breakdowns = 0
+        self._current: Deal | None = None  # the deal in force (the first, or one signed after a breakdown)
+        self._first_talks = (0, 0)  # rounds and sessions before the first deal
+        self._resumed: tuple[int, int] | None = None  # the war after a breakdown: its first month and deal year
+        self._war_start: tuple[int, float] | None = None  # the first breakdown's month and territory then
+        self._table: Table | None = None  # what is on the table (evaluate mode: built at a breakdown)
         self.end = "no_deal"
         self.round = 0
         self.session = 0
@@ -163,6 +180,11 @@ class GuaranteeModel(mesa.Model):
         assert issue is not None  # noqa: S101 - a backstop guarantor has a role
         return CoalitionAgent(self, rule, members, ISSUES[issue].name, c.election_slots[i])
 
+    @property
+    def talks_before_deal(self) -> tuple[int, int]:
+        """Rounds and sessions of talks before the first deal (all of them when there was none)."""
+        return self._first_talks if self.deal is not None else (self.round, self.session)
+
     def _anticipate(self, numbers: np.ndarray, utilities: np.ndarray) -> Anticipation:
         return self.compiled.anticipate(numbers, utilities, tuple(g.rule.initial_state() for g in self.guarantors))
 
@@ -180,6 +202,7 @@ class GuaranteeModel(mesa.Model):
         if self.month >= self.horizon_months:
             self.phase = "done"
         if self.phase == "done":
+            self._war_ended(redeal=False)
             self.running = False
 
     def run(self) -> GuaranteeModel:
@@ -242,6 +265,13 @@ class GuaranteeModel(mesa.Model):
     def _war_month(self) -> None:
         spec = self.spec
         edge = self.challenger.edge
+        if self._resumed is not None:
+            # A war after a breakdown reverts to the balance of power of its year after the deal (Russia's edge
+            # shows in the fighting, as before the deal), the guarantors that honoured fighting in it.
+            start, year = self._resumed
+            o = self._outlook
+            t = min(year + (self.month - start) // 12, o.structural.size)
+            self.war.stalemate = float(o.structural[t - 1]) - edge - self._fighting
         signal = self.war.step(self.rng, edge)
         talks_ahead = self.end != "infeasible"
         if talks_ahead:
@@ -260,7 +290,8 @@ class GuaranteeModel(mesa.Model):
         no_deal = self.compiled.war_values(balance + self.compiled.types)  # parties x types
         c = self.compiled.challenger
         r = talks_round(self._table, self.parties, self.belief, no_deal, c, self.challenger.edge_index)
-        self.russia_accepted |= r.accepted[c]
+        if self.deal is None:
+            self.russia_accepted |= r.accepted[c]
         if self.trace:
             keys = self.compiled.parties
             self.rounds_trace.append(
@@ -277,6 +308,7 @@ class GuaranteeModel(mesa.Model):
                     balance=balance,
                     support=self.war.support,
                     expected_edge=float(self.belief @ self.compiled.types),
+                    deal=self.deals,
                 )
             )
         if r.offer is not None and all(r.accepted):
@@ -293,14 +325,24 @@ class GuaranteeModel(mesa.Model):
                 self._session_round = 0
 
     def _sign(self, deal: Deal, how: str) -> None:
-        """The deal is signed: the peace begins."""
+        """A deal is signed: the peace begins (the first deal's, or a new one's after a breakdown)."""
         c, spec = self.compiled, self.spec
-        self.deal = deal
-        self.deal_month = self.month
-        self.end = how
+        if self.deal is None:
+            self.deal = deal
+            self.deal_month = self.month
+            self.end = how
+            self._first_talks = (self.round, self.session)
+            if deal.values[_TERRITORY] == _WITHDRAWAL:  # Ukraine hands over the rest of Donetsk once
+                self.war.territory = min(self.war.territory + spec.war.withdrawal_share, 1.0)
+        else:
+            self._war_ended(redeal=True)
+        self.deals += 1
+        self.deal_months.append(self.month)
+        self._current = deal
+        self._resumed = None
+        self._fighting = 0.0
+        self._year = 0
         self.phase = "peace"
-        if deal.values[_TERRITORY] == _WITHDRAWAL:
-            self.war.territory = min(self.war.territory + spec.war.withdrawal_share, 1.0)
         self._peace_flows = list(c.utilities(deal))
         # Russia's outlook, with the renewals projected as the guarantors would decide them now (their judgement
         # of Russia's edge: the mean of their belief at signing).
@@ -315,7 +357,7 @@ class GuaranteeModel(mesa.Model):
 
     def _peace_year(self) -> None:
         p = self.spec.deterrence
-        deal = self.deal
+        deal = self._current
         assert deal is not None  # noqa: S101 - phase invariant
         self._year += 1
         year = self._year
@@ -370,6 +412,7 @@ class GuaranteeModel(mesa.Model):
                     hazard=calc.hazard,
                     attacked=attacked,
                     probed=probed,
+                    deal=self.deals,
                 )
             )
         if not attacked:
@@ -381,15 +424,59 @@ class GuaranteeModel(mesa.Model):
             g.key: g.honours(min(1.0, float(k) * g.resolve), float(draws[2 + i])) if k > 0 else None
             for i, (g, k) in enumerate(zip(self.guarantors, stated, strict=True))
         }
-        self.breakdown = {
-            "breakdown_year": year,
-            "cause": classify_breakdown(deal, calc.active, states, rules),
-            "honoured": honoured,
-        }
+        self.breakdowns += 1
+        if not self.breakdown:
+            self.breakdown = {
+                "breakdown_year": year,
+                "cause": classify_breakdown(deal, calc.active, states, rules),
+                "honoured": honoured,
+            }
+            self._war_start = (self.month, self.war.territory)
+        # Russia learns from what each committed guarantor did, as from an answer to a probe (a later deal's
+        # guarantors are judged by it).
+        for i, (g, k) in enumerate(zip(self.guarantors, stated, strict=True)):
+            if k > 0:
+                russia.learns(i, g.rule, float(k), bool(honoured[g.key]))
         # The war that follows: the guarantors that honour fight with their full weight, the others not at all.
-        self._fighting = sum(w[calc.regime] for w, h in zip(self._outlook.weights, honoured.values(), strict=True) if h)
+        self._fighting = fighting_weight(self._outlook, calc.regime, tuple(honoured.values()))
+        if self._talks_resume():
+            # The no-deal path again: a month of war at a time, from the balance of power of this year, and talks
+            # after a pause.
+            self.war.resume(
+                float(self._outlook.structural[min(year, self._outlook.structural.size) - 1])
+                - russia.edge
+                - self._fighting
+            )
+            self._resumed = (self.month, year)
+            self.phase = "pause"
+            self._pause_left = self.spec.negotiation.pause_months
+            if self._pause_left == 0:
+                self.phase = "talks"
+                self.session += 1
+                self._session_round = 0
+            return
         self.phase = "war"
         self._war_year()
+
+    def _talks_resume(self) -> bool:
+        """Whether talks resume after a breakdown: if the scenario says so and a package is feasible. In evaluate
+        mode the table is the imposed package alone, built at the first breakdown (nothing else is negotiable)."""
+        if not self.spec.negotiation.resume_after_breakdown:
+            return False
+        if self._table is None:
+            fixed = self.compiled.fixed_package
+            assert fixed is not None  # noqa: S101 - a run without a table imposed its package
+            self._table = build_table(fixed, self.parties, self.coalition, self._anticipate)
+        return bool(self._table.feasible_idx.size)
+
+    def _war_ended(self, redeal: bool) -> None:
+        """Record what came of the first breakdown once the war it started ends (a new deal or the horizon)."""
+        if self._war_start is None or "war_months" in self.breakdown:
+            return
+        month, territory = self._war_start
+        self.breakdown["war_months"] = self.month - month
+        self.breakdown["redeal"] = redeal
+        self.breakdown["territory_change"] = self.war.territory - territory
 
     def _renewal(self, year: int, states: tuple) -> bool | None:
         """At the end of a term (the first year after it), the guarantors renew the guarantee for another term or

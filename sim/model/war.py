@@ -148,6 +148,8 @@ class WarState:
         balance: Battlefield balance (positive: Russia gaining).
         support: Western support to Ukraine (0-1).
         territory: Share of Ukraine's territory Russia holds.
+        stalemate: The balance the fighting reverts to: ``spec.initial_balance`` (None) in the war before a deal,
+            the balance of power of the year in a war after a breakdown (:meth:`resume`).
     """
 
     spec: War
@@ -155,6 +157,7 @@ class WarState:
     balance: float = 0.0
     support: float = 0.0
     territory: float = 0.0
+    stalemate: float | None = None
 
     @classmethod
     def start(cls, spec: War) -> WarState:
@@ -171,7 +174,7 @@ class WarState:
         self.month += 1
         self.support = min(max(self.support + sp.support_volatility * e1, 0.0), 1.0)
         known = (
-            sp.reversion * (sp.initial_balance - self.balance)
+            sp.reversion * ((sp.initial_balance if self.stalemate is None else self.stalemate) - self.balance)
             + sp.drift
             - sp.support_effect * (self.support - sp.western_support)
         )
@@ -179,6 +182,11 @@ class WarState:
         self.balance += step
         self.territory = min(max(self.territory + sp.territory_rate * self.balance / 12.0, 0.0), 1.0)
         return step - known
+
+    def resume(self, balance: float) -> None:
+        """The war resumes after a breakdown of the peace, from (and reverting to) a balance of power."""
+        self.balance = balance
+        self.stalemate = balance
 
     def war_months(self, months: int, balance: float) -> None:
         """Months of a war resumed after a deal, at a given balance of power: the territory moves."""

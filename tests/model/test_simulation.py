@@ -311,6 +311,10 @@ def test_peace_ends_at_the_first_attack_which_records_its_year_cause_and_who_hon
         "cause": "expired",
         # The US's credibility after expiry is 0: no honouring to record. The coalition's is 1: it honours.
         "honoured": {"united_states": None, "coalition": True},
+        # The war that followed: to the horizon (no new talks by default), from month 36.
+        "war_months": 600 - 36,
+        "redeal": False,
+        "territory_change": pytest.approx(m.war.territory - m.spec.war.initial_territory),
     }
     assert [y.attacked for y in m.years_trace] == [False, False, False, True]
     assert [y.active for y in m.years_trace] == [True, True, True, False]
@@ -527,6 +531,105 @@ def test_the_war_after_a_breakdown_stops_at_the_horizon():
     assert m.month == m.horizon_months
     assert m.war.territory == pytest.approx(territory_after(m, at_deal, war_after(m), m.horizon_months))
     assert m.war.month == m.horizon_months
+
+
+# --- after a breakdown, with talks resuming (negotiation.resume_after_breakdown) ---------------------------------
+
+RESUME = {"negotiation": {"resume_after_breakdown": True}}
+
+
+def test_with_talks_resuming_the_war_after_a_breakdown_reverts_to_that_years_balance_of_power_less_the_honouring():
+    """Catches: a war after a breakdown that reverts to the stalemate of the talks (``war.initial_balance``), that
+    ignores the guarantors that honoured (an attack met by them no costlier than one that is not), or that is
+    frozen at the attack year's balance while power shifts. With full reversion and no shocks the battlefield is
+    each month exactly the balance it reverts to, so every round of the new talks shows it."""
+    war = {**STILL, "reversion": 1.0}
+    s = merged({"mode": "evaluate", "package": FIXED}, RESUME, {"deterrence": CERTAIN_ATTACK, "war": war})
+    honoured = set()
+    checked = 0
+    for seed in range(16):
+        m = run(s, seed, trace=True)
+        assert m.breakdown["breakdown_year"] == 1
+        rounds = [r for r in m.rounds_trace if r.deal == 1]
+        if not rounds:  # the members would not field the imposed force: no talks (the next test's case)
+            continue
+        checked += 1
+        honoured.add(tuple(m.breakdown["honoured"].values()))
+        path = war_after(m)
+        start = m.deal_month + 12 * (m.breakdown["breakdown_year"] - 1)
+        for r in rounds:
+            assert r.balance == pytest.approx(path[(r.month - 1 - start) // 12])
+        assert any(abs(r.balance - m.spec.war.initial_balance) > 0.05 for r in rounds)  # not the talks' stalemate
+    assert checked >= 5 and len(honoured) >= 2  # the seeds cover different guarantors honouring
+
+
+def test_a_new_deal_after_a_breakdown_starts_a_new_peace_and_the_run_books_each_and_what_came_of_the_war():
+    """Catches: a run that still ends its peace accounting at the first breakdown, a second peace booked over the
+    war or beyond the horizon, a later deal taking the place of the first in the outcome (its year, cause, terms),
+    and a record of the war after the first breakdown that disagrees with the deals and the territory."""
+    s = merged({"mode": "evaluate", "package": FIXED}, RESUME)
+    redeals = 0
+    for seed in range(40):
+        m = run(s, seed, trace=True)
+        o = outcome_of(m)
+        assert m.deal_months[0] == m.deal_month == 0 and o.deals == len(m.deal_months) == m.deals
+        # Each deal's peace, from its trace: years 1, 2, ... until an attack (or the horizon).
+        by_deal: dict[int, list] = {}
+        for y in m.years_trace:
+            by_deal.setdefault(y.deal, []).append(y)
+        assert sorted(by_deal) == list(range(1, m.deals + 1))
+        months = dict.fromkeys(WINDOWS, 0)
+        for k, years in by_deal.items():
+            assert [y.year for y in years] == list(range(1, len(years) + 1))
+            assert not any(y.attacked for y in years[:-1])
+            start = m.deal_months[k - 1]
+            end = start + 12 * sum(not y.attacked for y in years)
+            for w in WINDOWS:
+                months[w] += max(0, min(end, 12 * w) - start)
+            if k < m.deals:  # a later deal follows an attack, after a war of at least the pause
+                assert years[-1].attacked
+                assert m.deal_months[k] >= end + m.spec.negotiation.pause_months
+        assert m.peace_months == months
+        assert o.breakdowns == sum(y.attacked for y in m.years_trace)
+        if not o.breakdown:
+            assert o.war_after_years is None and o.redeal is None and o.deals == 1
+            continue
+        first = by_deal[1]
+        assert o.breakdown_year == len(first) and o.peace_years == len(first)  # the first deal's, not a later one's
+        broke = 12 * (o.breakdown_year - 1)
+        assert o.redeal == (m.deals > 1)
+        end = m.deal_months[1] if o.redeal else m.horizon_months
+        assert o.war_after_years == pytest.approx((end - broke) / 12)
+        redeals += bool(o.redeal)
+    assert redeals >= 10
+
+
+def test_without_talks_resuming_the_war_after_a_breakdown_is_the_only_war_and_is_recorded_to_the_horizon():
+    """Catches: the new record of the war after a breakdown missing or wrong in model v2's case, where it lasts
+    to the horizon with no talks."""
+    m = run(scenario(**BREAKS_AT_EXPIRY))
+    o = outcome_of(m)
+    assert (o.deals, o.breakdowns, o.redeal) == (1, 1, False)
+    assert o.war_after_years == pytest.approx(50 - 3)
+    assert o.territory_change == pytest.approx(m.war.territory - m.spec.war.initial_territory)
+    assert not m.rounds_trace
+
+
+def test_russia_trusts_a_guarantor_less_after_it_left_an_attack_unanswered_and_more_after_it_honoured():
+    """Catches: honouring that teaches Russia nothing about the guarantors' resolve (a later deal's guarantors
+    would be judged as if the war had not happened), or a lesson learnt backwards."""
+    s = merged({"mode": "evaluate", "package": FIXED}, {"deterrence": {**CERTAIN_ATTACK, "probe_ratio": 0.0}})
+    seen = set()
+    for seed in range(12):
+        m = run(s, seed)
+        for i, (key, h) in enumerate(m.breakdown["honoured"].items()):
+            trust = m.challenger.trusts[i]
+            seen.add(h)
+            if h is None:
+                assert trust == 1.0
+            else:
+                assert (trust > 1.0) if h else (trust < 1.0), (key, h, trust)
+    assert {True, False} <= seen
 
 
 # --- reproducibility ---------------------------------------------------------------------------------------------
