@@ -496,21 +496,27 @@ class GuaranteeModel(mesa.Model):
         return renewed
 
     def _war_year(self) -> None:
-        """A year of the war that followed a breakdown: at the balance of power of that year after the deal
-        (Russia's edge and the shift of power included, as the parties anticipated it), with the guarantors that
-        honoured fighting with their full weight; the territory moves month by month within the windows."""
+        """The war that followed a breakdown without new talks, to the horizon, a year at a time: each year at the
+        balance of power of that year after the deal (Russia's edge and the shift of power included, as the
+        parties anticipated it), with the guarantors that honoured fighting with their full weight; the territory
+        moves month by month within the windows. It draws nothing, so its years are taken in one step (every
+        year's flows in one call of the war-payoff function)."""
         o = self._outlook
-        year = self._year + self._war_years  # years since the deal, the attack year first
-        b = float(o.structural[min(year, o.structural.size) - 1]) - self._fighting
-        self._war_years += 1
-        flows = self.compiled.war_values(np.array([b]))[:, 0]
-        months = 12
-        while months > 0 and self.month < self.horizon_months:
-            edge = next((12 * w for w in WINDOWS if self.month < 12 * w < self.month + months), self.month + months)
-            chunk = min(edge, self.horizon_months) - self.month
-            self.war.war_months(chunk, b)
-            self._advance(chunk, flows, peace=False)
-            months -= chunk
+        first = self._year + self._war_years  # years since the deal, the attack year first
+        n = -(-(self.horizon_months - self.month) // 12)  # the years (the last one cut) left to the horizon
+        years = np.minimum(np.arange(first, first + n), o.structural.size) - 1
+        balances = o.structural[years] - self._fighting
+        flows = self.compiled.war_values(balances)
+        for k in range(n):
+            b = float(balances[k])
+            self._war_years += 1
+            months = 12
+            while months > 0 and self.month < self.horizon_months:
+                edge = next((12 * w for w in WINDOWS if self.month < 12 * w < self.month + months), self.month + months)
+                chunk = min(edge, self.horizon_months) - self.month
+                self.war.war_months(chunk, b)
+                self._advance(chunk, flows[:, k], peace=False)
+                months -= chunk
 
 
 __all__ = ["WINDOWS", "GuaranteeModel"]
