@@ -521,6 +521,7 @@ MUTANTS: tuple[Mutant, ...] = (
         likely=(
             "tests/model/test_simulation.py::test_the_war_after_a_breakdown_is_fought_with_the_full_weight_of_the_guarantors_that_honour_and_no_other",
             "tests/test_peace.py::test_an_attack_the_guarantors_meet_is_repelled_one_they_leave_alone_gains_ground_and_new_talks_end_most_wars",
+            "tests/test_peace.py::test_with_talks_resuming_an_attack_the_guarantors_meet_ends_sooner_in_a_new_deal",
         ),
     ),
     Mutant(
