@@ -376,6 +376,17 @@ def test_guarantors_honour_with_their_true_resolve_not_with_russias_belief():
 
 # --- after a breakdown: the war that follows and new talks (negotiation.resume_after_breakdown) ------------------
 
+
+def by_honouring(outs, field: str) -> tuple[list, list, list]:
+    """The runs whose first deal Russia attacked, and ``field`` of the war that followed where a guarantor honoured
+    (met) and where none did (left alone), each group checked to be large enough to compare."""
+    attacked = [o for o in outs if o.breakdown]
+    met = [getattr(o, field) for o in attacked if any(o.honoured.values())]
+    alone = [getattr(o, field) for o in attacked if not any(o.honoured.values())]
+    assert len(met) > 50 and len(alone) > 50, (len(met), len(alone))
+    return attacked, met, alone
+
+
 REPELLED = 0.15
 """The stated bound on how much less ground Russia must gain in a war after a breakdown that the guarantors met
 than in one they left alone (a share of Ukraine's territory)."""
@@ -399,10 +410,7 @@ def test_an_attack_the_guarantors_meet_is_repelled_one_they_leave_alone_gains_gr
     for a new deal in at least 30 % of the wars, and for :data:`MORE_PEACE` more years of peace."""
     resumed = with_overrides(imposed(), {"negotiation.resume_after_breakdown": True})
     outs = run_scenario(resumed, 400, 7)
-    attacked = [o for o in outs if o.breakdown]
-    met = [o.territory_change for o in attacked if any(o.honoured.values())]
-    alone = [o.territory_change for o in attacked if not any(o.honoured.values())]
-    assert len(met) > 50 and len(alone) > 50, (len(met), len(alone))
+    attacked, met, alone = by_honouring(outs, "territory_change")
     assert np.mean(alone) - np.mean(met) > REPELLED, (np.mean(met), np.mean(alone))
     assert np.mean(met) < 0.05 < np.mean(alone)
     assert np.mean([o.redeal for o in attacked]) > 0.3
@@ -431,9 +439,6 @@ def test_with_talks_resuming_an_attack_the_guarantors_meet_ends_sooner_in_a_new_
 
     scenario = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "talks_after_breakdown.yaml")
     outs = run_scenario(scenario, 300, 3)
-    attacked = [o for o in outs if o.breakdown]
-    met = [o.war_after_years for o in attacked if any(o.honoured.values())]
-    alone = [o.war_after_years for o in attacked if not any(o.honoured.values())]
-    assert len(met) > 50 and len(alone) > 50, (len(met), len(alone))
+    attacked, met, alone = by_honouring(outs, "war_after_years")
     assert np.mean(alone) - np.mean(met) > SOONER, (np.mean(met), np.mean(alone))
     assert np.mean([o.redeal for o in attacked]) > 0.8

@@ -269,9 +269,7 @@ class GuaranteeModel(mesa.Model):
             # A war after a breakdown reverts to the balance of power of its year after the deal (Russia's edge
             # shows in the fighting, as before the deal), the guarantors that honoured fighting in it.
             start, year = self._resumed
-            o = self._outlook
-            t = min(year + (self.month - start) // 12, o.structural.size)
-            self.war.stalemate = float(o.structural[t - 1]) - edge - self._fighting
+            self.war.stalemate = self._battlefield_of(year + (self.month - start) // 12)
         signal = self.war.step(self.rng, edge)
         talks_ahead = self.end != "infeasible"
         if talks_ahead:
@@ -281,9 +279,7 @@ class GuaranteeModel(mesa.Model):
         if self.phase == "pause":
             self._pause_left -= 1
             if self._pause_left <= 0 and talks_ahead and self.month < self.horizon_months:
-                self.phase = "talks"
-                self.session += 1
-                self._session_round = 0
+                self._open_session()
             return
         self.round += 1
         self._session_round += 1
@@ -317,12 +313,20 @@ class GuaranteeModel(mesa.Model):
         if r.offer is not None and not r.accepted[c]:
             self.belief = learn_from_rejection(self.belief, r.would_accept)
         if self._session_round >= spec.negotiation.max_rounds:
-            self.phase = "pause"
-            self._pause_left = spec.negotiation.pause_months
-            if self._pause_left == 0:
-                self.phase = "talks"
-                self.session += 1
-                self._session_round = 0
+            self._pause()
+
+    def _pause(self) -> None:
+        """Months of war without talks (``negotiation.pause_months``; none: the next session opens at once)."""
+        self.phase = "pause"
+        self._pause_left = self.spec.negotiation.pause_months
+        if self._pause_left == 0:
+            self._open_session()
+
+    def _open_session(self) -> None:
+        """A new session of talks opens."""
+        self.phase = "talks"
+        self.session += 1
+        self._session_round = 0
 
     def _sign(self, deal: Deal, how: str) -> None:
         """A deal is signed: the peace begins (the first deal's, or a new one's after a breakdown)."""
@@ -373,7 +377,7 @@ class GuaranteeModel(mesa.Model):
             seen = tuple(GuarantorState(s.engaged, s.cohesion, t) for s, t in zip(states, trusts, strict=True))
         calc = yearly_choice(self._outlook, min(year, self._outlook.regime.size), seen, rules, p)
         attacked = russia.attacks(calc, float(draws[1]))
-        answered: dict[str, bool] = {}  # each guarantor's answer to this year's probe, if probed and committed
+        answered: dict[str, bool | None] = {}  # each guarantor's answer to this year's probe (None: no commitment)
         probed = False
         if not attacked and p.probe_ratio > 0:
             probe_draws = self.probe_rng.random(1 + len(self.guarantors))
@@ -382,11 +386,7 @@ class GuaranteeModel(mesa.Model):
                 self.probes += 1
                 # What the guarantors' commitments are worth this year, their resolve aside (Russia's trust scales
                 # it in its calculus; their true resolve, in what they do).
-                stated = stated_credibilities(self._outlook, year, states, rules)
-                for i, (g, k) in enumerate(zip(self.guarantors, stated, strict=True)):
-                    if k > 0:
-                        answered[g.key] = g.honours(min(1.0, k * g.resolve), float(probe_draws[1 + i]))
-                        russia.learns(i, g.rule, float(k), answered[g.key])
+                answered = self._responses(stated_credibilities(self._outlook, year, states, rules), probe_draws[1:])
                 self.probes_unanswered += not any(answered.values())
         if self.trace:
             self.years_trace.append(
@@ -418,12 +418,9 @@ class GuaranteeModel(mesa.Model):
         if not attacked:
             self._advance(12, self._peace_flows, peace=True)
             return
-        # Each guarantor honours with its true credibility: its resolve, not Russia's belief about it.
-        stated = stated_credibilities(self._outlook, year, states, rules)
-        honoured = {
-            g.key: g.honours(min(1.0, float(k) * g.resolve), float(draws[2 + i])) if k > 0 else None
-            for i, (g, k) in enumerate(zip(self.guarantors, stated, strict=True))
-        }
+        # Each guarantor honours with its true credibility, and Russia learns from what it did, as from an answer
+        # to a probe (a later deal's guarantors are judged by it).
+        honoured = self._responses(stated_credibilities(self._outlook, year, states, rules), draws[2:])
         self.breakdowns += 1
         if not self.breakdown:
             self.breakdown = {
@@ -432,31 +429,23 @@ class GuaranteeModel(mesa.Model):
                 "honoured": honoured,
             }
             self._war_start = (self.month, self.war.territory)
-        # Russia learns from what each committed guarantor did, as from an answer to a probe (a later deal's
-        # guarantors are judged by it).
-        for i, (g, k) in enumerate(zip(self.guarantors, stated, strict=True)):
-            if k > 0:
-                russia.learns(i, g.rule, float(k), bool(honoured[g.key]))
         # The war that follows: the guarantors that honour fight with their full weight, the others not at all.
         self._fighting = fighting_weight(self._outlook, calc.regime, tuple(honoured.values()))
         if self._talks_resume():
             # The no-deal path again: a month of war at a time, from the balance of power of this year, and talks
             # after a pause.
-            self.war.resume(
-                float(self._outlook.structural[min(year, self._outlook.structural.size) - 1])
-                - russia.edge
-                - self._fighting
-            )
+            self.war.resume(self._battlefield_of(year))
             self._resumed = (self.month, year)
-            self.phase = "pause"
-            self._pause_left = self.spec.negotiation.pause_months
-            if self._pause_left == 0:
-                self.phase = "talks"
-                self.session += 1
-                self._session_round = 0
+            self._pause()
             return
         self.phase = "war"
         self._war_year()
+
+    def _battlefield_of(self, year: int) -> float:
+        """The battlefield balance a war after a breakdown reverts to in ``year`` after the deal: that year's balance
+        of power less the honouring guarantors' weight, without Russia's edge (which shows in the fighting)."""
+        o = self._outlook
+        return float(o.structural[min(year, o.structural.size) - 1]) - self.challenger.edge - self._fighting
 
     def _talks_resume(self) -> bool:
         """Whether talks resume after a breakdown: if the scenario says so and a package is feasible. In evaluate
@@ -477,6 +466,19 @@ class GuaranteeModel(mesa.Model):
         self.breakdown["war_months"] = self.month - month
         self.breakdown["redeal"] = redeal
         self.breakdown["territory_change"] = self.war.territory - territory
+
+    def _responses(self, stated: np.ndarray, draws: np.ndarray) -> dict[str, bool | None]:
+        """How each guarantor meets a test of its commitment, a probe or an attack: one with a commitment
+        (``stated`` credibility above 0) answers with its true resolve, not Russia's belief about it, with its
+        uniform ``draws[g]``, and Russia learns from the answer (docs/MODEL.md 7.8.8); None for the others."""
+        out: dict[str, bool | None] = {}
+        for i, (g, k) in enumerate(zip(self.guarantors, stated, strict=True)):
+            if k > 0:
+                out[g.key] = answer = g.honours(min(1.0, float(k) * g.resolve), float(draws[i]))
+                self.challenger.learns(i, g.rule, float(k), answer)
+            else:
+                out[g.key] = None
+        return out
 
     def _renewal(self, year: int, states: tuple) -> bool | None:
         """At the end of a term (the first year after it), the guarantors renew the guarantee for another term or
