@@ -13,10 +13,9 @@ the outcome's fields (``end``, ``sessions``, ``first_session``, ``deal_month``, 
 ``war_years_30``, ``territory_15``, ``welfare.<party>``, ...), the round trace
 (``rounds_trace.<i>.<field>``, the fields of :class:`~sim.model.records.RoundRecord`: :data:`ROUND_FIELDS`) and
 the year trace (``years_trace.<i>.<field>``, :class:`~sim.model.records.YearRecord`: :data:`YEAR_FIELDS`, with
-``guarantors.<key>.engaged``, ``.cohesion``, ``.credibility``, ``.trust`` and ``.answered``). Writing checks that
-the records still have exactly these fields, so that a fingerprint cannot silently cover less than it says.
-
-``--compare`` prints the number of runs compared, how many differ, the first differing keys of the first five,
+``guarantors.<key>.engaged``, ``.cohesion``, ``.credibility``, ``.trust``, ``.answered`` and ``.level``). Writing
+checks that the records still have exactly these fields, so that a fingerprint cannot silently cover less than it
+says. ``--compare`` prints the number of runs compared, how many differ, the first differing keys of the first five,
 and for every differing key (trace indices folded to ``*``) the number of runs in which it differs; it exits 1 if
 any run differs, or if the two files are not fingerprints of the same version, scenarios and sizes.
 """
@@ -33,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-VERSION = 4
+VERSION = 5
 """The fingerprint's format: 2 for model v2's outcome record and traces (no header line: model v1)."""
 SCENARIOS = (
     "baseline",
@@ -80,7 +79,7 @@ YEAR_FIELDS = (
     "deal",
 )
 """The fields of a year of peace that the fingerprint covers (those of YearRecord)."""
-GUARANTOR_FIELDS = ("engaged", "cohesion", "credibility", "trust", "answered")
+GUARANTOR_FIELDS = ("engaged", "cohesion", "credibility", "trust", "answered", "level")
 """The fields of one guarantor in a year of peace (those of GuarantorYear)."""
 
 

@@ -73,6 +73,8 @@ class RunOutcome:
         renewals: How many times the guarantors renewed the guarantee at the end of a term (docs/MODEL.md 7.8.7).
         probes: How many times Russia probed the guarantors in the years of peace (docs/MODEL.md 7.8.8).
         probes_unanswered: How many of those probes no guarantor answered.
+        defections: How many times a coalition member that stood behind a deal stopped doing so, its government
+            changed by an election (docs/MODEL.md 7.8.9; 0 without member turnover).
         deals: How many deals were signed within the horizon (a later one ends the war after a breakdown).
         breakdowns: How many times Russia attacked a deal within the horizon.
         war_after_years: Years of the war that followed the first breakdown, to a new deal or the horizon
@@ -123,6 +125,7 @@ class RunOutcome:
     renewals: int = 0
     probes: int = 0
     probes_unanswered: int = 0
+    defections: int = 0
     deals: int = 0
     breakdowns: int = 0
     war_after_years: float | None = None
@@ -210,6 +213,7 @@ def outcome_of(model: GuaranteeModel) -> RunOutcome:
         renewals=model.renewals,
         probes=model.probes,
         probes_unanswered=model.probes_unanswered,
+        defections=0 if model.coalition is None else model.coalition.defections,
         deals=model.deals,
         breakdowns=model.breakdowns,
         war_after_years=None if war_months is None else war_months / 12.0,
@@ -347,6 +351,7 @@ def _runs_schema(parties: tuple[str, ...], guarantors: tuple[str, ...], causes: 
         pa.field("renewals", pa.int64(), nullable=False),
         pa.field("probes", pa.int64(), nullable=False),
         pa.field("probes_unanswered", pa.int64(), nullable=False),
+        pa.field("defections", pa.int64(), nullable=False),
         pa.field("deals", pa.int64(), nullable=False),
         pa.field("breakdowns", pa.int64(), nullable=False),
         pa.field("war_after_years", pa.float64()),
@@ -385,6 +390,7 @@ def _trajectories_schema(parties: tuple[str, ...], guarantors: tuple[str, ...]) 
         *(pa.field(name, pa.float64()) for name in ("chance", "balance", "support", "expected_edge", "credibility")),
         pa.field("engaged", pa.bool_()),
         pa.field("cohesion", pa.float64()),
+        pa.field("level", pa.float64()),
         pa.field("trust", pa.float64()),
         pa.field("answered", pa.bool_()),
         pa.field("active", pa.bool_()),
@@ -626,6 +632,7 @@ def trajectories_table(
                     row["engaged"] = g.engaged
                 else:
                     row["cohesion"] = g.cohesion
+                    row["level"] = g.level
                 row["active"] = y.active
                 rows.append(row)
     return typed_frame(rows, trajectories_schema(columns.parties, columns.guarantors))

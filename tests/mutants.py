@@ -123,6 +123,17 @@ def _troops_deter_nothing(data: Data) -> bool:
     return changed
 
 
+def _members_fixed(data: Data) -> bool:
+    """No member's government ever turns over (its willingness fixed for the run)."""
+    return any([_set(m, "turnover", 0.0) for m in _sections(data, "members") if m.get("turnover")])
+
+
+def _incidents_harmless(data: Data) -> bool:
+    """A strike at the force costs no cohesion."""
+    engagements = _sections(data, "guarantor", "engagement")
+    return any([_set(e, "incident_shock", 0.0) for e in engagements if e.get("incident_shock")])
+
+
 def _flat_credibility(data: Data) -> bool:
     """Every level of every guarantor's credibility at its Article-5-like value (the draft's strength), so that
     the draft package itself is unchanged and only the comparisons across strengths can tell."""
@@ -532,6 +543,25 @@ MUTANTS: tuple[Mutant, ...] = (
         likely=(
             "tests/model/test_simulation.py::test_a_new_deal_after_a_breakdown_starts_a_new_peace_and_the_run_books_each_and_what_came_of_the_war",
             "tests/test_peace.py::test_an_attack_the_guarantors_meet_is_repelled_one_they_leave_alone_gains_ground_and_new_talks_end_most_wars",
+        ),
+    ),
+    Mutant(
+        "members_fixed",
+        "the coalition members' willingness is fixed for the run: their governments never turn over",
+        "config: actors.coalition.members.turnover = 0",
+        data=_members_fixed,
+        likely=(
+            "tests/model/test_actors.py::test_a_members_elections_come_every_term_staggered_and_change_its_government_with_the_turnover_chance",
+            "tests/test_peace.py::test_member_turnover_splits_a_coalition_that_fields_a_force_and_barely_touches_one_that_does_not",
+        ),
+    ),
+    Mutant(
+        "incidents_harmless",
+        "a strike at the European force costs the coalition nothing: its cohesion answers only to noise",
+        "config: actors.coalition.guarantor.engagement.incident_shock = 0",
+        data=_incidents_harmless,
+        likely=(
+            "tests/model/test_actors.py::test_a_strike_at_the_force_costs_cohesion_in_proportion_to_the_force_still_deployed",
         ),
     ),
 )

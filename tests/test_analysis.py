@@ -464,13 +464,14 @@ def test_incentive_path_holds_the_guarantors_and_the_edge_where_asked():
 
 
 def test_incentive_path_is_the_hazard_of_a_run_whose_guarantors_never_change():
-    """With no cohesion shocks, no US disengagement and no probes (so Russia's trust in the guarantors stays at 1), a
-    traced imposed run has exactly the path's hazard at its own private edge."""
+    """With no cohesion shocks, no member turnover, no US disengagement and no probes (so Russia's trust in the
+    guarantors stays at 1), a traced imposed run has exactly the path's hazard at its own private edge."""
     fixed = {
         "mode": "evaluate",
         "deterrence.probe_ratio": 0.0,
         **{f"package.{k}": v for k, v in WORKED_DEAL.items()},
         "actors.coalition.guarantor.engagement.volatility": 0.0,
+        "actors.coalition.members.turnover": 0.0,
         "actors.united_states.guarantor.engagement.disengage_probability": 0.0,
     }
     scenario = A.with_overrides(load_scenario(BASE), fixed)

@@ -269,6 +269,9 @@ def measure(outcomes, name: str) -> float:
         return survival_15(outcomes)
     if name == "p_deal_then_war_15":
         return share(outcomes, "deal_then_war_15")
+    if name.startswith("p_cause."):  # the share of the attacks with this cause (the runs table's cause column)
+        attacks = [o for o in outcomes if o.breakdown]
+        return float(np.mean([o.cause == name.split(".", 1)[1] for o in attacks]))
     if name.startswith("welfare."):
         return float(np.mean([o.welfare[name.split(".", 1)[1]] for o in outcomes]))
     return float(np.mean([getattr(o, name) for o in outcomes]))

@@ -214,14 +214,18 @@ def test_given_an_agreement_stronger_guarantees_lengthen_peace():
 
 # --- expiry ------------------------------------------------------------------------------------------
 
-#: The guarantors held steady: the US never disengages at an election and the coalition's cohesion stays at its
-#: mean. Every run then has the same yearly hazard path for its type of Russia while it lasts, so comparing years
-#: across two guarantees is not confounded by which runs survived the earlier years (frailty selection by the
-#: guarantors' states), and the comparison is sharper.
+#: The guarantors held steady: the US never disengages at an election and the coalition's cohesion stays at its mean
+#: (no noise, no member turnover, no cohesion lost to strikes at the force). Every run then has the same yearly
+#: hazard path for its type of Russia while it lasts, so comparing years across two guarantees is not confounded by
+#: which runs survived the earlier years (frailty selection by the guarantors' states), and the comparison is
+#: sharper.
 STEADY_GUARANTORS = {
     "actors": {
         "united_states": {"guarantor": {"engagement": {"disengage_probability": 0.0}}},
-        "coalition": {"guarantor": {"engagement": {"volatility": 0.0}}},
+        "coalition": {
+            "guarantor": {"engagement": {"volatility": 0.0, "incident_shock": 0.0}},
+            "members": {"turnover": 0.0},
+        },
     }
 }
 

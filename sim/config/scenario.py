@@ -321,6 +321,9 @@ class Cohesion(Strict):
     """Yearly standard deviation of cohesion."""
     split_margin: float = Field(ge=0, le=1)
     """A breakdown counts as a split (``lapse_cause``) when cohesion is more than this below its mean."""
+    incident_shock: float = Field(0.0, ge=0, le=1)
+    """Cohesion lost when Russia strikes at the force (a probe or an attack in a year the force is deployed),
+    times the share of the force still there."""
     lapse_cause: Slug
     """Breakdown cause recorded when Russia attacks during a split (``coalition_split``)."""
 
@@ -401,6 +404,10 @@ class Members(Strict):
     """consensus: no member may veto; threshold: the share approving must reach consent_threshold."""
     consent_threshold: float = Field(gt=0, le=1)
     """Share of members that must approve under the threshold rule."""
+    term_years: int = Field(4, ge=1, le=10)
+    """Years between a member's general elections (each member's first falls at a random month of its term)."""
+    turnover: float = Field(0.0, ge=0, le=1)
+    """Chance that a member's election changes its government, whose willingness is then drawn afresh."""
 
 
 _PARTY_FIELDS = ("preferences", "war_cost")

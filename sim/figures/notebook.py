@@ -74,6 +74,8 @@ PARAMETER_LABELS: dict[str, str] = {
     "actors.coalition.guarantor.expiry_residual": "coalition credibility left after expiry",
     "actors.united_states.guarantor.expiry_residual": "US credibility left after expiry",
     "actors.united_states.guarantor.engagement.disengage_probability": "P(US disengages at an election)",
+    "actors.coalition.members.turnover": "P(a coalition member's election changes its government)",
+    "actors.coalition.guarantor.engagement.incident_shock": "coalition cohesion lost to a strike at the force",
     # the talks
     "negotiation.max_rounds": "months of talks per session",
     "negotiation.pause_months": "months of war between sessions of talks",

@@ -123,17 +123,32 @@ class GuarantorAgent(mesa.Agent):
 
         Elections: in the years after each term (``every_years``), a new government disengages with the
         stated probability, decided by the year's draw in this guarantor's election slot. Cohesion:
-        ``c_t = clip(c + r (mean - c) + sigma z, 0, 1)`` with a standard normal ``z`` drawn from the model's rng.
+        ``c_t = clip(c + r (L_t - c) + sigma z, 0, 1)`` with a standard normal ``z`` drawn from the model's rng,
+        reverting to its level ``L_t`` (:meth:`level`: its mean, for a guarantor without member states).
         """
         e = self.rule.engagement
-        engaged, cohesion, _ = self.state
+        engaged, cohesion, _, level = self.state
         if isinstance(e, Elections) and self._slot is not None and year > 1 and (year - 1) % e.every_years == 0:
             engaged = bool(draws[self._slot] >= e.disengage_probability)
         if isinstance(e, Cohesion):
-            cohesion = cohesion + e.reversion * (e.mean - cohesion)
+            level = self.level(e)
+            cohesion = cohesion + e.reversion * (level - cohesion)
             cohesion = min(max(cohesion + e.volatility * self.model.rng.standard_normal(), 0.0), 1.0)
-        self.state = GuarantorState(engaged=engaged, cohesion=cohesion)
+        self.state = GuarantorState(engaged=engaged, cohesion=cohesion, level=level)
         return self.state
+
+    def level(self, e: Cohesion) -> float:
+        """The level its cohesion reverts to this year: the engagement's mean (a composite guarantor's depends on
+        its member states, :meth:`CoalitionAgent.level`)."""
+        return e.mean
+
+    def struck(self, share: float) -> None:
+        """Russia strikes at its force (a probe or an attack) while ``share`` of it is deployed: a cohesion loses
+        ``incident_shock * share`` (docs/MODEL.md 7.8.9); nothing else changes."""
+        e = self.rule.engagement
+        if isinstance(e, Cohesion) and e.incident_shock > 0 and share > 0:
+            s = self.state
+            self.state = s._replace(cohesion=max(s.cohesion - e.incident_shock * share, 0.0))
 
     def honours(self, credibility: float, draw: float) -> bool:
         """Whether it honours its commitment when Russia attacks (or answers a probe): with probability equal to its
@@ -146,17 +161,24 @@ class MemberState(mesa.Agent):
 
     Attributes:
         lead: Whether it is one of the two lead nations (France, UK).
-        willingness: Political willingness to commit, in (0, 1).
         pledge: Troops it would send if it takes part.
         threat_sensitivity: Share of willingness lost to Russia's threat to target foreign troops.
     """
 
-    def __init__(self, model: mesa.Model, lead: bool, willingness: float, pledge: float, threat: float) -> None:
+    def __init__(self, model: mesa.Model, coalition: CoalitionAgent, index: int, pledge: float, threat: float) -> None:
         super().__init__(model)
-        self.lead = lead
-        self.willingness = willingness
+        self._coalition = coalition
+        self._index = index
+        self.lead = index < 2
         self.pledge = pledge
         self.threat_sensitivity = threat
+
+    @property
+    def willingness(self) -> float:
+        """Its government's political willingness to commit, in (0, 1): drawn at the start of the run, and afresh
+        when an election after a deal changes its government (the coalition holds the schedule of its
+        governments, :meth:`CoalitionAgent.willingness_at`)."""
+        return float(self._coalition.willingness[self._index])
 
 
 class CoalitionAgent(GuarantorAgent):
@@ -188,22 +210,38 @@ class CoalitionAgent(GuarantorAgent):
         pledges[:2] = members.lead_pledge
         threat = rng.uniform(0.0, members.threat_sensitivity, size=m)
         self.members = [
-            MemberState(model, lead=i < 2, willingness=w, pledge=p, threat=t)
-            for i, (w, p, t) in enumerate(zip(willingness.tolist(), pledges.tolist(), threat.tolist(), strict=True))
+            MemberState(model, self, i, pledge=p, threat=t)
+            for i, (p, t) in enumerate(zip(pledges.tolist(), threat.tolist(), strict=True))
         ]
-        # The aggregate views are read from the member agents, which own the state.
-        self._w = np.array([s.willingness for s in self.members])
+        self._start = willingness  # the willingness of the governments at the table
         self._pledge = np.array([s.pledge for s in self.members])
         self._threat = np.array([s.threat_sensitivity for s in self.members])
         self._role = ISSUE_INDEX[backstop_issue]
         self._backstop = np.array([members.backstop_factor[r] for r in BY_NAME[backstop_issue].levels])
+        # Member politics draw from their own child stream (the model's other draws are untouched by them): the
+        # month of each member's first election, counted from the start of the run.
+        self._politics = model.politics_rng
+        self._elections = self._politics.integers(0, 12 * members.term_years, size=m)
+        self._first: np.ndarray | None = None  # each member's first election after the first deal (month)
+        self._governments = willingness[None, :]  # its governments' willingness, election by election from then
+        self._signing = 0  # the month the deal in force was signed
+        self._standing = np.ones(1)  # the share behind it in each year after its signing (years 1, 2, ...)
+        self._defecting = np.zeros(1, dtype=int)  # defections in each of those years
+        self.standing = 1.0  # the share of the coalition, by pledge, still behind the deal
+        self.defections = 0  # times a member that stood behind the deal stopped doing so
+
+    @property
+    def willingness(self) -> np.ndarray:
+        """Its members' governments' willingness now (:meth:`willingness_at` the model's month; the members read
+        theirs from it)."""
+        return self._start if self._first is None else self.willingness_at(self.model.month)
 
     def effective_willingness(self, numbers: np.ndarray) -> np.ndarray:
         """Members × packages matrix of effective willingness."""
         role = numbers[:, self._role].astype(int)
         deploy = numbers[:, ISSUE_INDEX["foreign_troops"]] > 0
         factor = self._backstop[role]
-        return self._w[:, None] * factor[None, :] * (1.0 - self._threat[:, None] * deploy[None, :])
+        return self.willingness[:, None] * factor[None, :] * (1.0 - self._threat[:, None] * deploy[None, :])
 
     def troops_offered(self, numbers: np.ndarray, eff: np.ndarray | None = None) -> np.ndarray:
         """Troops the coalition would send for each package (``eff``: the effective willingness, if known)."""
@@ -215,17 +253,93 @@ class CoalitionAgent(GuarantorAgent):
         """Whether the coalition approves each package under its consent rule (``eff`` as above)."""
         if eff is None:
             eff = self.effective_willingness(numbers)
-        cost = (
-            self.spec.veto_cost_strength * normalised[:, ISSUE_INDEX["guarantee_strength"]]
-            + self.spec.veto_cost_duration * normalised[:, ISSUE_INDEX["duration_years"]]
-        )
-        approve = eff >= cost[None, :]
+        approve = eff >= self.veto_cost(normalised)[None, :]
         if self.spec.consent_rule == "consensus":
             return approve.all(axis=0)
         return approve.mean(axis=0) >= self.spec.consent_threshold
+
+    def veto_cost(self, normalised: np.ndarray) -> np.ndarray:
+        """The effective willingness a member needs to approve each package (normalised rows): the veto costs of
+        its strength and its duration."""
+        return (
+            self.spec.veto_cost_strength * normalised[:, ISSUE_INDEX["guarantee_strength"]]
+            + self.spec.veto_cost_duration * normalised[:, ISSUE_INDEX["duration_years"]]
+        )
 
     def commits(self, numbers: np.ndarray, normalised: np.ndarray) -> np.ndarray:
         """Whether the coalition can deliver the troops each package asks and approves it."""
         troops = numbers[:, ISSUE_INDEX["foreign_troops"]]
         eff = self.effective_willingness(numbers)
         return (self.troops_offered(numbers, eff) >= troops) & self.consents(numbers, normalised, eff)
+
+    # --- member politics after a deal (docs/MODEL.md 7.8.9) ------------------------------------------
+
+    def sign(self, numbers: np.ndarray, normalised: np.ndarray, month: int, horizon: int) -> None:
+        """A deal (one package row, and the same normalised) is signed in ``month``: record which members stand
+        behind it, by the rule of the table, and which will in each later year to ``horizon`` (a month).
+
+        A member that sends troops under the deal needs the participation threshold; the others, the deal's veto
+        cost. At the first deal the members' governments to the horizon are drawn (:meth:`willingness_at`):
+        elections before it are not held (the governments at the table sign it); those during a war after a
+        breakdown count before a new deal is signed."""
+        spec = self.spec
+        if spec.turnover > 0.0 and self._first is None:
+            self._draw_governments(month, horizon)
+        self._signing = month
+        self.standing = 1.0
+        if self._first is None:
+            return  # no turnover: nobody's government changes
+        troops = numbers[ISSUE_INDEX["foreign_troops"]] > 0
+        # The members' willingness times this factor is their effective willingness for the deal (as in the table).
+        factor = self._backstop[int(numbers[self._role])] * (1.0 - self._threat * troops)
+        eff = self.willingness_at(month) * factor
+        sends = troops & (eff >= spec.participation_threshold)
+        bar = np.where(sends, spec.participation_threshold, float(self.veto_cost(normalised[None, :])[0]))
+        signed = eff >= bar
+        # Who stands behind it in each year after, as their governments will be then (years 1..Y from the signing).
+        months = month + 12 * np.arange(-(-(horizon - month) // 12))
+        held = self._held(months)
+        everyone = np.arange(spec.count)
+        stand = signed & (self._governments[held, everyone] * factor >= bar)
+        weight = float(self._pledge[signed].sum())
+        self._standing = (stand @ self._pledge) / weight if weight > 0 else np.ones(months.size)
+        self._defecting = np.count_nonzero(np.vstack([signed[None, :], stand[:-1]]) & ~stand, axis=1)
+
+    def _draw_governments(self, month: int, horizon: int) -> None:
+        """Draw, at the first deal (``month``), every member's elections to the ``horizon``: at each, its government
+        changes with chance ``turnover``, to one whose willingness is drawn afresh from the members' distribution."""
+        spec, m = self.spec, self.spec.count
+        period = 12 * spec.term_years
+        self._first = self._elections + period * np.maximum(0, (month - self._elections) // period + 1)
+        k = (horizon - month) // period + 2  # enough elections for every member to the horizon
+        change = self._politics.random((k, m)) < spec.turnover
+        a = spec.willingness_mean * spec.willingness_concentration
+        fresh = self._politics.beta(a, spec.willingness_concentration - a, size=(k, m))
+        # Row e: each member's government after its e-th election (row 0: the one that signed).
+        last = np.maximum.accumulate(np.where(change, np.arange(1, k + 1)[:, None], 0), axis=0)
+        rows = np.vstack([np.zeros((1, m), dtype=int), last])
+        self._governments = np.vstack([self._start[None, :], fresh])[rows, np.arange(m)]
+
+    def _held(self, months: np.ndarray) -> np.ndarray:
+        """How many elections each member has held by each of ``months`` since the first deal (months x members)."""
+        if self._first is None:
+            return np.zeros((months.size, self.spec.count), dtype=int)
+        n = (months[:, None] - self._first[None, :]) // (12 * self.spec.term_years) + 1
+        return np.clip(n, 0, self._governments.shape[0] - 1)
+
+    def willingness_at(self, month: int) -> np.ndarray:
+        """Its members' governments' willingness in ``month``: as drawn at the first deal (before it, and without
+        turnover, as at the start of the run)."""
+        return self._governments[self._held(np.array([month]))[0], np.arange(self.spec.count)]
+
+    def level(self, e: Cohesion) -> float:
+        """The level its cohesion reverts to this year: the mean times the share, by pledge, of the members that stood
+        behind the deal at signing and whose governments still do (``S_t``, :attr:`standing`); a member counts as
+        defecting in the year its government stops standing behind it."""
+        if self._first is None:
+            return e.mean  # no deal yet, or no turnover: the members' willingness is fixed for the run
+        y = (self.model.month - self._signing) // 12
+        if y < self._standing.size:
+            self.standing = float(self._standing[y])
+            self.defections += int(self._defecting[y])
+        return e.mean * self.standing

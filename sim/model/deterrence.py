@@ -41,11 +41,14 @@ class GuarantorState(NamedTuple):
         trust: Its resolve as the calculus takes it: a multiplier of its credibility. In Russia's calculus, Russia's
             belief (the mean of its posterior over the guarantor's resolve, 1 at signing: :func:`trust_of`); for
             the guarantor's own acts (honouring, answering a probe), its true resolve.
+        level: The level its cohesion reverts to this year (a composite guarantor whose members' governments turn
+            over: its mean times the share still behind the deal), or None: the engagement's mean.
     """
 
     engaged: bool
     cohesion: float
     trust: float = 1.0
+    level: float | None = None
 
 
 @dataclass(frozen=True)
@@ -387,7 +390,7 @@ def election_outcomes(
         for st, prob in combos:
             for engaged, pr in ((True, 1.0 - q), (False, q)):
                 changed = list(st)
-                changed[i] = GuarantorState(engaged, st[i].cohesion, st[i].trust)
+                changed[i] = st[i]._replace(engaged=engaged)
                 grown.append((tuple(changed), prob * pr))
         combos = grown
     return tuple(combos)
@@ -409,8 +412,8 @@ def expected_multipliers(
     for i, r in enumerate(rules):
         e = r.engagement
         c = states[i].cohesion
-        if isinstance(e, Cohesion) and e.reversion > 0 and c != e.mean:
-            path = cohesion_path(e, c, year, years) * states[i].trust
+        if isinstance(e, Cohesion) and e.reversion > 0 and c != _level(e, states[i]):
+            path = cohesion_path(e, c, year, years, states[i].level) * states[i].trust
             dep = backstop_factor(i, numbers, states, rules)
             out.append(path[:, None] * dep if np.ndim(numbers) > 1 else path * dep)
         else:
@@ -418,13 +421,20 @@ def expected_multipliers(
     return out
 
 
-def cohesion_path(e: Cohesion, cohesion: float, year: int, years: int) -> np.ndarray:
-    """A cohesion of ``cohesion`` in ``year``, as expected in years ``1..years``: ``E[c_{year+k}] = c + (1 - r)^k
-    (c_year - c)`` (the mean of the AR(1) process), and as it is in the years up to ``year``."""
+def cohesion_path(e: Cohesion, cohesion: float, year: int, years: int, level: float | None = None) -> np.ndarray:
+    """A cohesion of ``cohesion`` in ``year``, as expected in years ``1..years``: ``E[c_{year+k}] = L + (1 - r)^k
+    (c_year - L)`` (the mean of the AR(1) process, reverting to its level ``L``: ``level``, or the mean when None;
+    Russia takes the members' governments as they are now), and as it is in the years up to ``year``."""
     path = np.full(years, cohesion)
     if year < years:
-        path[year:] = e.mean + _powers(1.0 - e.reversion, years)[1 : years - year + 1] * (cohesion - e.mean)
+        mean = e.mean if level is None else level
+        path[year:] = mean + _powers(1.0 - e.reversion, years)[1 : years - year + 1] * (cohesion - mean)
     return path
+
+
+def _level(e: Cohesion, state: GuarantorState) -> float:
+    """The level a cohesion reverts to (:attr:`GuarantorState.level`, or the engagement's mean)."""
+    return e.mean if state.level is None else state.level
 
 
 @functools.lru_cache(maxsize=64)

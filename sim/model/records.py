@@ -63,6 +63,8 @@ class GuarantorYear:
         credibility: The probability that it would honour, as Russia believes it (its trust included).
         trust: Russia's trust in its resolve at the start of the year (the mean of its belief; 1 at signing).
         answered: Whether it answered Russia's probe this year (None: no probe, or no commitment to answer with).
+        level: The level its cohesion reverted to this year (its mean times the share of its members still behind
+            the deal), or None (no cohesion).
     """
 
     engaged: bool
@@ -70,6 +72,7 @@ class GuarantorYear:
     credibility: float
     trust: float = 1.0
     answered: bool | None = None
+    level: float | None = None
 
 
 @dataclass(frozen=True)

@@ -21,12 +21,11 @@ import mesa
 import numpy as np
 
 from sim.config.scenario import Scenario
-from sim.dealspace import ISSUE_INDEX, ISSUES, Deal
+from sim.dealspace import ISSUE_INDEX, ISSUES, Deal, normalise_matrix
 from sim.model.actors import ChallengerAgent, CoalitionAgent, GuarantorAgent, PartyAgent
 from sim.model.anticipation import Anticipation
 from sim.model.compiled import CompiledScenario, compile_scenario
 from sim.model.deterrence import (
-    GuarantorState,
     classify_breakdown,
     fighting_weight,
     force_shares,
@@ -39,6 +38,7 @@ from sim.model.records import GuarantorYear, RoundRecord, YearRecord
 from sim.model.war import WarState, update_belief
 
 _TERRITORY = ISSUE_INDEX["territory"]
+_TROOPS = ISSUE_INDEX["foreign_troops"]
 _WITHDRAWAL = 0.0  # the level index of donetsk_withdrawal
 WINDOWS: tuple[int, ...] = (15, 30)
 """The reporting windows, in years from the start of talks."""
@@ -105,6 +105,8 @@ class GuaranteeModel(mesa.Model):
         # model's own stream is untouched by them): the same seed gives the same run, and the talks the same draws
         # whether or not probes happen.
         self.probe_rng = self.rng.spawn(1)[0]
+        # The coalition members' elections draw from another child stream, for the same reason.
+        self.politics_rng = self.rng.spawn(1)[0]
         self.guarantors = tuple(self._guarantor(i) for i in range(len(compiled.guarantors)))
         challenger.start_beliefs(compiled.guarantors)
         coalition = None if compiled.composite is None else self.guarantors[compiled.composite]
@@ -343,6 +345,9 @@ class GuaranteeModel(mesa.Model):
         self.deals += 1
         self.deal_months.append(self.month)
         self._current = deal
+        if self.coalition is not None:
+            row = np.asarray(deal.values, dtype=float)
+            self.coalition.sign(row, normalise_matrix(row[None, :])[0], self.month, self.horizon_months)
         self._resumed = None
         self._fighting = 0.0
         self._year = 0
@@ -374,7 +379,7 @@ class GuaranteeModel(mesa.Model):
         trusts = russia.trusts
         seen = states
         if any(t != 1.0 for t in trusts):
-            seen = tuple(GuarantorState(s.engaged, s.cohesion, t) for s, t in zip(states, trusts, strict=True))
+            seen = tuple(s._replace(trust=t) for s, t in zip(states, trusts, strict=True))
         calc = yearly_choice(self._outlook, min(year, self._outlook.regime.size), seen, rules, p)
         attacked = russia.attacks(calc, float(draws[1]))
         answered: dict[str, bool | None] = {}  # each guarantor's answer to this year's probe (None: no commitment)
@@ -388,6 +393,7 @@ class GuaranteeModel(mesa.Model):
                 # it in its calculus; their true resolve, in what they do).
                 answered = self._responses(stated_credibilities(self._outlook, year, states, rules), probe_draws[1:])
                 self.probes_unanswered += not any(answered.values())
+                self._strike(calc.regime)
         if self.trace:
             self.years_trace.append(
                 YearRecord(
@@ -399,6 +405,7 @@ class GuaranteeModel(mesa.Model):
                         g.key: GuarantorYear(
                             engaged=s.engaged,
                             cohesion=s.cohesion if g.rule.engagement.kind == "cohesion" else None,
+                            level=s.level,
                             credibility=k,
                             trust=s.trust,
                             answered=answered.get(g.key),
@@ -421,6 +428,7 @@ class GuaranteeModel(mesa.Model):
         # Each guarantor honours with its true credibility, and Russia learns from what it did, as from an answer
         # to a probe (a later deal's guarantors are judged by it).
         honoured = self._responses(stated_credibilities(self._outlook, year, states, rules), draws[2:])
+        self._strike(calc.regime)
         self.breakdowns += 1
         if not self.breakdown:
             self.breakdown = {
@@ -440,6 +448,16 @@ class GuaranteeModel(mesa.Model):
             return
         self.phase = "war"
         self._war_year()
+
+    def _strike(self, regime: int) -> None:
+        """Russia strikes at the foreign force (a probe or an attack): each guarantor fielding it takes the blow to
+        its cohesion, for the share of the force still deployed in this regime (docs/MODEL.md 7.8.9)."""
+        deal = self._current
+        assert deal is not None  # noqa: S101 - phase invariant
+        share = float(self._shares[regime]) if deal.values[_TROOPS] > 0 else 0.0
+        for g in self.guarantors:
+            if g.rule.force is not None:
+                g.struck(share)
 
     def _battlefield_of(self, year: int) -> float:
         """The battlefield balance a war after a breakdown reverts to in ``year`` after the deal: that year's balance

@@ -306,6 +306,106 @@ def test_cohesion_stays_within_zero_one_however_volatile():
     assert all(0.0 <= x <= 1.0 for x in path)
 
 
+# --- member politics after a deal (docs/MODEL.md 7.8.9) ----------------------------------------------------------
+
+HORIZON = 600  # months
+
+
+class Elected:
+    """A stand-in for the members' stream: the named members' governments change at every election, to one of
+    this willingness; nobody else's ever does."""
+
+    def __init__(self, members: tuple[int, ...], willingness: float) -> None:
+        self.members, self.willingness = list(members), willingness
+
+    def random(self, size: tuple[int, int]) -> np.ndarray:
+        u = np.ones(size)
+        u[:, self.members] = 0.0
+        return u
+
+    def beta(self, a: float, b: float, size: tuple[int, int]) -> np.ndarray:
+        return np.full(size, self.willingness)
+
+
+def signed(
+    seed: int = 0, troops: int = 20000, elected: Elected | None = None, first: int | None = None, **members: Any
+) -> CoalitionAgent:
+    """The coalition with equal pledges and a deal of TERMS with ``troops`` signed at month 0; ``elected`` (with
+    every first election in month ``first``) in place of the members' stream."""
+    c = coalition(seed, **members)
+    if elected is not None:
+        c._politics = elected
+        c._elections[:] = first
+    row = packages({"foreign_troops": troops})[0]
+    c.sign(row, normalise_matrix(row[None, :])[0], 0, HORIZON)
+    return c
+
+
+def test_a_members_elections_come_every_term_staggered_and_change_its_government_with_the_turnover_chance():
+    """Catches: the members' willingness fixed for the run (``members_fixed``), redrawn every year, or redrawn
+    for all members at once (unstaggered elections)."""
+    c = signed(turnover=1.0, term_years=4)
+    start = c.willingness_at(0)
+    due = (c._elections > 0) & (c._elections <= 12)  # an election in the month of signing came before it
+    assert 0 < due.sum() < c.spec.count
+    assert np.array_equal(c.willingness_at(12) != start, due)  # the first year: only those whose election fell in it
+    assert (c.willingness_at(48) != start).all()  # by the end of the term every member has voted once
+    c.model.month = 48
+    assert [m.willingness for m in c.members] == c.willingness_at(48).tolist()  # the members read their own
+    kept = signed(turnover=0.0)
+    assert np.array_equal(kept.willingness_at(HORIZON), start)
+
+
+def test_a_member_whose_government_would_no_longer_send_its_troops_lowers_the_coalitions_cohesion_level():
+    """Catches: cohesion reverting to a fixed mean whatever the members' governments (``members_fixed``), or every
+    member weighing the same whatever it pledged."""
+    c = signed(elected=Elected((0,), 0.0), first=6, turnover=0.5)  # the first lead's government falls in month 6
+    e = c.rule.engagement
+    assert c.level(e) == pytest.approx(e.mean)  # year 1: everyone who signed stands behind the deal
+    share = c._pledge[0] / c._pledge.sum()
+    c.model.month = 12
+    assert c.level(e) == pytest.approx(e.mean * (1.0 - share))  # its new government would not send its troops
+    assert c.standing == pytest.approx(1.0 - share) and c.defections == 1
+    assert c.members[0].willingness == 0.0
+    path = []
+    for year in (3, 4):
+        c.model.month = 12 * (year - 1)
+        path.append(c.step_year(year, draws(0.5)).level)
+    assert path == [pytest.approx(e.mean * (1.0 - share))] * 2
+    assert c.defections == 1  # a defection counts once
+
+
+def test_what_a_member_must_still_be_willing_to_do_is_what_the_deal_asks_of_it():
+    """Catches: one bar for every member and deal: a member that sends troops needs the participation threshold to
+    stay behind the deal, one that only approved it needs only the deal's veto cost, so a deal without a force
+    loses few members to turnover."""
+    threshold = defaults()["actors"]["coalition"]["members"]["participation_threshold"]
+    everyone = tuple(range(defaults()["actors"]["coalition"]["members"]["count"]))
+    lukewarm = Elected(everyone, threshold * 0.9)  # every government a little less willing than a contributor must be
+    with_force = signed(troops=20000, elected=lukewarm, first=6, turnover=0.5)
+    without = signed(troops=0, elected=lukewarm, first=6, turnover=0.5)
+    e = with_force.rule.engagement
+    with_force.model.month = without.model.month = 12
+    assert with_force.level(e) < e.mean  # the troop contributors fall below the threshold
+    assert without.level(e) == pytest.approx(e.mean)  # approving costs them less than that
+
+
+def test_a_strike_at_the_force_costs_cohesion_in_proportion_to_the_force_still_deployed():
+    """Catches: cohesion answering only to noise (``incidents_harmless``), or a strike at a force already gone
+    still costing it."""
+    m = model(actors={"coalition": {"guarantor": {"engagement": {"incident_shock": 0.1}}}})
+    c, us_ = m.guarantors[1], m.guarantors[0]
+    c.struck(1.0)
+    assert c.state.cohesion == pytest.approx(0.8)
+    c.struck(0.5)
+    assert c.state.cohesion == pytest.approx(0.75)
+    c.struck(0.0)
+    assert c.state.cohesion == pytest.approx(0.75)
+    before = us_.state
+    us_.struck(1.0)
+    assert us_.state == before  # no cohesion to lose
+
+
 def test_a_guarantor_honours_when_the_draw_is_below_its_credibility():
     """Catches: honouring with probability 1 - credibility, or on a tie."""
     g = model().guarantors[0]
