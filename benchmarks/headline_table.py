@@ -69,6 +69,10 @@ VARIATIONS: dict[str, dict] = {
     "no Russian red line on troops": {"actors.russia.red_lines.0.penalty": 0.001},
     "no renewal": {"expiry.renewal": False, "expiry.drawdown_years": 0},
     "staying costs 5 points": {"expiry.renewal_cost": 0.05},
+    "no European politics": {
+        "actors.coalition.members.turnover": 0.0,
+        "actors.coalition.guarantor.engagement.incident_shock": 0.0,
+    },
 }
 
 Figures = dict[str, dict[str, float]]

@@ -204,7 +204,7 @@ def test_given_an_agreement_stronger_guarantees_lengthen_peace():
     membership included, is compatible): P(holds 30 y) non-decreasing in strength, and the intervals of the ends
     separated. Catches: a guarantee strength that does not matter to deterrence.
 
-    Wrong model caught: terms_irrelevant, no_private_information.
+    Wrong model caught: terms_irrelevant.
     """
     s = [summary(imposed(guarantee_strength=lv, neutrality="nato_open"), 600).holds_30 for lv in STRENGTHS]
     values = [e.value for e in s]
@@ -297,7 +297,7 @@ def test_russia_holds_back_in_the_years_before_a_guarantee_expires():
     ideal, which lowers its incentive by a negligible amount in the same direction.) Catches: a myopic Russia (no
     waiting); troops and credibility that survive expiry.
 
-    Wrong model caught: no_waiting, troops_deter_nothing, expiry_irrelevant, no_power_shift.
+    Wrong model caught: no_waiting, expiry_irrelevant, troops_deter_nothing, no_power_shift, terms_irrelevant.
     """
     runs = expiry_runs()
     ratio, low, high = hazard_ratio_interval(pooled_hazard(runs[15], 11, 15), pooled_hazard(runs[50], 11, 15))
