@@ -290,9 +290,10 @@ class CoalitionAgent(GuarantorAgent):
         if self._first is None:
             return  # no turnover: nobody's government changes
         troops = numbers[ISSUE_INDEX["foreign_troops"]] > 0
-        # The members' willingness times this factor is their effective willingness for the deal (as in the table).
-        factor = self._backstop[int(numbers[self._role])] * (1.0 - self._threat * troops)
-        eff = self.willingness_at(month) * factor
+        # Effective willingness for the deal: willingness times these, in the order of effective_willingness, so that
+        # a member's bar is judged on the same floating-point numbers as at the table.
+        backstop, kept = self._backstop[int(numbers[self._role])], 1.0 - self._threat * troops
+        eff = self.willingness_at(month) * backstop * kept
         sends = troops & (eff >= spec.participation_threshold)
         bar = np.where(sends, spec.participation_threshold, float(self.veto_cost(normalised[None, :])[0]))
         signed = eff >= bar
@@ -300,7 +301,7 @@ class CoalitionAgent(GuarantorAgent):
         months = month + 12 * np.arange(-(-(horizon - month) // 12))
         held = self._held(months)
         everyone = np.arange(spec.count)
-        stand = signed & (self._governments[held, everyone] * factor >= bar)
+        stand = signed & (self._governments[held, everyone] * backstop * kept >= bar)
         weight = float(self._pledge[signed].sum())
         self._standing = (stand @ self._pledge) / weight if weight > 0 else np.ones(months.size)
         self._defecting = np.count_nonzero(np.vstack([signed[None, :], stand[:-1]]) & ~stand, axis=1)
