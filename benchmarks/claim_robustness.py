@@ -12,7 +12,7 @@ point can test:
 
 The claims that compare packages the design does not vary (a Cold-War-scale force, no US backstop, the Istanbul
 formula, the guarantee's duration, the US elections) are checked one assumption at a time by
-``benchmarks/headline_table.py`` (fourteen variations) and are listed as such.
+``benchmarks/headline_table.py`` (sixteen variations) and are listed as such.
 
 Usage::
 

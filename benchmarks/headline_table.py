@@ -39,6 +39,7 @@ SCENARIOS: dict[str, tuple[str, dict]] = {
     "budapest_like (imposed)": ("budapest_like.yaml", {}),
     "no_us_backstop": ("no_us_backstop.yaml", {}),
     "istanbul_formula": ("istanbul_formula.yaml", {}),
+    "eu_accession": ("eu_accession.yaml", {}),
 }
 
 COLUMNS = (
@@ -72,6 +73,11 @@ VARIATIONS: dict[str, dict] = {
     "no European politics": {
         "actors.coalition.members.turnover": 0.0,
         "actors.coalition.guarantor.engagement.incident_shock": 0.0,
+    },
+    "consolidation without events": {
+        "deterrence.integration": 0.0,
+        "deterrence.westward_setback": 0.0,
+        "deterrence.split_setback": 0.0,
     },
 }
 

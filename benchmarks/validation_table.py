@@ -64,6 +64,7 @@ DRAFT: dict[str, Any] = {
     "ukraine_army": 800000,
     "territory": "dmz",
     "neutrality": "nato_renounced",
+    "eu_membership": "closed",
     "sanctions_relief": 0.5,
 }
 

@@ -20,7 +20,7 @@ EPILOG_MAIN = """example:
 
 EPILOG_RUN = """example:
   sim run scenarios/baseline.yaml --runs 200 --seed 1
-  sim run scenarios/cold_war_scale.yaml --set mode=evaluate --out results/cold_war --format csv
+  sim run scenarios/cold_war_scale_imposed.yaml --out results/cold_war --format csv
 
 load the results back in Python:
   from sim.execution.results import load_results

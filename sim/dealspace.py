@@ -102,6 +102,7 @@ GUARANTEE_LEVELS = ("none", "assurances", "bilateral_aid", "article5_like", "nat
 US_ROLE_LEVELS = ("none", "intel_logistics", "monitoring_lead", "air_support", "ground_troops")
 TERRITORY_LEVELS = ("donetsk_withdrawal", "dmz", "freeze")
 NEUTRALITY_LEVELS = ("nato_open", "nato_renounced", "neutral")
+EU_LEVELS = ("closed", "candidate", "accession")
 
 ISSUES: tuple[Issue, ...] = (
     Issue(
@@ -148,6 +149,13 @@ ISSUES: tuple[Issue, ...] = (
         "ordinal",
         NEUTRALITY_LEVELS,
         doc="NATO door left open / NATO membership renounced / full neutrality (Istanbul 2022 formula).",
+    ),
+    Issue(
+        "eu_membership",
+        "ordinal",
+        EU_LEVELS,
+        doc="Ukraine's path into the EU: closed by the deal / candidacy, with association and talks / accession, "
+        "agreed for a date (deterrence.accession_years after the deal).",
     ),
     Issue(
         "sanctions_relief",

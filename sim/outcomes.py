@@ -394,7 +394,7 @@ def _trajectories_schema(parties: tuple[str, ...], guarantors: tuple[str, ...]) 
         pa.field("trust", pa.float64()),
         pa.field("answered", pa.bool_()),
         pa.field("active", pa.bool_()),
-        *(pa.field(name, pa.float64()) for name in ("guarantee", "incentive", "gain", "hazard")),
+        *(pa.field(name, pa.float64()) for name in ("guarantee", "consolidation", "incentive", "gain", "hazard")),
         pa.field("attacked", pa.bool_()),
         pa.field("probed", pa.bool_()),
     ]
@@ -619,6 +619,7 @@ def trajectories_table(
                     "actor": columns.challenger,
                     "guarantee": y.guarantee,
                     "balance": y.balance,
+                    "consolidation": y.consolidation,
                     "incentive": y.incentive,
                     "gain": y.gain,
                     "hazard": y.hazard,

@@ -17,6 +17,7 @@ FIXED_PACKAGE: dict[str, Any] = {
     "ukraine_army": 800000,
     "territory": "dmz",
     "neutrality": "nato_renounced",
+    "eu_membership": "closed",
     "sanctions_relief": 0.5,
 }
 

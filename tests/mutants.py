@@ -493,6 +493,35 @@ MUTANTS: tuple[Mutant, ...] = (
             "tests/model/test_deterrence.py::test_consolidation_is_zero_in_the_first_year_and_grows_to_its_long_run_cost",
         ),
     ),
+    Mutant(
+        "integration_inert",
+        "Ukraine's step into the EU changes nothing after the deal: EU membership is only a term Russia dislikes",
+        "config: deterrence.integration = 0, deterrence.westward_setback = 0",
+        data=_edit(deterrence={"integration": 0.0, "westward_setback": 0.0}),
+        likely=(
+            "tests/test_peace.py::test_the_step_into_the_eu_is_a_trigger_in_its_year_and_a_deterrent_once_integration_has_consolidated",
+            "tests/model/test_deterrence.py::test_consolidation_is_a_state_that_steps_at_the_eu_accession_set_back_then_towards_a_higher_level",
+        ),
+    ),
+    Mutant(
+        "no_westward_step",
+        "the step into the EU only deters: it never sets the peace back in its year (no 2013)",
+        "config: deterrence.westward_setback = 0",
+        data=_edit(deterrence={"westward_setback": 0.0}),
+        likely=(
+            "tests/test_peace.py::test_the_step_into_the_eu_is_a_trigger_in_its_year_and_a_deterrent_once_integration_has_consolidated",
+            "tests/test_peace.py::test_russia_foreseeing_the_step_into_the_eu_waits_for_it_and_a_myopic_russia_does_not",
+        ),
+    ),
+    Mutant(
+        "splits_forgotten",
+        "a guarantor's lapse (a split, a disengagement) leaves the consolidation of peace as it was",
+        "config: deterrence.split_setback = 0",
+        data=_edit(deterrence={"split_setback": 0.0}),
+        likely=(
+            "tests/test_peace.py::test_a_guarantor_that_lapses_sets_the_consolidation_back_in_that_year_and_the_peace_rebuilds_it",
+        ),
+    ),
     # No statistical test catches it: the unit tests of the belief update (tests/model/test_war.py) and the row
     # 'Learning from the fighting' of MODEL.md's mechanism table (tests/test_bargain.py) do.
     Mutant(

@@ -280,6 +280,7 @@ def test_typical_deal_takes_modes_and_medians():
             "deal.ukraine_army": [600000.0, 700000.0, 800000.0, None],
             "deal.territory": ["dmz", "freeze", "dmz", None],
             "deal.neutrality": ["neutral", "nato_open", "nato_renounced", None],  # a three-way tie: the first level
+            "deal.eu_membership": ["closed"] * 3 + [None],
             "deal.sanctions_relief": [0.0, 0.5, 1.0, None],
         }
     )
@@ -357,6 +358,7 @@ WORKED_DEAL = {
     "ukraine_army": 800000,
     "territory": "dmz",
     "neutrality": "neutral",
+    "eu_membership": "closed",
     "sanctions_relief": 1.0,
 }
 

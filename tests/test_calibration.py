@@ -17,6 +17,7 @@ import pytest
 
 from sim.analysis import calibration as cal
 from sim.cli import main
+from sim.config.scenario import with_overrides
 from sim.execution.runs import run_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,10 +38,15 @@ def test_the_likelihoods_survival_is_the_survival_of_the_runs(key: str) -> None:
     """The fit uses the anticipation's survival (the runs' attack rule in expectation), not simulated runs. Wrong
     model caught: a likelihood computed on a survival curve that is not the model's (a different attack rule, the
     wrong prior over Russia's types, cohesion or elections left out). 2,000 runs: the Kaplan-Meier estimate's
-    standard error is at most 0.011, so 0.035 is three of them."""
+    standard error is at most 0.011, so 0.035 is three of them.
+
+    The runs are simulated without the setback of a guarantor's lapse (``deterrence.split_setback`` 0,
+    docs/MODEL.md 7.8.10), which the anticipation leaves out (no one at the table foresees a lapse). With it, the
+    runs break a little more often than the curve says: at year 20 the curve is above them by 0.008 (Minsk II),
+    0.039 (Falklands) and 0.025 (Iraq-Kuwait), against 0.002, 0.024 and 0.013 without it (docs/VALIDATION.md 1.1)."""
     case = by_key(key)
     curve = cal.survival(case)
-    runs = run_scenario(case.scenario, 2000, 7)
+    runs = run_scenario(with_overrides(case.scenario, {"deterrence.split_setback": 0.0}), 2000, 7)
     broke = np.array([o.breakdown_year if o.breakdown else 10**6 for o in runs])
     for year in (1, 5, 10, 20):
         simulated = float((broke > year).mean())  # no run is censored before year 20

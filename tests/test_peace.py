@@ -21,19 +21,21 @@ import numpy as np
 import pytest
 
 from sim.config.scenario import scenario_from_mapping, with_overrides
-from sim.dealspace import Deal
+from sim.dealspace import EU_LEVELS, Deal
 from sim.execution.runs import run_scenario
 from sim.model.compiled import CompiledScenario, compile_scenario
 from sim.model.deterrence import (
     GuarantorState,
     Outlook,
+    consolidation,
     hazard,
     incentives,
+    lapsed,
     outlook_of,
     reprojected,
     yearly_choice,
 )
-from sim.outcomes import outcome_of
+from sim.outcomes import RunOutcome, outcome_of
 from tests.helpers import FIXED_PACKAGE, imposed, variant
 
 JUMP = 0.02
@@ -115,10 +117,17 @@ def test_a_renewed_guarantee_holds_like_a_longer_one_and_without_renewal_the_cli
     assert renewed[TERM] - renewed[TERM - 1] < JUMP
 
 
+RENEWAL_GAIN = 0.04
+"""The stated bound on how much more often an imposed draft package holds 30 years when its guarantors may renew."""
+
+
 def test_a_renewed_guarantee_holds_longer_in_the_runs():
     """Catches: the run ignoring the renewal decision (the force leaving at the first term's end whatever the
-    guarantors decided). Same seeds, the Paris-draft-like package imposed, renewal on and off."""
-    runs = 300
+    guarantors decided: the two would hold equally often). Same seeds, the Paris-draft-like package imposed, renewal
+    on and off: over 1,000 runs (seed 7) about 7 points more hold 30 years with renewal (0.069 over 2,000 runs, seed 1;
+    0.08 without the setback of a lapse, docs/MODEL.md 7.8.10). A wiring test, whose bound :data:`RENEWAL_GAIN` is
+    half the measured gain (it was 0.1 at 300 runs, a seed that flattered the gain: 0.093 since item 2)."""
+    runs = 1000
     spec_on = imposed(duration_years=TERM)
     spec_off = variant(mode="evaluate", package={**FIXED_PACKAGE, "duration_years": TERM}, expiry=LAPSE)
 
@@ -127,7 +136,7 @@ def test_a_renewed_guarantee_holds_longer_in_the_runs():
         return float(np.mean([o.breakdown_year is None or o.breakdown_year > 30 for o in out]))
 
     off, on_ = holds_30(spec_off), holds_30(spec_on)
-    assert on_ - off > 0.1, (on_, off)
+    assert on_ - off > RENEWAL_GAIN, (on_, off)
 
 
 def test_renewal_depends_on_the_guarantors_engagement_at_the_end_of_the_term():
@@ -475,13 +484,121 @@ def test_with_talks_resuming_an_attack_the_guarantors_meet_ends_sooner_in_a_new_
     (seed 3) the war after the first breakdown lasted 3.1 years when a guarantor honoured and 5.7 when none did, and
     96 % of those wars ended in a new deal (before the coalition's politics of docs/MODEL.md 7.8.9: 3.0 and 5.6;
     with honouring inconsequential 5.8 and 5.6). The test asks for the met
-    war to be :data:`SOONER` years shorter on average."""
+    war to be :data:`SOONER` years shorter on average, with Ukraine's path into the EU closed (3.3 and 5.5 years).
+    With the path left to the talks (the scenario's default) the difference all but goes (3.6 and 3.8 years): closing
+    the path is a concession a Russia that is winning takes in the new talks, so the war it fights alone ends sooner.
+    The path into the EU shortens the wars the guarantors leave alone; it does not make honouring matter less for
+    the ground gained (the test above)."""
     from pathlib import Path
 
     from sim.config.scenario import load_scenario
 
     scenario = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "talks_after_breakdown.yaml")
-    outs = run_scenario(scenario, 300, 3)
+    outs = run_scenario(with_overrides(scenario, {"package.eu_membership": "closed"}), 300, 3)
     attacked, met, alone = by_honouring(outs, "war_after_years")
     assert np.mean(alone) - np.mean(met) > SOONER, (np.mean(met), np.mean(alone))
     assert np.mean([o.redeal for o in attacked]) > 0.8
+
+
+# --- consolidation as a state (docs/MODEL.md 7.8.10) ---------------------------------------------------------------
+
+TRIGGER = 0.005
+"""The stated bound on how much higher Russia's yearly hazard must be in the year of the step into the EU under a deal
+that agrees accession than under one that closes the path (half a point a year)."""
+DETERS = 0.01
+"""The stated bound on how much lower its mean yearly hazard must be in years 16-30 under accession (a point a year)."""
+
+
+def eu_hazards(deterrence: dict | None = None) -> dict[str, np.ndarray]:
+    """Russia's hazard in every year of the draft package for 15 years, per level of ``eu_membership``, the
+    guarantors as signed and Russia's value of the peace held at 0.3, so that only the consolidation differs (Russia
+    also dislikes accession as such, which raises its incentive in every year)."""
+    c = compiled(deterrence=deterrence)
+    return {lvl: hazards(c, c.outlook(deal(eu_membership=lvl), peace_value=0.3)) for lvl in EU_LEVELS}
+
+
+def test_the_step_into_the_eu_is_a_trigger_in_its_year_and_a_deterrent_once_integration_has_consolidated():
+    """Mechanism test of consolidation as a state (issue 12, item 2: "as Ukraine integrates (EU membership, F51,
+    both a deterrent and, 2013, a trigger)"). Wrong models caught: EU membership as a term Russia dislikes and
+    nothing more (``integration_inert``: the path identical whatever the deal says), and a step that only deters
+    (``no_westward_step``: in 2013-14 a step West was followed within months by Crimea).
+
+    With the defaults (accession 5 years after the deal, integration 0.5, Westward setback 0.5) the hazard in the
+    step's year is 6.4 % under accession, 5.8 % under candidacy and 5.3 % with the path closed; in years 16-30 it
+    averages 3.6 %, 4.4 % and 5.4 %. Without the setback the step's year is 4.9 %, below the closed path. The
+    test asks for :data:`TRIGGER` at the step and :data:`DETERS` after. It is close to a unit test of two signs (the
+    setback lowers the consolidation in the step's year, the integration raises its long-run level); the size of
+    each comes through the hazard link, with Russia's foresight of both."""
+    step = compiled().scenario.deterrence.accession_years
+    h = eu_hazards()
+    closed, candidate, accession = h["closed"], h["candidate"], h["accession"]
+    assert accession[step - 1] - closed[step - 1] > TRIGGER, (accession[step - 1], closed[step - 1])
+    assert accession[step - 1] > candidate[step - 1] > closed[step - 1]
+    assert closed[15:30].mean() - accession[15:30].mean() > DETERS
+    assert closed[15:30].mean() > candidate[15:30].mean() > accession[15:30].mean()
+    no_step = eu_hazards({"westward_setback": 0.0})
+    assert no_step["accession"][step - 1] < no_step["closed"][step - 1]
+    inert = eu_hazards({"integration": 0.0, "westward_setback": 0.0})
+    assert inert["accession"].tolist() == inert["closed"].tolist()
+
+
+def test_russia_foreseeing_the_step_into_the_eu_waits_for_it_and_a_myopic_russia_does_not():
+    """Mechanism test of Russia's timing over what it can foresee (item 3) applied to the step of item 2: the
+    setback lies ahead, so an attack in the step's year would pay more and Russia holds back before it (a lull,
+    like the lull before a US election). Wrong models caught: foresight blind to the consolidation's path (only
+    expiry, elections and cohesion foreseen), and waiting that leaks into a myopic Russia. In the years before the
+    step the hazard under accession is about 0.13 points below that with the path closed (5.28 % against 5.40 % in
+    year 1); with ``foresight`` 0 the two are identical there (the consolidation is the same until the step)."""
+    step = compiled().scenario.deterrence.accession_years
+    h = eu_hazards()
+    assert (h["accession"][: step - 1] < h["closed"][: step - 1]).all()
+    myopic = eu_hazards({"foresight": 0.0})
+    assert myopic["accession"][: step - 1].tolist() == myopic["closed"][: step - 1].tolist()
+    assert myopic["accession"][step - 1] > myopic["closed"][step - 1]
+
+
+def lapses(o: RunOutcome, c: CompiledScenario) -> list[tuple[int, int]]:
+    """The years of peace in which guarantors lapsed (:func:`lapsed`, read from the trace: they had not the year
+    before, or at signing), each with how many did."""
+    d = Deal.from_mapping(o.deal)
+    before = [False] * len(c.guarantors)
+    out = []
+    for y in o.years_trace:
+        now = []
+        for rule in c.guarantors:
+            g = y.guarantors[rule.key]
+            now.append(lapsed(rule, GuarantorState(g.engaged, 1.0 if g.cohesion is None else g.cohesion), d))
+        if count := sum(n and not b for n, b in zip(now, before, strict=True)):
+            out.append((y.year, count))
+        before = now
+    return out
+
+
+def test_a_guarantor_that_lapses_sets_the_consolidation_back_in_that_year_and_the_peace_rebuilds_it():
+    """Wiring test of the events of item 2 ("rises with events (..., a guarantor's split)"): the run, not only
+    Russia's calculus, applies the setback. Wrong model caught: ``splits_forgotten`` (a lapse that changes nothing
+    but the guarantor's own credibility: consolidation a function of the calendar alone). In 300 imposed runs (seed
+    3), in the year of a run's first lapse the consolidation recorded is ``(1 - split_setback)`` times the path from
+    signing (squared if both guarantors lapse that year), the year before it is the path, and ten years on, with no
+    lapse between, it is back within a fifth of the gap (the state equation's ``r^10 = 0.14``). With the same
+    seeds, breakdowns within five years of the first lapse number 92 of 273 with the default setback (0.3) against
+    87 without: the setback is a small part of what a lapse does (the guarantor's credibility falls with it,
+    7.8.2)."""
+    spec = imposed(duration_years=TERM)
+    c = compile_scenario(spec)
+    p = spec.deterrence
+    path = consolidation(p.horizon_years, p)
+    checked = 0
+    for o in run_scenario(spec, 300, 3, trace=True):
+        events = lapses(o, c)
+        if not events or events[0][0] < 3 or len(o.years_trace) < events[0][0] + 10:
+            continue
+        year, count = events[0]  # two guarantors lapsing in one year set it back twice
+        psi = [y.consolidation for y in o.years_trace]
+        assert psi[year - 2] == path[year - 2]
+        assert psi[year - 1] == pytest.approx((1 - p.split_setback) ** count * path[year - 1], rel=1e-12)
+        if not [e for e, _ in events[1:] if e <= year + 10]:  # index year + 9 is the year ten years on
+            gap = path[year + 9] - psi[year + 9]
+            assert 0 < gap < 0.2 * (path[year - 1] - psi[year - 1])
+            checked += 1
+    assert checked >= 10, checked  # 15 runs of the 300 have a first lapse with ten quiet years after it

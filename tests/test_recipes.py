@@ -97,11 +97,11 @@ def test_a_guarantor_is_added_with_yaml_and_provenance_only(tmp_path):
         assert a.guarantee > b.guarantee and a.balance < b.balance and a.hazard < b.hazard
 
 
-EU_ISSUE = """    Issue(
-        "eu_membership",
+REPARATIONS_ISSUE = """    Issue(
+        "reparations",
         "ordinal",
-        ("none", "candidate", "member"),
-        doc="Ukraine's path into the European Union (a recipe of docs/ARCHITECTURE.md).",
+        ("none", "partial", "full"),
+        doc="Russia's reparations to Ukraine (a recipe of docs/ARCHITECTURE.md).",
     ),
 )
 """
@@ -113,15 +113,15 @@ def _add_issue(copy: Path) -> None:
     text = space.read_text(encoding="utf-8")
     head, sep, tail = text.partition("ISSUES: tuple[Issue, ...] = (")
     body, close, rest = tail.partition("\n)\n")
-    space.write_text(head + sep + body + "\n" + EU_ISSUE + rest, encoding="utf-8")
+    space.write_text(head + sep + body + "\n" + REPARATIONS_ISSUE + rest, encoding="utf-8")
 
     defaults = copy / "sim" / "data" / "defaults.yaml"
     data = defaults.read_text(encoding="utf-8")
     data = data.replace(
         "  sanctions_relief: {min: 0.0, max: 1.0}\n",
-        "  sanctions_relief: {min: 0.0, max: 1.0}\n  eu_membership: candidate\n",
+        "  sanctions_relief: {min: 0.0, max: 1.0}\n  reparations: partial\n",
     )
-    ideals = {"ukraine": "member", "russia": "none", "united_states": "candidate"}
+    ideals = {"ukraine": "full", "russia": "none", "united_states": "partial"}
     out, party = [], None
     for line in data.splitlines(keepends=True):
         stripped = line.strip()
@@ -129,7 +129,7 @@ def _add_issue(copy: Path) -> None:
             party = stripped[:-1]
         out.append(line)
         if party in ideals and stripped.startswith("sanctions_relief: {ideal:"):
-            out.append(f"      eu_membership: {{ideal: {ideals[party]}, salience: 0.05, tolerance: 0.5}}\n")
+            out.append(f"      reparations: {{ideal: {ideals[party]}, salience: 0.05, tolerance: 0.5}}\n")
     defaults.write_text("".join(out), encoding="utf-8")
 
     provenance = copy / "sim" / "data" / "provenance.yaml"
@@ -137,13 +137,13 @@ def _add_issue(copy: Path) -> None:
         provenance.read_text(encoding="utf-8")
         + textwrap.dedent(
             """
-            package.eu_membership:
+            package.reparations:
               assumption: A recipe's illustration, not an estimate.
-            actors.ukraine.preferences.eu_membership:
+            actors.ukraine.preferences.reparations:
               assumption: A recipe's illustration, not an estimate.
-            actors.russia.preferences.eu_membership:
+            actors.russia.preferences.reparations:
               assumption: A recipe's illustration, not an estimate.
-            actors.united_states.preferences.eu_membership:
+            actors.united_states.preferences.reparations:
               assumption: A recipe's illustration, not an estimate.
             """
         ),
@@ -167,9 +167,9 @@ runs = runs_table(run_scenario(scenario, 20, 1), scenario=scenario)
 imposed_runs = runs_table(run_scenario(imposed, 5, 1), scenario=imposed)
 print(json.dumps({
     "problems": problems,
-    "columns": [c for c in runs.columns if "eu_membership" in c],
-    "agreed": runs["deal.eu_membership"].dropna().astype(str).tolist(),
-    "imposed": imposed_runs["deal.eu_membership"].astype(str).tolist(),
+    "columns": [c for c in runs.columns if "reparations" in c],
+    "agreed": runs["deal.reparations"].dropna().astype(str).tolist(),
+    "imposed": imposed_runs["deal.reparations"].astype(str).tolist(),
 }))
 """
 
@@ -190,5 +190,5 @@ def test_an_issue_is_added_by_editing_the_deal_space_and_the_data_files(tmp_path
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["problems"] == []
-    assert "deal.eu_membership" in result["columns"] and "input.package.eu_membership" in result["columns"]
-    assert set(result["agreed"]) <= {"candidate"} and result["imposed"] == ["candidate"] * 5
+    assert "deal.reparations" in result["columns"] and "input.package.reparations" in result["columns"]
+    assert set(result["agreed"]) <= {"partial"} and result["imposed"] == ["partial"] * 5

@@ -176,6 +176,7 @@ SMALL_SOBOL = """set:
   package.ukraine_army: 800000
   package.territory: freeze
   package.neutrality: nato_open
+  package.eu_membership: closed
   package.sanctions_relief: 0.0
   package.guarantee_strength: none
   package.us_role: none
@@ -231,8 +232,8 @@ factors:
     twin.write_text(
         f"extends: {parent.name}\nname: twin\nset:\n  mode: evaluate\n  package.foreign_troops: 0\n"
         "  package.ukraine_army: 500000\n  package.territory: freeze\n  package.neutrality: nato_open\n"
-        "  package.sanctions_relief: 0.0\n  package.guarantee_strength: none\n  package.us_role: none\n"
-        "  package.duration_years: 15\n",
+        "  package.eu_membership: closed\n  package.sanctions_relief: 0.0\n  package.guarantee_strength: none\n"
+        "  package.us_role: none\n  package.duration_years: 15\n",
         encoding="utf-8",
     )
     store = run_sweep(twin, tmp_path / "out", backend="serial", progress=False)

@@ -121,6 +121,9 @@ def encode(case: Case, defaults: dict[str, Any]) -> dict[str, Any]:
       Rounded to the issue's grain and capped at its range.
     * ``package.ukraine_army``: native, the protected party's army; relative, the reference army (the balance of
       the previous war already reflects the protected party's strength; only its change would count).
+    * ``package.eu_membership``: ``closed``. No case's agreement set the protected party on a path into the EU (or
+      any union like it); the Westward steps some cases saw later, such as Ukraine's Association Agreement of
+      2013-14, are events after the signing that the rule does not encode (docs/MODEL.md 7.8.10).
 
     ``defaults`` is the default scenario as plain data (:func:`sim.config.scenario.defaults`).
     """
@@ -157,6 +160,7 @@ def encode(case: Case, defaults: dict[str, Any]) -> dict[str, Any]:
     out.update({f"package.{k}": v for k, v in aims[case.aims_met].items()})
     out["package.foreign_troops"] = int(troops)
     out["package.ukraine_army"] = int(army)
+    out["package.eu_membership"] = "closed"
     return out
 
 

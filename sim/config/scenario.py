@@ -560,6 +560,15 @@ class Deterrence(Strict):
     """What breaking a consolidated peace costs Russia in the long run, on its utility scale."""
     consolidation_years: float = Field(gt=0, le=200)
     """E-folding time of the consolidation of peace."""
+    accession_years: int = Field(ge=1, le=200)
+    """Years after a deal at which Ukraine takes the step into the EU the package agrees (``eu_membership``)."""
+    integration: float = Field(ge=0, le=3)
+    """How much that step raises the long-run consolidation, at full accession, as a share of ``consolidation``."""
+    westward_setback: float = Field(ge=0, le=1)
+    """The share of the consolidation built up so far that the step sets back, at full accession (2013)."""
+    split_setback: float = Field(ge=0, le=1)
+    """The share of the consolidation built up so far that a guarantor's lapse sets back (a split, a
+    disengagement)."""
     hazard_max: float = Field(gt=0, le=1)
     """Largest yearly probability of a renewed Russian offensive."""
     hazard_steepness: float = Field(gt=0, le=50)

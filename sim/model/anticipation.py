@@ -36,7 +36,7 @@ from sim.model.deterrence import (
     base_credibility,
     best_later,
     by_position,
-    consolidation,
+    consolidations,
     election_calendar,
     election_outcomes,
     expected_multipliers,
@@ -121,7 +121,7 @@ def anticipate(
         at_signing = expected_multipliers(numbers, 1, years, states, rules)
         g = _guarantee(tables, [np.asarray(m) if np.ndim(m) < 2 else m[0] for m in at_signing], n_pack)
         structural = structural_balance(numbers, 0.0, war.initial_balance, power, p, years).T  # years x packages
-        psi = consolidation(years, p)
+        psi = consolidations(numbers, years, p)  # years x packages
         # The renewals, as the parties expect the guarantors to decide them (their states at signing, Russia's
         # edge judged at the prior's mean).
         term = np.clip(numbers[:, _DURATION], 0, years + 1).astype(int)
@@ -134,7 +134,7 @@ def anticipate(
                 g[1, k],
                 stakes[challenger],
                 utilities[challenger][k],
-                psi[t],
+                psi[t, k],
                 war.outcome_steepness,
                 p,
             )
@@ -165,7 +165,7 @@ def anticipate(
         challenger_stakes = stakes[challenger]
         spread = steep * (challenger_stakes.challenger_wins - challenger_stakes.defender_wins)
         rest = (challenger_stakes.defender_wins - challenger_stakes.cost) - utilities[challenger][None, :]
-        rest_p = (steep * (rest - psi[:, None]))[src].astype(v.dtype)
+        rest_p = (steep * (rest - psi))[src].astype(v.dtype)
         for c, (st, _) in enumerate(combos):
             mult = at_signing if st == tuple(states) else expected_multipliers(numbers, 1, years, st, rules)
             if all(np.ndim(m) < 2 for m in mult):  # the same every year: gather the regimes' values

@@ -29,6 +29,8 @@ _STRENGTH = ISSUE_INDEX["guarantee_strength"]
 _TROOPS = ISSUE_INDEX["foreign_troops"]
 _ARMY = ISSUE_INDEX["ukraine_army"]
 _DURATION = ISSUE_INDEX["duration_years"]
+_EU = ISSUE_INDEX["eu_membership"]
+_EU_STEPS = len(BY_NAME["eu_membership"].levels) - 1
 _ASSURANCES = STRENGTHS.index("assurances")
 
 
@@ -309,11 +311,70 @@ def power_path(power: Power, years: int) -> tuple[np.ndarray, np.ndarray]:
     return rebuilt, army
 
 
-def consolidation(years: int, p: Deterrence) -> np.ndarray:
-    """What breaking the peace costs Russia in years ``1..years``: ``psi_t = psi (1 - exp(-(t - 1) / tau_psi))``,
-    growing as peace consolidates (reputation, the trade and ties it would lose)."""
+def integration_of(numbers: np.ndarray | Sequence[float]) -> np.ndarray | float:
+    """``iota``: how far into the EU the package takes Ukraine, in [0, 1] (closed 0, candidacy 1/2, accession 1)."""
+    return np.asarray(numbers, dtype=float)[..., _EU] / _EU_STEPS
+
+
+def consolidation(years: int, p: Deterrence, integration: float = 0.0) -> np.ndarray:
+    """What breaking the peace costs Russia in years ``1..years`` after a deal, a state (docs/MODEL.md 7.8.10):
+    ``psi_1 = 0``, then ``psi_t = psibar_t + r (psi_{t-1} - psibar_t)`` with ``r = exp(-1 / tau_psi)``, towards the
+    long-run level ``psibar_t = psi (1 + a iota [t >= T_a])``, and set back to ``(1 - s_w iota)`` of itself in the
+    year ``T_a`` of the step into the EU (the Westward step of 2013). With ``iota = 0`` this is
+    ``psi (1 - exp(-(t - 1) / tau_psi))``. Read-only; one array per distinct set of arguments."""
+    return _path(years, *_terms(p, integration))
+
+
+def consolidations(numbers: np.ndarray, years: int, p: Deterrence) -> np.ndarray:
+    """:func:`consolidation` for each package (rows of ``numbers``), years x packages: it depends on the package
+    through its step into the EU alone, so there is one path per level of ``eu_membership``."""
+    paths = np.stack([consolidation(years, p, k / _EU_STEPS) for k in range(_EU_STEPS + 1)], axis=1)
+    return paths[:, np.asarray(numbers[:, _EU], dtype=np.intp)]
+
+
+def set_back(path: np.ndarray, year: int, share: float, p: Deterrence, integration: float) -> np.ndarray:
+    """The consolidation ``path`` (:func:`consolidation`, for a package of this ``integration``) with an event in
+    ``year`` (a guarantor's lapse) that sets the consolidation built up so far back by ``share``
+    (``psi_year <- (1 - share) psi_year``): the years after it follow the same state equation from there, those
+    before it are as they were."""
+    if share <= 0 or year > path.size:
+        return path
+    out = path.copy()
+    out[year - 1] *= 1.0 - share
+    _evolve(out, year + 1, *_terms(p, integration))
+    out.flags.writeable = False
+    return out
+
+
+def _terms(p: Deterrence, integration: float) -> tuple[float, float, int, float, float]:
+    return (
+        p.consolidation,
+        p.consolidation_years,
+        p.accession_years,
+        p.integration * integration,
+        p.westward_setback * integration,
+    )
+
+
+def _evolve(out: np.ndarray, start: int, level: float, tau: float, accession: int, gain: float, setback: float) -> None:
+    """The state equation of :func:`consolidation` for years ``start..`` (``out[start - 2]`` the year before), in
+    place: the one home of the rule."""
+    r = np.exp(-1.0 / tau)
+    for t in range(max(start, 2), out.size + 1):
+        target = level * (1.0 + gain) if t >= accession else level
+        out[t - 1] = target + r * (out[t - 2] - target)
+        if t == accession:
+            out[t - 1] *= 1.0 - setback
+
+
+@functools.lru_cache(maxsize=64)
+def _path(years: int, level: float, tau: float, accession: int, gain: float, setback: float) -> np.ndarray:
     t = np.arange(years, dtype=float)
-    return p.consolidation * -np.expm1(-t / p.consolidation_years)
+    out = level * -np.expm1(-t / tau)  # the closed form while the long-run level is constant (the years before T_a)
+    if (gain > 0 or setback > 0) and accession <= years:
+        _evolve(out, accession, level, tau, accession, gain, setback)
+    out.flags.writeable = False
+    return out
 
 
 def structural_balance(
@@ -717,7 +778,9 @@ class Outlook:
         regime: The guarantee's regime in years ``1..years`` (:func:`force_shares`: 0 in force, then the drawdown
             years, then gone).
         structural: The balance before the guarantors, years ``1..years`` (:func:`structural_balance`).
-        consolidation: ``psi_t``, years ``1..years``.
+        consolidation: ``psi_t``, years ``1..years``: as the state equation projects it from the last event
+            (:func:`consolidation`, :func:`set_back`).
+        integration: ``iota``, how far into the EU the deal takes Ukraine (:func:`integration_of`).
         base: Per guarantor, its :func:`base_credibility` per regime.
         weights: Per guarantor, its :func:`weight` per regime.
         peace_value: Russia's utility of the deal ``U_RU(x)``.
@@ -733,6 +796,7 @@ class Outlook:
     regime: np.ndarray
     structural: np.ndarray
     consolidation: np.ndarray
+    integration: float
     base: tuple[tuple[float, ...], ...]
     weights: tuple[tuple[float, ...], ...]
     peace_value: float
@@ -794,7 +858,8 @@ def outlook_of(
         deal=deal,
         regime=regime_path(min(term, years + 1), years, expiry.drawdown_years),
         structural=structural_balance(values, edge, start, power, p, years),
-        consolidation=consolidation(years, p),
+        consolidation=consolidation(years, p, iota := float(integration_of(values))),
+        integration=iota,
         base=tuple(
             tuple(float(base_credibility(r, values, k == 0, float(f))) for k, f in enumerate(shares)) for r in rules
         ),
@@ -845,6 +910,7 @@ class Calculus(NamedTuple):
         guarantee: The guarantors' expected weight in a resumed war ``G``.
         balance: The balance of power a war started now would start from.
         war_value: Russia's value of a year of war at that balance.
+        consolidation: What breaking the peace costs it this year, ``psi_t``.
         incentive_now: ``V = W - U_RU - psi``.
         gain: Its gain from waiting (0 when myopic, or when waiting does not pay).
         hazard: The yearly probability of a renewed offensive.
@@ -856,6 +922,7 @@ class Calculus(NamedTuple):
     guarantee: float
     balance: float
     war_value: float
+    consolidation: float
     incentive_now: float
     gain: float
     hazard: float
@@ -973,13 +1040,15 @@ def yearly_choice(
         gain = 0.0
     regime = int(outlook.regime[t])
     v_t = float(v[t])
+    psi = float(outlook.consolidation[t])
     return Calculus(
         active=regime == 0,
         regime=regime,
         credibility=tuple(float(k) for k in kappa[:, t]),
         guarantee=float(g[t]),
         balance=float(b[t]),
-        war_value=v_t + outlook.peace_value + float(outlook.consolidation[t]),
+        war_value=v_t + outlook.peace_value + psi,
+        consolidation=psi,
         incentive_now=v_t,
         gain=gain,
         hazard=hazard(v_t, gain, p),
@@ -1005,14 +1074,30 @@ def classify_breakdown(
     if not active:
         return "expired"
     for rule, state in zip(rules, states, strict=True):
-        e = rule.engagement
-        if isinstance(e, Elections) and not state.engaged and (rule.role_issue is None or rule.role_level(deal) > 0):
-            return e.lapse_cause
-        if isinstance(e, Cohesion) and state.cohesion < e.mean - e.split_margin:
-            return e.lapse_cause
+        if lapsed(rule, state, deal):
+            return rule.engagement.lapse_cause
     if deal.values[_STRENGTH] <= _ASSURANCES and deal.values[_TROOPS] == 0:
         return "no_enforcement"
     return "deterrence_gap"
+
+
+def lapsed(rule: GuarantorRule, state: GuarantorState, deal: Deal) -> bool:
+    """Whether a guarantor has lapsed from the deal: disengaged after an election while it has a role in it, or its
+    cohesion more than its split margin below the mean (a split). The one home of the rule: the breakdown's cause
+    (:func:`classify_breakdown`) and the setback of consolidation (docs/MODEL.md 7.8.10) both read it."""
+    e = rule.engagement
+    if isinstance(e, Elections):
+        return not state.engaged and (rule.role_issue is None or rule.role_level(deal) > 0)
+    if isinstance(e, Cohesion):
+        return state.cohesion < e.mean - e.split_margin
+    return False
+
+
+def after_lapse(outlook: Outlook, year: int, p: Deterrence) -> Outlook:
+    """Russia's outlook once a guarantor has lapsed in ``year``: the consolidation of peace set back by
+    ``split_setback`` (:func:`set_back`), the rest as it was."""
+    path = set_back(outlook.consolidation, year, p.split_setback, p, outlook.integration)
+    return outlook if path is outlook.consolidation else dataclasses.replace(outlook, consolidation=path)
 
 
 def causes(rules: Sequence[GuarantorRule]) -> tuple[str, ...]:

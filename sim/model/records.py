@@ -87,6 +87,7 @@ class YearRecord:
         guarantors: Each guarantor's engagement and credibility, by key, in the scenario's order.
         guarantee: The guarantors' expected weight in a resumed war.
         balance: The balance of power a war started this year would start from.
+        consolidation: What breaking the peace costs Russia this year (the consolidation of peace, ``psi_t``).
         incentive: Russia's net incentive to resume the war (value of war minus value of the deal).
         gain: What Russia would gain by waiting to attack later.
         hazard: Yearly probability of a renewed offensive.
@@ -102,6 +103,7 @@ class YearRecord:
     guarantors: dict[str, GuarantorYear]
     guarantee: float
     balance: float
+    consolidation: float
     incentive: float
     gain: float
     hazard: float

@@ -26,9 +26,11 @@ from sim.model.actors import ChallengerAgent, CoalitionAgent, GuarantorAgent, Pa
 from sim.model.anticipation import Anticipation
 from sim.model.compiled import CompiledScenario, compile_scenario
 from sim.model.deterrence import (
+    after_lapse,
     classify_breakdown,
     fighting_weight,
     force_shares,
+    lapsed,
     reprojected,
     stated_credibilities,
     yearly_choice,
@@ -361,6 +363,7 @@ class GuaranteeModel(mesa.Model):
         self._outlook = c.outlook(deal, self.challenger.edge, states, judged, peace_value=value)
         self._in_force = self._outlook.term  # years in force as agreed so far (renewals add terms)
         self._lapsed = False
+        self._gone = tuple(lapsed(r, g.state, deal) for r, g in zip(c.guarantors, self.guarantors, strict=True))
 
     # --- peace ------------------------------------------------------------------------------------
 
@@ -374,6 +377,7 @@ class GuaranteeModel(mesa.Model):
         states = tuple(g.step_year(year, draws) for g in self.guarantors)
         rules = self.compiled.guarantors
         renewed = self._renewal(year, states)
+        self._setbacks(year, states)
         # Russia's calculus takes each guarantor's credibility times its trust in the guarantor's resolve.
         russia = self.challenger
         trusts = russia.trusts
@@ -414,6 +418,7 @@ class GuaranteeModel(mesa.Model):
                     },
                     guarantee=calc.guarantee,
                     balance=calc.balance,
+                    consolidation=calc.consolidation,
                     incentive=calc.incentive_now,
                     gain=calc.gain,
                     hazard=calc.hazard,
@@ -448,6 +453,17 @@ class GuaranteeModel(mesa.Model):
             return
         self.phase = "war"
         self._war_year()
+
+    def _setbacks(self, year: int, states: tuple) -> None:
+        """A guarantor that lapses this year (a split, a disengagement: :func:`lapsed`) sets the consolidation of
+        peace back (docs/MODEL.md 7.8.10); Russia's outlook carries the path from there."""
+        deal = self._current
+        assert deal is not None  # noqa: S101 - phase invariant
+        gone = tuple(lapsed(r, s, deal) for r, s in zip(self.compiled.guarantors, states, strict=True))
+        for was, now in zip(self._gone, gone, strict=True):
+            if now and not was:
+                self._outlook = after_lapse(self._outlook, min(year, self._outlook.regime.size), self.spec.deterrence)
+        self._gone = gone
 
     def _strike(self, regime: int) -> None:
         """Russia strikes at the foreign force (a probe or an attack): each guarantor fielding it takes the blow to

@@ -99,6 +99,7 @@ def test_the_challenger_attacks_when_the_draw_is_below_the_hazard():
         guarantee=0.3,
         balance=-0.1,
         war_value=0.3,
+        consolidation=0.0,
         incentive_now=-0.1,
         gain=0.02,
         hazard=0.25,

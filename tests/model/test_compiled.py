@@ -159,7 +159,17 @@ def test_the_fixed_package_is_one_row_only_when_every_issue_is_fixed():
 def test_the_negotiable_space_follows_the_package():
     """Catches: the pool drawn from another package than the scenario's."""
     c = compile_scenario(scenario_from_mapping({}))
-    assert [col.kind for col in c.space] == ["fixed", "range", "fixed", "fixed", "range", "options", "options", "range"]
+    assert [col.kind for col in c.space] == [
+        "fixed",
+        "range",
+        "fixed",
+        "fixed",
+        "range",
+        "options",
+        "options",
+        "options",
+        "range",
+    ]
     assert (c.space[1].raw_lo, c.space[1].raw_hi) == (15000.0, 20000.0)
 
 
@@ -172,7 +182,7 @@ def test_the_wars_outcomes_are_the_challengers_ideal_then_the_defenders_as_packa
     """Catches: the two victories swapped (Russia's stake in the war inverted), or ideals left unprojected onto the
     issues' levels."""
     russia, ukraine = DEFAULT.preferences[DEFAULT.challenger], DEFAULT.preferences[DEFAULT.defender]
-    assert DEFAULT.victory.shape == (2, 8)
+    assert DEFAULT.victory.shape == (2, 9)
     assert normalise_matrix(DEFAULT.victory) == pytest.approx(np.vstack([russia.ideal, ukraine.ideal]))
     assert Deal(tuple(DEFAULT.victory[0])).as_dict() == {
         "guarantee_strength": "assurances",
@@ -182,6 +192,7 @@ def test_the_wars_outcomes_are_the_challengers_ideal_then_the_defenders_as_packa
         "ukraine_army": 0.0,
         "territory": "donetsk_withdrawal",
         "neutrality": "neutral",
+        "eu_membership": "closed",
         "sanctions_relief": 1.0,
     }
 

@@ -38,6 +38,7 @@ TERMS = {
     "ukraine_army": 800000.0,
     "territory": "dmz",
     "neutrality": "neutral",
+    "eu_membership": "closed",
     "sanctions_relief": 1.0,
 }
 
@@ -51,7 +52,7 @@ def row(**changes: str | float) -> np.ndarray:
 # --- the issues -----------------------------------------------------------------------------------------
 
 
-def test_the_deal_space_has_the_eight_issues_of_the_model_description_in_order():
+def test_the_deal_space_has_the_nine_issues_of_the_model_description_in_order():
     """Catches: an issue added, dropped or moved without the ODD table (and every column index) changing."""
     assert ISSUE_NAMES == (
         "guarantee_strength",
@@ -61,6 +62,7 @@ def test_the_deal_space_has_the_eight_issues_of_the_model_description_in_order()
         "ukraine_army",
         "territory",
         "neutrality",
+        "eu_membership",
         "sanctions_relief",
     )
     assert {n: ISSUE_INDEX[n] for n in ISSUE_NAMES} == {n: k for k, n in enumerate(ISSUE_NAMES)}
@@ -225,7 +227,7 @@ def test_a_deal_built_from_a_mapping_gives_the_same_mapping_back():
 def test_a_deal_stores_level_indices_and_counts_in_issue_order():
     """Catches: the deal's values in another order than the issue columns every module indexes."""
     deal = Deal.from_mapping(TERMS)
-    assert deal.values == (3.0, 20000.0, 15.0, 3.0, 800000.0, 1.0, 2.0, 1.0)
+    assert deal.values == (3.0, 20000.0, 15.0, 3.0, 800000.0, 1.0, 2.0, 0.0, 1.0)
     assert deal["guarantee_strength"] == "article5_like"
     assert deal.number("guarantee_strength") == 3.0
     assert deal["foreign_troops"] == 20000.0
@@ -251,7 +253,7 @@ def test_deals_are_immutable_and_hashable_by_value():
 def test_a_deals_normalised_values_follow_the_issue_scales():
     """Catches: a deal's normalised point not the one preferences are evaluated on (worked example 7.8.6)."""
     n = Deal.from_mapping(TERMS).normalised()
-    expected = [0.75, math.log1p(20) / math.log1p(300), 0.15, 0.75, 0.8, 0.5, 1.0, 1.0]
+    expected = [0.75, math.log1p(20) / math.log1p(300), 0.15, 0.75, 0.8, 0.5, 1.0, 0.0, 1.0]
     assert n.tolist() == pytest.approx(expected)
 
 

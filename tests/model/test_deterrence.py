@@ -33,6 +33,7 @@ from sim.model.deterrence import (
     causes,
     classify_breakdown,
     consolidation,
+    consolidations,
     credibilities,
     credibility,
     engagement_multiplier,
@@ -43,9 +44,11 @@ from sim.model.deterrence import (
     guarantee,
     hazard,
     incentives,
+    lapsed,
     outlook_of,
     power_path,
     regime_path,
+    set_back,
     structural_balance,
     waiting_gain,
     waiting_gain_by_year,
@@ -74,6 +77,7 @@ TERMS = {
     "ukraine_army": 800000,
     "territory": "dmz",
     "neutrality": "neutral",
+    "eu_membership": "closed",
     "sanctions_relief": 1.0,
 }
 F20K = 20000 / (20000 + 40000)
@@ -344,6 +348,65 @@ def test_consolidation_is_zero_in_the_first_year_and_grows_to_its_long_run_cost(
     assert psi[5] == pytest.approx(0.2 * (1 - math.exp(-5 / 5.0)))
     assert psi[-1] == pytest.approx(0.2)
     assert np.all(np.diff(psi) > 0)
+
+
+def test_consolidation_is_a_state_that_steps_at_the_eu_accession_set_back_then_towards_a_higher_level():
+    """Catches: a step into the EU that changes nothing (integration inert), that deters without setting the peace
+    back in its year (no trigger), or a state equation that drifts from the closed form of a peace without it.
+    Unit test of the state equation (docs/MODEL.md 7.8.10)."""
+    r, t_a = math.exp(-1 / 5.0), P.accession_years
+    closed = consolidation(100, P, 0.0)
+    assert closed.tolist() == consolidation(100, P).tolist()
+    for iota in (0.5, 1.0):
+        psi = consolidation(100, P, iota)
+        assert psi[: t_a - 1].tolist() == closed[: t_a - 1].tolist()  # the same peace until the step
+        target = 0.2 * (1 + P.integration * iota)
+        before = target + r * (psi[t_a - 2] - target)
+        assert psi[t_a - 1] == pytest.approx((1 - P.westward_setback * iota) * before)
+        assert psi[t_a - 1] < closed[t_a - 1]  # the trigger: the step sets the peace back
+        assert psi[t_a] == pytest.approx(target + r * (psi[t_a - 1] - target))
+        assert psi[-1] == pytest.approx(target) and psi[-1] > closed[-1]  # the deterrent
+    assert not consolidation(100, P).flags.writeable  # shared between runs: read-only
+
+
+def test_consolidations_give_each_package_the_path_of_its_level_of_eu_membership():
+    """Catches: the table's anticipation pricing every package with the closed path (or the wrong level's)."""
+    levels = BY_NAME["eu_membership"].levels
+    x = np.array([n(eu_membership=lvl) for lvl in (*levels, levels[0])])
+    paths = consolidations(x, 50, P)
+    assert paths.shape == (50, 4)
+    for k, lvl in enumerate((*levels, levels[0])):
+        assert paths[:, k].tolist() == consolidation(50, P, levels.index(lvl) / 2).tolist()
+
+
+def test_a_setback_scales_the_consolidation_of_its_year_keeps_the_past_and_follows_the_state_equation_after():
+    """Catches: a setback that rewrites the years before the event, that lasts for ever, or that mutates the path
+    it was given (shared by every run)."""
+    path = consolidation(50, P, 1.0)
+    year, share = 12, 0.3
+    after = set_back(path, year, share, P, 1.0)
+    assert after[: year - 1].tolist() == path[: year - 1].tolist()
+    assert after[year - 1] == pytest.approx((1 - share) * path[year - 1])
+    gap = path - after
+    assert gap[year:].tolist() == pytest.approx(
+        (gap[year - 1] * math.exp(-1 / 5.0) ** np.arange(1, 51 - year)).tolist()
+    )
+    assert set_back(path, year, 0.0, P, 1.0) is path and set_back(path, 51, share, P, 1.0) is path
+    early = set_back(consolidation(50, P, 1.0), 2, share, P, 1.0)  # before the step: the step still comes
+    assert early[P.accession_years - 1] < early[P.accession_years - 2] or P.westward_setback == 0
+
+
+def test_a_guarantor_lapses_when_disengaged_with_a_role_or_split_beyond_its_margin():
+    """Catches: two rules for a lapse (the breakdown's cause and the setback of consolidation reading different
+    ones), a disengaged US without a role counting as a lapse, or a cohesion at the margin counting as a split."""
+    d = Deal.from_mapping(TERMS)
+    us, coalition = RULES[US], RULES[COALITION]
+    assert lapsed(us, GuarantorState(engaged=False, cohesion=1.0), d)
+    assert not lapsed(us, GuarantorState(engaged=True, cohesion=1.0), d)
+    assert not lapsed(us, GuarantorState(engaged=False, cohesion=1.0), Deal.from_mapping({**TERMS, "us_role": "none"}))
+    margin = coalition.engagement.mean - coalition.engagement.split_margin
+    assert lapsed(coalition, GuarantorState(engaged=True, cohesion=margin - 1e-9), d)
+    assert not lapsed(coalition, GuarantorState(engaged=True, cohesion=margin), d)
 
 
 def test_the_structural_balance_is_the_stalemate_plus_the_edge_plus_reconstitution_less_ukraines_army_gain():

@@ -72,6 +72,7 @@ def test_package_values_are_one_value_if_fixed_two_bounds_if_a_range_and_the_opt
         [600000.0, 800000.0],
         [0.0, 1.0, 2.0],
         [0.0, 1.0, 2.0],
+        [0.0, 1.0, 2.0],
         [0.0, 1.0],
     ]
 
@@ -79,7 +80,17 @@ def test_package_values_are_one_value_if_fixed_two_bounds_if_a_range_and_the_opt
 def test_the_negotiable_space_holds_ranges_on_the_normalised_scale():
     """Catches: ranges sampled on the natural scale (troops linearly) rather than the normalised one."""
     space = negotiable_space(SCENARIO.package)
-    assert [c.kind for c in space] == ["fixed", "range", "fixed", "fixed", "range", "options", "options", "range"]
+    assert [c.kind for c in space] == [
+        "fixed",
+        "range",
+        "fixed",
+        "fixed",
+        "range",
+        "options",
+        "options",
+        "options",
+        "range",
+    ]
     troops = space[col("foreign_troops")]
     assert troops.lo == pytest.approx(math.log1p(15) / math.log1p(300))
     assert troops.hi == pytest.approx(math.log1p(20) / math.log1p(300))
@@ -92,9 +103,9 @@ def pool(size: int = 400, seed: int = 0, ideals: list | None = None, space=SPACE
 
 def test_the_pool_has_the_drawn_packages_then_one_row_per_ideal():
     """Catches: a party's best package left off the table, or drawn rows missing."""
-    ideals = [np.full(8, 0.5), np.zeros(8)]
-    assert pool(size=10, ideals=ideals).shape == (12, 8)
-    assert pool(size=10).shape == (10, 8)
+    ideals = [np.full(9, 0.5), np.zeros(9)]
+    assert pool(size=10, ideals=ideals).shape == (12, 9)
+    assert pool(size=10).shape == (10, 9)
 
 
 def test_drawn_counts_stay_within_their_ranges_and_on_their_grain():
@@ -144,9 +155,9 @@ def test_an_ideal_projects_onto_the_nearest_option_and_the_first_listed_on_a_tie
     """Catches: the projection onto options taking the last tie, or the nearest level index not listed."""
     package = scenario_from_mapping({"package": {"neutrality": {"options": ["neutral", "nato_open"]}}}).package
     space = negotiable_space(package)
-    ideal = np.zeros(8)
+    ideal = np.zeros(9)
     ideal[col("neutrality")] = 0.5  # nato_renounced: as far from nato_open (0) as from neutral (1)
-    near = np.zeros(8)
+    near = np.zeros(9)
     near[col("neutrality")] = 0.6
     rows = pool(size=3, ideals=[ideal, near], space=space)[3:]
     assert rows[:, col("neutrality")].tolist() == [2.0, 2.0]  # neutral, listed first; then the nearer, neutral
@@ -155,7 +166,7 @@ def test_an_ideal_projects_onto_the_nearest_option_and_the_first_listed_on_a_tie
 def test_an_ideal_inside_a_range_is_rounded_to_the_grain():
     """Catches: a projected ideal with terms off the grain that the drawn packages keep."""
     space = negotiable_space(scenario_from_mapping({"package": {"foreign_troops": {"min": 0, "max": 300000}}}).package)
-    ideal = np.zeros(8)
+    ideal = np.zeros(9)
     ideal[col("foreign_troops")] = BY_NAME["foreign_troops"].normalise(12345.0)
     assert pool(size=1, ideals=[ideal], space=space)[1, col("foreign_troops")] == 12500.0
 

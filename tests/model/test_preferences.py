@@ -27,6 +27,7 @@ IDEAL = {
     "ukraine_army": 0,
     "territory": "freeze",
     "neutrality": "nato_open",
+    "eu_membership": "closed",
     "sanctions_relief": 0.0,
 }
 SALIENCE = {n: 0.0 for n in ISSUE_NAMES} | {"guarantee_strength": 3.0, "sanctions_relief": 3.0}
@@ -54,7 +55,7 @@ def test_satisfaction_is_one_at_the_ideal():
     """Catches: a satisfaction curve that does not peak at the party's ideal point."""
     prefs = two_issue()
     x = numbers()
-    assert prefs.satisfaction(normalise_matrix(x)).tolist() == [[1.0] * 8]
+    assert prefs.satisfaction(normalise_matrix(x)).tolist() == [[1.0] * 9]
     assert utility(prefs, x) == 1.0
 
 
@@ -171,11 +172,12 @@ def test_soft_red_lines_never_make_a_package_unacceptable():
 def test_preferences_of_reads_a_partys_ideals_saliences_and_tolerances():
     """Catches: another party's section, or the raw natural ideals, used for a party."""
     prefs = preferences_of(SCENARIO.actors["russia"])
-    # Russia (defaults.yaml): assurances, 0 troops, 0 years, monitoring_lead, army 0, donetsk_withdrawal, neutral, 1.0
-    assert prefs.ideal.tolist() == [0.25, 0.0, 0.0, 0.5, 0.0, 0.0, 1.0, 1.0]
-    raw = [0.20, 0.40, 0.03, 0.04, 0.06, 0.12, 0.12, 0.03]
+    # Russia (defaults.yaml): assurances, 0 troops, 0 years, monitoring_lead, army 0, donetsk_withdrawal, neutral,
+    # closed, 1.0
+    assert prefs.ideal.tolist() == [0.25, 0.0, 0.0, 0.5, 0.0, 0.0, 1.0, 0.0, 1.0]
+    raw = [0.20, 0.40, 0.03, 0.04, 0.06, 0.12, 0.12, 0.04, 0.03]
     assert prefs.salience.tolist() == pytest.approx([w / sum(raw) for w in raw])
-    assert prefs.tolerance.tolist() == [0.4, 0.6, 0.5, 0.6, 0.8, 0.6, 0.6, 0.8]
+    assert prefs.tolerance.tolist() == [0.4, 0.6, 0.5, 0.6, 0.8, 0.6, 0.6, 0.8, 0.8]
 
 
 def test_preferences_of_reads_red_lines_with_levels_as_indices():
