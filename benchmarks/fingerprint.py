@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-VERSION = 5
+VERSION = 6
 """The fingerprint's format: 2 for model v2's outcome record and traces (no header line: model v1)."""
 SCENARIOS = (
     "baseline",
@@ -71,6 +71,7 @@ YEAR_FIELDS = (
     "guarantors",
     "guarantee",
     "balance",
+    "consolidation",
     "incentive",
     "gain",
     "hazard",

@@ -463,18 +463,27 @@ def expected_multipliers(
     years: int,
     states: Sequence[GuarantorState],
     rules: Sequence[GuarantorRule],
+    paths: dict[int, tuple[GuarantorState, np.ndarray]] | None = None,
 ) -> list[np.ndarray | float]:
     """Each guarantor's engagement multiplier ``E_g B_g`` (:func:`engagement_multiplier`) in years ``1..years`` as
     Russia foresees it in ``year``: as it is now, except a cohesion, expected to revert to its mean
     (:func:`cohesion_path`). Per guarantor, a number (the same every year) or a ``(years,)`` path; with rows of
     packages, a number, one per package ``(packages,)`` or a path ``(years, 1)`` or ``(years, packages)`` (each
-    broadcasts against years x packages)."""
+    broadcasts against years x packages). ``paths``: the cohesion paths already computed for these ``year`` and
+    ``years``, by guarantor, with the state each is for (combinations of states that share a guarantor's state share
+    its path); filled as computed."""
     out: list[np.ndarray | float] = []
     for i, r in enumerate(rules):
         e = r.engagement
         c = states[i].cohesion
         if isinstance(e, Cohesion) and e.reversion > 0 and c != _level(e, states[i]):
-            path = cohesion_path(e, c, year, years, states[i].level) * states[i].trust
+            known = None if paths is None else paths.get(i)
+            if known is not None and known[0] is states[i]:
+                path = known[1]
+            else:
+                path = cohesion_path(e, c, year, years, states[i].level) * states[i].trust
+                if paths is not None:
+                    paths[i] = (states[i], path)
             dep = backstop_factor(i, numbers, states, rules)
             out.append(path[:, None] * dep if np.ndim(numbers) > 1 else path * dep)
         else:
@@ -961,8 +970,9 @@ def incentives_of(
     years = outlook.regime.size
     base, weights = outlook.tables
     mult = np.empty((len(combos), len(rules), years))
+    paths: dict[int, tuple[GuarantorState, np.ndarray]] = {}  # a cohesion's path, shared by the combinations
     for c, st in enumerate(combos):
-        for i, m in enumerate(expected_multipliers(outlook.deal.values, year, years, st, rules)):
+        for i, m in enumerate(expected_multipliers(outlook.deal.values, year, years, st, rules, paths)):
             mult[c, i] = m
     kappa, g = expected_weight(base[None], weights[None], mult, axis=1)
     # pi_t = L(k (s_t - G_t)) = 1 / (1 + exp(-k s_t) exp(k G_t)), then V_t = (u_C - u_D) pi_t + rest (Outlook.kernel)
