@@ -104,6 +104,10 @@ PARAMETER_LABELS: dict[str, str] = {
     "deterrence.foresight": "Russia's foresight (discount of a later attack)",
     "deterrence.hazard_steepness": "steepness of the hazard link",
     "deterrence.hazard_max": "largest yearly hazard",
+    "deterrence.accession_years": "year of Ukraine's step into the EU",
+    "deterrence.integration": "what EU membership adds to the consolidation",
+    "deterrence.westward_setback": "share of the consolidation the step into the EU sets back",
+    "deterrence.split_setback": "share of the consolidation a guarantor's lapse sets back",
     "war.drift": "monthly drift of the front",
     "actors.russia.preferences.foreign_troops.salience": "weight Russia gives foreign troops",
 }
