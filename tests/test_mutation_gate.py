@@ -98,12 +98,15 @@ def test_the_catalogue_names_its_likely_catchers_by_existing_test_ids():
 
 CAUGHT = re.compile(r"Wrong model caught: (.+?)(?:\.\s|\.?$)", re.MULTILINE)
 NONE_KNOWN = "none known (calibration target)"
+NONE_CAUGHT = "none known (no mutant fails it at its seed)"
+"""For a test no wrong model of the catalogue fails (a discrepancy none resolves, a pattern none breaks)."""
 
 
 @pytest.mark.parametrize("path", STATISTICAL)
 def test_every_statistical_test_says_which_wrong_models_it_catches(path):
-    """Each test's docstring has a line ``Wrong model caught: <names>`` with catalogue names, or ``none known
-    (calibration target)``, so that a reader sees what the test guards."""
+    """Each test's docstring has a line ``Wrong model caught: <names>`` with catalogue names, ``none known
+    (calibration target)``, or ``none known (no mutant fails it at its seed)``, so that a reader sees what the test
+    guards."""
     tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
@@ -111,6 +114,6 @@ def test_every_statistical_test_says_which_wrong_models_it_catches(path):
             found = CAUGHT.search(doc)
             assert found, f"{path}::{node.name} has no 'Wrong model caught:' line"
             text = found.group(1).strip()
-            if text != NONE_KNOWN:
+            if text not in (NONE_KNOWN, NONE_CAUGHT):
                 names = [n.strip() for n in text.split(",")]
                 assert names and all(n in BY_NAME for n in names), (node.name, names)

@@ -12,8 +12,9 @@ view), a **unit test of a sign by construction** (one term's monotonicity gives 
 test** (the direction comes from the interaction of submodels: the talks pricing the peace, learning, waiting).
 "Catches:" names the wrong model it is meant to fail for. "Wrong model caught:" lists the mutants of
 tests/mutants.py it was measured to catch (``python benchmarks/mutation_gate.py --tests tests/test_validation.py
-tests/test_patterns.py`` with the US elections foreseen, issue 12 item 3), or "none known (calibration target)"
-when it caught none (the form the mutation gate reads, whatever the kind of test). A pattern the model does not
+tests/test_patterns.py`` with the US elections foreseen, issue 12 item 3), or, when it caught none, "none known
+(calibration target)" for a calibration target and "none known (no mutant fails it at its seed)" for another test
+(the forms the mutation gate reads). A pattern the model does not
 reproduce is marked ``xfail(strict=True)`` with the measured numbers and the assumption that drives the discrepancy
 (docs/VALIDATION.md). An xfailed test "catches" a mutant when the mutant makes it pass (a strict XPASS): the mutant
 removes what drives the discrepancy, which is evidence for the stated driver, not a check of the mutant.
@@ -127,7 +128,7 @@ def test_moscow_signs_less_often_when_troops_are_on_the_table_among_packages_the
     troops minus troops, has its 95 % interval above 0, at 5,000 and at 20,000. Catches: a Russia indifferent to
     foreign troops at the table, or one whose option to re-attack makes any terms acceptable (the v2 result).
 
-    Wrong model caught: none known (no mutant of tests/mutants.py fails it at its seed).
+    Wrong model caught: none known (no mutant fails it at its seed).
     """
     for troops in (5000, 20000):
         diff, se, n = _paired_among_feasible(TROOP_SETTINGS[0], TROOP_SETTINGS[troops])

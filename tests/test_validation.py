@@ -15,8 +15,9 @@ view, so passing shows consistency, not independent validation), a **unit test o
 term's monotonicity gives the direction), or a **mechanism test** (the direction comes from the interaction of
 submodels). "Catches:" names the wrong model it is meant to fail for. "Wrong model caught:" lists the mutants of
 tests/mutants.py it was measured to catch (``python benchmarks/mutation_gate.py --tests tests/test_validation.py
-tests/test_patterns.py`` with the US elections foreseen, issue 12 item 3), or "none known (calibration target)"
-when it caught none (the form the mutation gate reads, whatever the kind of test).
+tests/test_patterns.py`` with the US elections foreseen, issue 12 item 3), or, when it caught none, "none known
+(calibration target)" for a calibration target and "none known (no mutant fails it at its seed)" for another test
+(the forms the mutation gate reads).
 
 A finding the model does not reproduce is a documented discrepancy, not a tuned pass: its test is marked
 ``xfail(strict=True)`` with the measured numbers and the assumption that drives it, and docs/VALIDATION.md
@@ -172,7 +173,7 @@ def test_an_armed_guarantor_force_cuts_the_hazard_by_about_half_or_more():
     literature's 50 %: civil-war peacekeeping is not deterrence of a great power. Catches: a force that deters
     nothing, or a force whose cost in the adversary's consent outweighs its deterrence (the v2 result).
 
-    Wrong model caught: none known (no mutant of tests/mutants.py fails it at its seed).
+    Wrong model caught: none known (no mutant fails it at its seed).
     """
     hr20, lo20, hi20 = hazard_ratio(outcomes("draft-20k"), outcomes("draft-0"))
     assert 0.35 <= 1 - hr20 <= 0.9 and hi20 < 0.8, (hr20, lo20, hi20)
@@ -449,7 +450,7 @@ def test_a_us_backstop_makes_a_deal_more_likely():
     0.91 against 0.83, paired difference 0.073 +- 0.008. Catches: a US role that deters nothing or that the talks
     ignore.
 
-    Wrong model caught: no_anticipation (calibration target).
+    Wrong model caught: no_anticipation.
     """
     diff, se = paired_difference("talks-no-troops", "talks-no-troops-no-us")
     assert diff - 1.96 * se > 0, (diff, se, agreement("talks-no-troops"), agreement("talks-no-troops-no-us"))
