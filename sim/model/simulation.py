@@ -363,7 +363,7 @@ class GuaranteeModel(mesa.Model):
         self._outlook = c.outlook(deal, self.challenger.edge, states, judged, peace_value=value)
         self._in_force = self._outlook.term  # years in force as agreed so far (renewals add terms)
         self._lapsed = False
-        self._gone = tuple(lapsed(r, g.state, deal) for r, g in zip(c.guarantors, self.guarantors, strict=True))
+        self._gone = self._lapsed_now(tuple(g.state for g in self.guarantors))
 
     # --- peace ------------------------------------------------------------------------------------
 
@@ -457,13 +457,17 @@ class GuaranteeModel(mesa.Model):
     def _setbacks(self, year: int, states: tuple) -> None:
         """A guarantor that lapses this year (a split, a disengagement: :func:`lapsed`) sets the consolidation of
         peace back (docs/MODEL.md 7.8.10); Russia's outlook carries the path from there."""
-        deal = self._current
-        assert deal is not None  # noqa: S101 - phase invariant
-        gone = tuple(lapsed(r, s, deal) for r, s in zip(self.compiled.guarantors, states, strict=True))
+        gone = self._lapsed_now(states)
         for was, now in zip(self._gone, gone, strict=True):
             if now and not was:
                 self._outlook = after_lapse(self._outlook, min(year, self._outlook.regime.size), self.spec.deterrence)
         self._gone = gone
+
+    def _lapsed_now(self, states: tuple) -> tuple[bool, ...]:
+        """Whether each guarantor has lapsed from the deal in force, in these states (:func:`lapsed`)."""
+        deal = self._current
+        assert deal is not None  # noqa: S101 - phase invariant
+        return tuple(lapsed(r, s, deal) for r, s in zip(self.compiled.guarantors, states, strict=True))
 
     def _strike(self, regime: int) -> None:
         """Russia strikes at the foreign force (a probe or an attack): each guarantor fielding it takes the blow to
