@@ -15,7 +15,7 @@ import numpy as np
 
 from sim.config.scenario import Actor, Cohesion, Elections
 from sim.config.scenario import Members as MembersSpec
-from sim.dealspace import BY_NAME, ISSUE_INDEX
+from sim.dealspace import BY_NAME, ISSUE_INDEX, clip
 from sim.model.deterrence import Calculus, GuarantorRule, GuarantorState, trust_of, update_trust
 from sim.model.preferences import Preferences
 from sim.model.war import Stakes, war_value
@@ -326,7 +326,7 @@ class CoalitionAgent(GuarantorAgent):
         if self._first is None:
             return np.zeros((months.size, self.spec.count), dtype=int)
         n = (months[:, None] - self._first[None, :]) // (12 * self.spec.term_years) + 1
-        return np.clip(n, 0, self._governments.shape[0] - 1)
+        return clip(n, 0, self._governments.shape[0] - 1)
 
     def willingness_at(self, month: int) -> np.ndarray:
         """Its members' governments' willingness in ``month``: as drawn at the first deal (before it, and without

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.config.scenario import Deterrence, Expiry, Negotiation, Power, War
-from sim.dealspace import ISSUE_INDEX
+from sim.dealspace import ISSUE_INDEX, clip
 from sim.model.deterrence import (
     GuarantorRule,
     GuarantorState,
@@ -117,14 +117,14 @@ def anticipate(
         shares = force_shares(expiry.drawdown_years)
         # Each guarantor's base credibility and weight in each regime of the guarantee (in force, drawing down,
         # gone), and the guarantors' expected weight in each with their states at signing: regimes x packages.
-        tables = [_per_regime(r, numbers, shares) for r in rules]
+        tables = _stacked([_per_regime(r, numbers, shares) for r in rules])
         at_signing = expected_multipliers(numbers, 1, years, states, rules)
         g = _guarantee(tables, [np.asarray(m) if np.ndim(m) < 2 else m[0] for m in at_signing], n_pack)
         structural = structural_balance(numbers, 0.0, war.initial_balance, power, p, years).T  # years x packages
         psi = consolidations(numbers, years, p)  # years x packages
         # The renewals, as the parties expect the guarantors to decide them (their states at signing, Russia's
         # edge judged at the prior's mean).
-        term = np.clip(numbers[:, _DURATION], 0, years + 1).astype(int)
+        term = clip(numbers[:, _DURATION], 0, years + 1).astype(int)
         need = np.full((years, n_pack), np.inf)  # the need matters only where a term ends (renewal_dates)
         if expiry.renewal:
             t, k = renewal_dates(term, years)  # (projected_expiry looks only where the need is finite)
@@ -154,7 +154,7 @@ def anticipate(
         src = np.minimum(order.time, years - 1)
         slots = src.size
         regime_s, structural_s = regime[src], structural[src]
-        cols = np.arange(n_pack)[None, :]
+        at = regime_s * n_pack + np.arange(n_pack)[None, :]  # where each slot's regime is in a flat regimes x packages
         shape = (slots, n_types, n_pack)  # packages last: the broadcasts run along the longest axis
         v = workspace.take("incentive", (len(combos), *shape))
         chance = workspace.take("chance", v.shape)
@@ -169,10 +169,10 @@ def anticipate(
         for c, (st, _) in enumerate(combos):
             mult = at_signing if st == tuple(states) else expected_multipliers(numbers, 1, years, st, rules)
             if all(np.ndim(m) < 2 for m in mult):  # the same every year: gather the regimes' values
-                big_g = _guarantee(tables, mult, n_pack)[regime_s, cols]
+                big_g = _guarantee(tables, mult, n_pack).ravel().take(at)
             else:
                 paths = [m[src] if np.ndim(m) == 2 else m for m in mult]
-                big_g = _guarantee_path(tables, paths, regime_s, cols)
+                big_g = _guarantee_path(tables, paths, at)
             # Russia's chance of prevailing in a war begun that year, at b = structural - G + theta; then s V
             b = prevail_with_edges(structural_s - big_g, types, war.outcome_steepness, out=chance[c])
             np.multiply(b, spread, out=v[c])
@@ -253,23 +253,30 @@ def _per_regime(rule: GuarantorRule, numbers: np.ndarray, shares: np.ndarray) ->
     return base, w
 
 
-def _guarantee(tables: list[tuple[np.ndarray, np.ndarray]], mult: Sequence, n_pack: int) -> np.ndarray:
+def _stacked(tables: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray] | None:
+    """The guarantors' tables (:func:`_per_regime`) as two arrays, guarantors x regimes x packages: their base
+    credibilities and their weights (None without guarantors)."""
+    if not tables:
+        return None
+    return np.stack([t[0] for t in tables]), np.stack([t[1] for t in tables])
+
+
+def _guarantee(tables: tuple[np.ndarray, np.ndarray] | None, mult: Sequence, n_pack: int) -> np.ndarray:
     """The guarantors' expected weight ``G`` (:func:`~sim.model.deterrence.expected_weight`) per regime (regimes x
     packages), each guarantor's engagement multiplier the same every year (a number or one per package)."""
-    if not tables:
+    if tables is None:
         return np.zeros((1, n_pack))
-    shape = tables[0][0].shape
-    base, w = (np.stack([t[k] for t in tables]) for k in (0, 1))
+    base, w = tables
+    shape = base.shape[1:]
     return expected_weight(base, w, np.stack([np.broadcast_to(m, shape) for m in mult]))[1]
 
 
-def _guarantee_path(
-    tables: list[tuple[np.ndarray, np.ndarray]], mult: Sequence, regime: np.ndarray, cols: np.ndarray
-) -> np.ndarray:
+def _guarantee_path(tables: tuple[np.ndarray, np.ndarray], mult: Sequence, at: np.ndarray) -> np.ndarray:
     """:func:`_guarantee` in each year (years x packages) for engagement multipliers that change over the years
-    (a cohesion reverting to its mean, :func:`expected_multipliers`)."""
-    base, w = (np.stack([t[k][regime, cols] for t in tables]) for k in (0, 1))
-    return expected_weight(base, w, np.stack([np.broadcast_to(m, regime.shape) for m in mult]))[1]
+    (a cohesion reverting to its mean, :func:`expected_multipliers`); ``at``: each year's regime for each package,
+    as an index into the flattened regimes x packages."""
+    base, w = (t.reshape(t.shape[0], -1).take(at, axis=1) for t in tables)
+    return expected_weight(base, w, np.stack([np.broadcast_to(m, at.shape) for m in mult]))[1]
 
 
 class _Workspace:

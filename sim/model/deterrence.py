@@ -21,7 +21,7 @@ from typing import NamedTuple
 import numpy as np
 
 from sim.config.scenario import Cohesion, Deterrence, Elections, Engagement, Expiry, Guarantor, Power
-from sim.dealspace import BY_NAME, ISSUE_INDEX, Deal
+from sim.dealspace import BY_NAME, ISSUE_INDEX, Deal, clip
 from sim.model.war import Stakes, war_value
 
 STRENGTHS = BY_NAME["guarantee_strength"].levels
@@ -303,11 +303,32 @@ def power_path(power: Power, years: int) -> tuple[np.ndarray, np.ndarray]:
     ``R_t = rho (1 - exp(-(t - 1) / tau_R))``;
     ``m_t = (f + (1 - f) exp(-(t - 1) / tau_U)) (1 + g (1 - exp(-(t - 1) / tau_U)))``.
     """
+    return _power_path(
+        power.russia_reconstitution,
+        power.russia_reconstitution_years,
+        power.ukraine_funding,
+        power.ukraine_rearmament,
+        power.ukraine_years,
+        years,
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _power_path(
+    reconstitution: float,
+    reconstitution_years: float,
+    funding: float,
+    rearmament: float,
+    ukraine_years: float,
+    years: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`power_path` of these numbers (read-only arrays: one pair per distinct set of them)."""
     t = np.arange(years, dtype=float)
-    rebuilt = power.russia_reconstitution * -np.expm1(-t / power.russia_reconstitution_years)
-    grown = -np.expm1(-t / power.ukraine_years)
-    f = power.ukraine_funding
-    army = (f + (1.0 - f) * (1.0 - grown)) * (1.0 + power.ukraine_rearmament * grown)
+    rebuilt = reconstitution * -np.expm1(-t / reconstitution_years)
+    grown = -np.expm1(-t / ukraine_years)
+    army = (funding + (1.0 - funding) * (1.0 - grown)) * (1.0 + rearmament * grown)
+    rebuilt.flags.writeable = False
+    army.flags.writeable = False
     return rebuilt, army
 
 
@@ -415,7 +436,7 @@ def regime_path(expiry: np.ndarray | int, years: int, drawdown_years: int) -> np
     t = np.arange(years)
     e = np.asarray(expiry)
     lag = t - e[None] + 1 if e.ndim == 0 else t[:, None] - e[None, :] + 1
-    return np.clip(lag, 0, drawdown_years + 1).reshape((years,) if e.ndim == 0 else (years, e.size))
+    return clip(lag, 0, drawdown_years + 1).reshape((years,) if e.ndim == 0 else (years, e.size))
 
 
 def election_calendar(rules: Sequence[GuarantorRule]) -> int | None:
@@ -481,7 +502,9 @@ def expected_multipliers(
             if known is not None and known[0] is states[i]:
                 path = known[1]
             else:
-                path = cohesion_path(e, c, year, years, states[i].level) * states[i].trust
+                path = cohesion_path(e, c, year, years, states[i].level)
+                if states[i].trust != 1.0:  # (times 1 is the path itself)
+                    path = path * states[i].trust
                 if paths is not None:
                     paths[i] = (states[i], path)
             dep = backstop_factor(i, numbers, states, rules)
@@ -566,6 +589,8 @@ def _due(years: int, term: np.ndarray | int, start: np.ndarray | int) -> np.ndar
     t = np.arange(years)
     if term_a.ndim == 0 and start_a.ndim == 0:
         return (t >= start_a) & ((t - start_a) % max(int(term_a), 1) == 0) & (term_a > 0)
+    if start_a is term_a:  # from the end of the first term: the multiples of the term but 0 (a table)
+        return _multiples(years, first=False)[np.minimum(term_a, years + 1)].T
     safe = np.maximum(term_a, 1)
     if np.all(start_a % safe == 0):  # the ends fall on the multiples of the term (a table, not a modulo)
         return _multiples(years)[np.minimum(term_a, years + 1)].T & (t[:, None] >= start_a)
@@ -573,12 +598,14 @@ def _due(years: int, term: np.ndarray | int, start: np.ndarray | int) -> np.ndar
 
 
 @functools.lru_cache(maxsize=8)
-def _multiples(years: int) -> np.ndarray:
-    """``M[T, t]``: whether ``t`` (``0..years-1``) is a multiple of ``T`` (``0..years+1``; never for ``T = 0``).
-    Read-only."""
+def _multiples(years: int, first: bool = True) -> np.ndarray:
+    """``M[T, t]``: whether ``t`` (``0..years-1``) is a multiple of ``T`` (``0..years+1``; never for ``T = 0``),
+    ``t = 0`` included unless ``first`` is false. Read-only."""
     t = np.arange(years)
     table = np.zeros((years + 2, years), dtype=bool)
     table[1:] = t[None, :] % np.arange(1, years + 2)[:, None] == 0
+    if not first:
+        table[:, 0] = False
     table.flags.writeable = False
     return table
 
@@ -597,7 +624,8 @@ def projected_expiry(
     if not renewal:
         return start_a.copy()
     term_a = np.asarray(term)
-    if a.ndim == 2:  # one term and start per package
+    # one term and start per package (when both are one array already, it stays one: _due reads that)
+    if a.ndim == 2 and (term_a.shape != a.shape[1:] or start_a.shape != a.shape[1:]):
         term_a, start_a = np.broadcast_to(term_a, a.shape[1:]), np.broadcast_to(start_a, a.shape[1:])
     refused = _due(years, term_a, start_a) & (a < cost)
     first = np.where(refused.any(axis=0), refused.argmax(axis=0), years + np.maximum(term_a, 1))
@@ -1054,7 +1082,7 @@ def yearly_choice(
     return Calculus(
         active=regime == 0,
         regime=regime,
-        credibility=tuple(float(k) for k in kappa[:, t]),
+        credibility=tuple(kappa[:, t].tolist()),
         guarantee=float(g[t]),
         balance=float(b[t]),
         war_value=v_t + outlook.peace_value + psi,
@@ -1144,7 +1172,7 @@ def update_trust(weights: np.ndarray, resolve: Sequence[float], stated: float, a
     type ``r`` answers with probability ``clip(r stated, 0, 1)``, where ``stated`` is the credibility the terms and
     the guarantor's engagement give it this year. An answered probe never lowers the belief's mean and an
     unanswered one never raises it (the likelihood ratio is monotone in ``r``)."""
-    p = np.clip(np.asarray(resolve) * stated, 0.0, 1.0)
+    p = clip(np.asarray(resolve) * stated, 0.0, 1.0)
     post = weights * (p if answered else 1.0 - p)
     total = post.sum()
     return weights if total <= 0 else post / total
@@ -1158,4 +1186,4 @@ def stated_credibilities(
     base, _ = outlook.tables
     t = min(year, base.shape[1]) - 1
     m = np.array([float(engagement_multiplier(i, outlook.deal.values, states, rules)) for i in range(len(rules))])
-    return np.clip(base[:, t] * m, 0.0, 1.0)
+    return clip(base[:, t] * m, 0.0, 1.0)

@@ -15,6 +15,7 @@ own value is. A rejection tells the others that Russia is not one of the types t
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
@@ -229,24 +230,26 @@ def propose(
     """
     values = table.values
     expected, expected_no_deal = expected if expected is not None else expectations(table, belief, no_deal)
-    none = Proposal(None, np.zeros(belief.size, dtype=bool), np.zeros(values.shape[0]))
-    if values.shape[1] == 0:
-        return none
-    others = [i for i in range(values.shape[0]) if i != challenger]
-    ok = np.ones(values.shape[1], dtype=bool)
-    west = np.full(values.shape[1], np.inf)
-    for i in others:  # the same comparison as PartyAgent.accepts, on the same numbers
-        ok &= expected[i] >= expected_no_deal[i]
-        west = np.minimum(west, expected[i] - expected_no_deal[i])
-    russia = values[challenger] - no_deal[challenger][None, :]  # packages x types
-    accepts = values[challenger] >= no_deal[challenger][None, :]
+    n_parties, n_pack = values.shape[0], values.shape[1]
+    if n_pack == 0:
+        return Proposal(None, np.zeros(belief.size, dtype=bool), np.zeros(n_parties))
+    # Each party's expected surplus of each package. "Acceptable in expectation to every other party", the test
+    # of PartyAgent.accepts (value >= value of no deal), is "the smallest of their surpluses is >= 0": the same
+    # comparison (a difference of floats is >= 0 exactly when the first is >= the second).
+    surplus = expected - expected_no_deal[:, None]
+    others = [surplus[i] for i in range(n_parties) if i != challenger]
+    west = others[0]
+    for row in others[1:]:
+        west = np.minimum(west, row)
+    russia = values[challenger] - no_deal[challenger]  # packages x types
+    accepts = russia >= 0.0
     objective = np.where(accepts, np.minimum(russia, west[:, None]), 0.0) @ belief
     chance = accepts @ belief
-    objective = np.where(ok & (chance > 0.0), objective, -np.inf)
+    objective = np.where((west >= 0.0) & (chance > 0.0), objective, -np.inf)
     j = int(objective.argmax())
-    if not np.isfinite(objective[j]):
-        return none
-    return Proposal(j, accepts[j], expected[:, j] - expected_no_deal)
+    if not math.isfinite(objective[j]):
+        return Proposal(None, np.zeros(belief.size, dtype=bool), np.zeros(n_parties))
+    return Proposal(j, accepts[j], surplus[:, j])
 
 
 def talks_round(

@@ -43,7 +43,9 @@ _TERRITORY = ISSUE_INDEX["territory"]
 _TROOPS = ISSUE_INDEX["foreign_troops"]
 _WITHDRAWAL = 0.0  # the level index of donetsk_withdrawal
 WINDOWS: tuple[int, ...] = (15, 30)
-"""The reporting windows, in years from the start of talks."""
+"""The reporting windows, in years from the start of talks (in increasing order)."""
+_NEVER = 1 << 62
+"""A month no run reaches."""
 
 
 class GuaranteeModel(mesa.Model):
@@ -138,6 +140,7 @@ class GuaranteeModel(mesa.Model):
         self.breakdown: dict = {}  # breakdown_year, cause, honoured: once Russia has attacked
         self.peace_months = dict.fromkeys(WINDOWS, 0)
         self.territory_at: dict[int, float] = {}
+        self._next_window = 12 * WINDOWS[0]  # the month the next reporting window ends
         self._welfare = np.zeros(len(self.parties))
         self._war_months: list[int] = []
         self._war_balances: list[float] = []
@@ -239,13 +242,16 @@ class GuaranteeModel(mesa.Model):
         else:
             w = self.compiled.month_weights
             self._welfare += np.asarray(flows, dtype=float) * (w[start + months] - w[start])
+        end = start + months
         if peace:
             for years in WINDOWS:
-                self.peace_months[years] += max(0, min(start + months, 12 * years) - start)
-        self.month = start + months
-        for years in WINDOWS:
-            if years not in self.territory_at and self.month >= 12 * years:
-                self.territory_at[years] = self.war.territory
+                self.peace_months[years] += max(0, min(end, 12 * years) - start)
+        self.month = end
+        while end >= self._next_window:  # the end of a reporting window (in order: WINDOWS is sorted)
+            self.territory_at[WINDOWS[len(self.territory_at)]] = self.war.territory
+            self._next_window = (
+                12 * WINDOWS[len(self.territory_at)] if len(self.territory_at) < len(WINDOWS) else _NEVER
+            )
 
     @property
     def peace_horizon(self) -> int:
@@ -552,7 +558,8 @@ class GuaranteeModel(mesa.Model):
             self._war_years += 1
             months = 12
             while months > 0 and self.month < self.horizon_months:
-                edge = next((12 * w for w in WINDOWS if self.month < 12 * w < self.month + months), self.month + months)
+                # the end of the next reporting window, if it falls within these months (_advance keeps it)
+                edge = self._next_window if self._next_window < self.month + months else self.month + months
                 chunk = min(edge, self.horizon_months) - self.month
                 self.war.war_months(chunk, b)
                 self._advance(chunk, flows[:, k], peace=False)

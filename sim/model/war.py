@@ -94,11 +94,17 @@ def prevail_with_edges(
     a = np.exp(np.minimum(np.asarray(balance, dtype=float) * -steepness, _EXP_MAX / 2))
     e = np.exp(np.minimum(np.asarray(edges, dtype=float) * -steepness, _EXP_MAX / 2))
     if out is not None and out.dtype != a.dtype:  # into a buffer of another precision: its arithmetic
-        limit = float(np.finfo(out.dtype).max) ** 0.5
+        limit = _root_max(out.dtype)
         a, e = np.minimum(a, limit).astype(out.dtype), np.minimum(e, limit).astype(out.dtype)
     out = np.multiply(a[..., None, :], e[:, None], out=out)
     out += 1.0
     return np.divide(1.0, out, out=out)
+
+
+@functools.lru_cache(maxsize=8)
+def _root_max(dtype: np.dtype) -> float:
+    """The square root of the largest number of a floating-point type (two factors below it multiply finitely)."""
+    return float(np.finfo(dtype).max) ** 0.5
 
 
 _EXP_MAX = 700.0

@@ -47,7 +47,9 @@ from sim.model.deterrence import (
     lapsed,
     outlook_of,
     power_path,
+    projected_expiry,
     regime_path,
+    renewal_dates,
     set_back,
     structural_balance,
     waiting_gain,
@@ -840,3 +842,28 @@ def test_russias_trust_scales_the_credibility_in_its_calculus():
     for k_full, k_half in zip(full.credibility, half.credibility, strict=True):
         assert k_half == pytest.approx(0.5 * k_full)
     assert half.guarantee < full.guarantee and half.hazard > full.hazard
+
+
+def test_a_terms_ends_fall_on_its_multiples_and_the_renewal_rule_stops_at_the_first_refusal():
+    """Catches: a table of a term's ends that counts the signing year (t = 0) as an end, misses the later ends, or
+    gives other ends when the terms and the start are one array (the anticipation's case) than when they are
+    equal copies; a renewal rule that renews past a refusal or ignores a package's own term."""
+    years = 40
+    term = np.array([0, 7, 15, 41])
+    t, k = renewal_dates(term, years)
+    assert sorted(zip(k.tolist(), t.tolist(), strict=True)) == [
+        (1, 7),
+        (1, 14),
+        (1, 21),
+        (1, 28),
+        (1, 35),
+        (2, 15),
+        (2, 30),
+    ]
+    averted = np.full((years, term.size), 0.5)
+    averted[28, 1] = 0.0  # the guarantors of the second package refuse at its fourth end
+    one, copies = (
+        projected_expiry(averted, 0.1, term, term, True),
+        projected_expiry(averted, 0.1, term, term.copy(), True),
+    )
+    assert one.tolist() == copies.tolist() == [0, 28, years + 15, years + 41]

@@ -659,3 +659,9 @@ def test_release_drops_the_model_from_mesas_registry():
     m.release()
     assert m not in mesa.Agent._ids
     m.release()  # releasing twice is harmless
+
+
+def test_the_reporting_windows_are_in_increasing_order():
+    """Catches: a window added out of order, which the clock (it records each window's territory as the run passes
+    its end, the next one only) would then skip."""
+    assert list(WINDOWS) == sorted(set(WINDOWS))
