@@ -130,13 +130,28 @@ def start_method() -> str | None:
     return "forkserver" if "forkserver" in methods else None
 
 
+def start_worker(parent: int) -> None:
+    """The pool's initializer: a worker leaves Ctrl-C to the sweep (the terminal sends it to the whole process
+    group; the sweep records the interruption and shuts the pool down, so a worker that also took it could only
+    print a traceback of its own, for instance while the interpreter exits) and ends with it
+    (:func:`die_with_parent`). It changes nothing a run computes.
+
+    Args:
+        parent: The process id of the sweep.
+    """
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent(parent)
+
+
 def die_with_parent(parent: int) -> None:
     """Make this worker process end when the sweep that started it ends, however it ends (``kill -9`` too).
 
     A pool worker otherwise waits for work forever once its parent is gone: forked workers hold the
     write end of their own task queue, so they never see it close. On Linux the kernel sends SIGKILL
     when the parent dies (``PR_SET_PDEATHSIG``); everywhere, a thread checks every second that the
-    parent still lives. Runs as the pool's initializer (it changes nothing a run computes).
+    parent still lives. Part of the pool's initializer (:func:`start_worker`).
 
     Args:
         parent: The process id of the sweep.
@@ -191,7 +206,7 @@ def _processes(tasks: Iterable[ChunkTask], workers: int) -> Iterator[tuple[int, 
         # importing Mesa (about 140 MB with pandas and scipy) each.
         context.set_forkserver_preload(["sim.execution.sweep.backends"])
     with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=die_with_parent, initargs=(os.getpid(),)
+        max_workers=workers, mp_context=context, initializer=start_worker, initargs=(os.getpid(),)
     ) as pool:
         started = False
 
