@@ -589,7 +589,7 @@ def _due(years: int, term: np.ndarray | int, start: np.ndarray | int) -> np.ndar
     t = np.arange(years)
     if term_a.ndim == 0 and start_a.ndim == 0:
         return (t >= start_a) & ((t - start_a) % max(int(term_a), 1) == 0) & (term_a > 0)
-    if start_a is term_a:  # from the end of the first term: the multiples of the term but 0 (a table)
+    if start_a.shape == term_a.shape and np.array_equal(start_a, term_a):  # from the first end on: a table
         return _multiples(years, first=False)[np.minimum(term_a, years + 1)].T
     safe = np.maximum(term_a, 1)
     if np.all(start_a % safe == 0):  # the ends fall on the multiples of the term (a table, not a modulo)
@@ -624,8 +624,7 @@ def projected_expiry(
     if not renewal:
         return start_a.copy()
     term_a = np.asarray(term)
-    # one term and start per package (when both are one array already, it stays one: _due reads that)
-    if a.ndim == 2 and (term_a.shape != a.shape[1:] or start_a.shape != a.shape[1:]):
+    if a.ndim == 2:  # one term and start per package
         term_a, start_a = np.broadcast_to(term_a, a.shape[1:]), np.broadcast_to(start_a, a.shape[1:])
     refused = _due(years, term_a, start_a) & (a < cost)
     first = np.where(refused.any(axis=0), refused.argmax(axis=0), years + np.maximum(term_a, 1))

@@ -44,8 +44,8 @@ _TROOPS = ISSUE_INDEX["foreign_troops"]
 _WITHDRAWAL = 0.0  # the level index of donetsk_withdrawal
 WINDOWS: tuple[int, ...] = (15, 30)
 """The reporting windows, in years from the start of talks (in increasing order)."""
-_NEVER = 1 << 62
-"""A month no run reaches."""
+_WINDOW_ENDS: tuple[int, ...] = (*(12 * w for w in WINDOWS), 1 << 62)
+"""The month each reporting window ends, then a month no run reaches."""
 
 
 class GuaranteeModel(mesa.Model):
@@ -140,7 +140,7 @@ class GuaranteeModel(mesa.Model):
         self.breakdown: dict = {}  # breakdown_year, cause, honoured: once Russia has attacked
         self.peace_months = dict.fromkeys(WINDOWS, 0)
         self.territory_at: dict[int, float] = {}
-        self._next_window = 12 * WINDOWS[0]  # the month the next reporting window ends
+        self._next_window = _WINDOW_ENDS[0]  # the month the next reporting window ends (one per window passed)
         self._welfare = np.zeros(len(self.parties))
         self._war_months: list[int] = []
         self._war_balances: list[float] = []
@@ -249,9 +249,7 @@ class GuaranteeModel(mesa.Model):
         self.month = end
         while end >= self._next_window:  # the end of a reporting window (in order: WINDOWS is sorted)
             self.territory_at[WINDOWS[len(self.territory_at)]] = self.war.territory
-            self._next_window = (
-                12 * WINDOWS[len(self.territory_at)] if len(self.territory_at) < len(WINDOWS) else _NEVER
-            )
+            self._next_window = _WINDOW_ENDS[len(self.territory_at)]
 
     @property
     def peace_horizon(self) -> int:
